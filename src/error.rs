@@ -1,0 +1,438 @@
+//! Why a delivery was rejected, and the one mapping from errors to HTTP
+//! responses that every adapter shares.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{HeaderName, StatusCode};
+
+/// Why a delivery was rejected.
+///
+/// Every variant has a stable machine-readable [`code`](Error::code) and an
+/// HTTP [`status`](Error::status); its `Display` message names the header and
+/// the reason. No variant ever holds a secret or the expected signature.
+///
+/// Checks run in this order, and the first failure is reported: headers
+/// present → well-formed → timestamp fresh → signature. A request that is both
+/// stale and tampered with therefore reports [`Error::TimestampTooOld`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A required header is absent. Code `missing_header`, 400.
+    MissingHeader {
+        /// The header that is missing.
+        header: HeaderName,
+    },
+    /// A header is present but cannot be read. Code `malformed_header`, 400.
+    MalformedHeader {
+        /// The offending header.
+        header: HeaderName,
+        /// What is wrong with it.
+        reason: Malformed,
+    },
+    /// The timestamp is further in the past than the tolerance allows.
+    /// Code `timestamp_too_old`, 401.
+    TimestampTooOld {
+        /// The timestamp header.
+        header: HeaderName,
+        /// The delivery's timestamp, unix seconds.
+        timestamp: u64,
+        /// The verifier's clock, unix seconds.
+        now: u64,
+        /// The past tolerance in force.
+        tolerance: Duration,
+    },
+    /// The timestamp is further in the future than the tolerance allows.
+    /// Code `timestamp_in_future`, 401.
+    TimestampInFuture {
+        /// The timestamp header.
+        header: HeaderName,
+        /// The delivery's timestamp, unix seconds.
+        timestamp: u64,
+        /// The verifier's clock, unix seconds.
+        now: u64,
+        /// The future tolerance in force.
+        tolerance: Duration,
+    },
+    /// None of the signatures in the header was made with any configured
+    /// secret over these bytes. Code `signature_mismatch`, 401.
+    SignatureMismatch {
+        /// The signature header.
+        header: HeaderName,
+        /// How many signature entries the header carried.
+        candidates: usize,
+        /// How many secrets were tried.
+        secrets: usize,
+    },
+    /// The body is larger than the configured limit. Code `body_too_large`, 413.
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The body could not be read to the end (the client went away, or the
+    /// transport failed). Code `body_unreadable`, 400.
+    BodyUnreadable {
+        /// What the transport reported.
+        reason: String,
+    },
+    /// This delivery was already accepted. Code `replayed`, 409.
+    Replayed,
+}
+
+/// What is wrong with a malformed header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The header appears more than once where one value is expected.
+    Duplicated,
+    /// The value is longer than the limit, in bytes.
+    TooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// More signature entries than the limit.
+    TooManyEntries {
+        /// The limit.
+        limit: usize,
+    },
+    /// No entry with the scheme's prefix (`v1=` or `sha256=`).
+    NoSignature {
+        /// The prefix that was looked for.
+        prefix: &'static str,
+    },
+    /// A signature entry is not hexadecimal.
+    InvalidHex,
+    /// A signature entry has the wrong number of hex digits (64 expected).
+    WrongLength {
+        /// The number of characters found.
+        found: usize,
+    },
+    /// The timestamp is empty.
+    Empty,
+    /// The timestamp is not made of ASCII digits only (no sign, decimal point or exponent).
+    NotDigits,
+    /// The timestamp does not fit in 64 bits.
+    OutOfRange,
+    /// The value is not visible ASCII.
+    NotVisibleAscii,
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Malformed::Duplicated => f.write_str("the header appears more than once"),
+            Malformed::TooLong { limit } => write!(f, "the value is longer than {limit} bytes"),
+            Malformed::TooManyEntries { limit } => {
+                write!(f, "more than {limit} signature entries")
+            }
+            Malformed::NoSignature { prefix } => write!(f, "no `{prefix}<hex>` entry"),
+            Malformed::InvalidHex => f.write_str("a signature entry is not hexadecimal"),
+            Malformed::WrongLength { found } => write!(
+                f,
+                "a signature entry has {found} hex digits, expected 64 (32 bytes)"
+            ),
+            Malformed::Empty => f.write_str("the value is empty"),
+            Malformed::NotDigits => {
+                f.write_str("not unix seconds in ASCII digits (no sign, decimal point or exponent)")
+            }
+            Malformed::OutOfRange => f.write_str("the number does not fit in 64 bits"),
+            Malformed::NotVisibleAscii => f.write_str("the value is not visible ASCII"),
+        }
+    }
+}
+
+impl Error {
+    /// The stable machine-readable code: `missing_header`, `malformed_header`,
+    /// `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch`,
+    /// `body_too_large`, `body_unreadable` or `replayed`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::MissingHeader { .. } => "missing_header",
+            Error::MalformedHeader { .. } => "malformed_header",
+            Error::TimestampTooOld { .. } => "timestamp_too_old",
+            Error::TimestampInFuture { .. } => "timestamp_in_future",
+            Error::SignatureMismatch { .. } => "signature_mismatch",
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::BodyUnreadable { .. } => "body_unreadable",
+            Error::Replayed => "replayed",
+        }
+    }
+
+    /// The HTTP status every adapter answers with: 400 for missing or
+    /// malformed input, 401 for stale, future or forged deliveries, 409 for a
+    /// replay, 413 for an oversized body.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::MissingHeader { .. }
+            | Error::MalformedHeader { .. }
+            | Error::BodyUnreadable { .. } => StatusCode::BAD_REQUEST,
+            Error::TimestampTooOld { .. }
+            | Error::TimestampInFuture { .. }
+            | Error::SignatureMismatch { .. } => StatusCode::UNAUTHORIZED,
+            Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Replayed => StatusCode::CONFLICT,
+        }
+    }
+
+    /// The JSON body every adapter answers with:
+    /// `{"error":"<code>","message":"<message>"}`.
+    pub fn body_json(&self) -> String {
+        let message = self.to_string();
+        let mut out = String::with_capacity(32 + message.len());
+        out.push_str("{\"error\":\"");
+        out.push_str(self.code());
+        out.push_str("\",\"message\":\"");
+        push_json_escaped(&mut out, &message);
+        out.push_str("\"}");
+        out
+    }
+
+    /// The header the error is about, if any.
+    pub fn header(&self) -> Option<&HeaderName> {
+        match self {
+            Error::MissingHeader { header }
+            | Error::MalformedHeader { header, .. }
+            | Error::TimestampTooOld { header, .. }
+            | Error::TimestampInFuture { header, .. }
+            | Error::SignatureMismatch { header, .. } => Some(header),
+            _ => None,
+        }
+    }
+}
+
+/// The content type of [`Error::body_json`].
+pub const JSON_CONTENT_TYPE: &str = "application/json";
+
+fn push_json_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+fn rfc3339(unix: u64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(unix).ok()?).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
+fn write_time(f: &mut fmt::Formatter<'_>, unix: u64) -> fmt::Result {
+    match rfc3339(unix) {
+        Some(text) => write!(f, "{unix} ({text})"),
+        None => write!(f, "{unix}"),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::MissingHeader { header } => write!(f, "missing header `{header}`"),
+            Error::MalformedHeader { header, reason } => {
+                write!(f, "malformed header `{header}`: {reason}")
+            }
+            Error::TimestampTooOld {
+                header,
+                timestamp,
+                now,
+                tolerance,
+            } => {
+                write!(f, "timestamp in `{header}` is too old: ")?;
+                write_time(f, *timestamp)?;
+                write!(f, " is {} s before now ", now.saturating_sub(*timestamp))?;
+                write_time(f, *now)?;
+                write!(f, ", past the tolerance of {} s", tolerance.as_secs())
+            }
+            Error::TimestampInFuture {
+                header,
+                timestamp,
+                now,
+                tolerance,
+            } => {
+                write!(f, "timestamp in `{header}` is in the future: ")?;
+                write_time(f, *timestamp)?;
+                write!(f, " is {} s after now ", timestamp.saturating_sub(*now))?;
+                write_time(f, *now)?;
+                write!(f, ", past the tolerance of {} s", tolerance.as_secs())
+            }
+            Error::SignatureMismatch {
+                header,
+                candidates,
+                secrets,
+            } => write!(
+                f,
+                "signature mismatch: none of the {candidates} signature(s) in `{header}` \
+                 matches the body with any of the {secrets} configured secret(s)"
+            ),
+            Error::BodyTooLarge { limit } => {
+                write!(f, "body is larger than the limit of {limit} bytes")
+            }
+            Error::BodyUnreadable { reason } => write!(f, "body could not be read: {reason}"),
+            Error::Replayed => f.write_str("this delivery was already accepted (replay)"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A verifier or signer was configured wrongly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No secret was given.
+    NoSecret,
+    /// The secret at this position (0-based, in the order given) is empty.
+    EmptySecret {
+        /// Position of the empty secret.
+        index: usize,
+    },
+    /// An event type that cannot be sent as a header value.
+    InvalidEventType,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NoSecret => {
+                f.write_str("no secret configured: call `.secret(..)` at least once")
+            }
+            ConfigError::EmptySecret { index } => {
+                write!(
+                    f,
+                    "secret #{index} is empty; an empty HMAC key proves nothing"
+                )
+            }
+            ConfigError::InvalidEventType => {
+                f.write_str("the event type is not a valid header value (visible ASCII only)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheme::MITTR_TIMESTAMP;
+
+    #[test]
+    fn codes_and_statuses_are_stable() {
+        let h = MITTR_TIMESTAMP;
+        let cases = [
+            (
+                Error::MissingHeader { header: h.clone() },
+                "missing_header",
+                400,
+            ),
+            (
+                Error::MalformedHeader {
+                    header: h.clone(),
+                    reason: Malformed::NotDigits,
+                },
+                "malformed_header",
+                400,
+            ),
+            (
+                Error::TimestampTooOld {
+                    header: h.clone(),
+                    timestamp: 1,
+                    now: 400,
+                    tolerance: Duration::from_secs(300),
+                },
+                "timestamp_too_old",
+                401,
+            ),
+            (
+                Error::TimestampInFuture {
+                    header: h.clone(),
+                    timestamp: 400,
+                    now: 1,
+                    tolerance: Duration::from_secs(300),
+                },
+                "timestamp_in_future",
+                401,
+            ),
+            (
+                Error::SignatureMismatch {
+                    header: h,
+                    candidates: 1,
+                    secrets: 1,
+                },
+                "signature_mismatch",
+                401,
+            ),
+            (Error::BodyTooLarge { limit: 10 }, "body_too_large", 413),
+            (
+                Error::BodyUnreadable {
+                    reason: "reset".into(),
+                },
+                "body_unreadable",
+                400,
+            ),
+            (Error::Replayed, "replayed", 409),
+        ];
+        for (err, code, status) in cases {
+            assert_eq!(err.code(), code);
+            assert_eq!(err.status().as_u16(), status, "{code}");
+            let body = err.body_json();
+            assert!(
+                body.starts_with(&format!("{{\"error\":\"{code}\",\"message\":\"")),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_name_the_header_and_reason() {
+        let err = Error::MalformedHeader {
+            header: MITTR_TIMESTAMP,
+            reason: Malformed::NotDigits,
+        };
+        let text = err.to_string();
+        assert!(text.contains("x-mittr-timestamp"), "{text}");
+        assert!(text.contains("ASCII digits"), "{text}");
+    }
+
+    #[test]
+    fn time_errors_carry_readable_times() {
+        let err = Error::TimestampTooOld {
+            header: MITTR_TIMESTAMP,
+            timestamp: 1_764_071_699,
+            now: 1_764_072_000,
+            tolerance: Duration::from_secs(300),
+        };
+        let text = err.to_string();
+        assert!(text.contains("301 s before now"), "{text}");
+        assert!(text.contains("2025-11-25T"), "{text}");
+        assert!(text.contains("tolerance of 300 s"), "{text}");
+    }
+
+    #[test]
+    fn extreme_timestamps_format_without_panic() {
+        let err = Error::TimestampInFuture {
+            header: MITTR_TIMESTAMP,
+            timestamp: u64::MAX,
+            now: 0,
+            tolerance: Duration::from_secs(300),
+        };
+        assert!(err.to_string().contains(&u64::MAX.to_string()));
+    }
+
+    #[test]
+    fn json_body_escapes_control_and_quote_characters() {
+        let err = Error::BodyUnreadable {
+            reason: "a \"quoted\"\nline\u{1}".into(),
+        };
+        let body = err.body_json();
+        assert!(body.contains(r#"a \"quoted\"\nline\u0001"#), "{body}");
+    }
+}

@@ -1,0 +1,110 @@
+//! # hookguard
+//!
+//! Proves that a webhook delivery really came from its provider and was not
+//! altered or replayed, before your handler sees it.
+//!
+//! Two providers are supported, both signing with HMAC-SHA256 keyed with the
+//! secret's bytes exactly as given (a MITPO `whsec_…` secret is used whole,
+//! prefix included; nothing is base64-decoded):
+//!
+//! | scheme | signature header | signed bytes | timestamp |
+//! |---|---|---|---|
+//! | [`Scheme::mittr`] | `X-Mittr-Signature: v1=<hex>` | `<timestamp>` `.` `<raw body>` | `X-Mittr-Timestamp`, **signed** |
+//! | [`Scheme::mitpo`] | `X-MITPO-Signature: sha256=<hex>` | `<raw body>` | `X-MITPO-Timestamp`, **not signed** |
+//!
+//! ## MITPO's timestamp and event headers are not signed
+//!
+//! MITPO signs the body alone. Its `X-MITPO-Timestamp` and `X-MITPO-Event`
+//! headers travel beside the signature and anyone holding a captured delivery
+//! can change them. hookguard still checks the timestamp's freshness, but for
+//! MITPO that stops only honest stale retries, not an attacker, who can
+//! re-send a captured body with a fresh timestamp. Replay protection (a store
+//! of accepted signatures) is what closes that gap. The event type is exposed
+//! as [`Verified::unsigned_event_type`]: route on the payload's own `event`
+//! field, which the signature covers.
+//!
+//! ## Quickstart
+//!
+//! ```
+//! use std::time::Duration;
+//! use hookguard::{Scheme, Signer, Verifier};
+//!
+//! // Once, at start-up.
+//! let verifier = Verifier::builder(Scheme::mittr())
+//!     .secret("current-secret")
+//!     .secret("previous-secret") // rotation
+//!     .tolerance(Duration::from_secs(300))
+//!     .build()?;
+//!
+//! // Per request: the headers and the raw body bytes as received.
+//! # let body: &[u8] = br#"{"eventType":"order.created"}"#;
+//! # let headers = Signer::new(Scheme::mittr(), "current-secret")?.sign_now(body).to_header_map();
+//! match verifier.verify(&headers, body) {
+//!     Ok(verified) => println!("ok, secret #{}", verified.secret_index()),
+//!     Err(err) => println!("{} {}: {err}", err.status(), err.code()),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Framework adapters call the two-step API: [`Verifier::check_headers`]
+//! rejects missing, malformed, stale and future headers before a byte of the
+//! body is read, then [`PendingVerification::update`] hashes the body chunk
+//! by chunk as it arrives and [`PendingVerification::finish`] gives the
+//! verdict.
+//!
+//! ## Guarantees
+//!
+//! - Raw bytes only: the body is never decoded or re-serialized, and never
+//!   concatenated with the timestamp (the MAC is fed piece by piece).
+//! - Constant-time comparison of every signature entry, with each secret's
+//!   MAC keyed once when the [`Verifier`] is built.
+//! - No panic on any input; overflow-safe timestamp arithmetic; bounded
+//!   parsing (at most [`MAX_SIGNATURE_ENTRIES`] entries and
+//!   [`MAX_SIGNATURE_HEADER_LEN`] bytes per value).
+//! - No allocation on the Mittr verification path (with up to two secrets).
+//! - Secrets are redacted in `Debug` and zeroed on drop; no error message
+//!   contains a secret or an expected signature.
+//!
+//! ## Errors
+//!
+//! | code | status | when |
+//! |---|---|---|
+//! | `missing_header` | 400 | the signature or timestamp header is absent |
+//! | `malformed_header` | 400 | a header cannot be parsed (or appears twice) |
+//! | `timestamp_too_old` | 401 | older than the past tolerance |
+//! | `timestamp_in_future` | 401 | further ahead than the future tolerance |
+//! | `signature_mismatch` | 401 | no secret signed these bytes |
+//! | `body_too_large` | 413 | the body exceeds the limit |
+//! | `body_unreadable` | 400 | the body stream failed |
+//! | `replayed` | 409 | reserved for replay protection |
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | *(none)* | | the framework-free core: [`Verifier`], [`Signer`], [`Error`] |
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod headers;
+pub mod scheme;
+pub mod secret;
+pub mod sign;
+pub mod signature;
+pub mod timestamp;
+pub mod verifier;
+
+pub use error::{ConfigError, Error, Malformed};
+pub use headers::Headers;
+pub use scheme::{
+    Scheme, SchemeKind, MITPO_EVENT, MITPO_SIGNATURE, MITPO_TIMESTAMP, MITTR_SIGNATURE,
+    MITTR_TIMESTAMP,
+};
+pub use secret::Secret;
+pub use sign::{SignedHeaders, Signer};
+pub use signature::{
+    MAX_ENTRIES as MAX_SIGNATURE_ENTRIES, MAX_HEADER_LEN as MAX_SIGNATURE_HEADER_LEN,
+};
+pub use timestamp::{Clock, SystemClock, Tolerance, DEFAULT_TOLERANCE};
+pub use verifier::{PendingVerification, Verified, Verifier, VerifierBuilder, DEFAULT_BODY_LIMIT};
