@@ -312,8 +312,19 @@ impl Verifier {
         let sig_header = scheme.signature_header();
         let ts_header = scheme.timestamp_header();
 
-        // 1. Presence.
-        if headers.values(sig_header).next().is_none() {
+        // 1. Presence. The signature values are parsed in the same pass (one
+        // lookup), but a parse error is only reported after the presence of
+        // the timestamp header has been checked.
+        let prefix = kind.signature_prefix();
+        let mut sig_present = false;
+        let mut sig_parsed = Ok(());
+        for value in headers.values(sig_header) {
+            sig_present = true;
+            if sig_parsed.is_ok() {
+                sig_parsed = candidates.parse_value(value, prefix.as_bytes());
+            }
+        }
+        if !sig_present {
             return Err(Error::MissingHeader {
                 header: sig_header.clone(),
             });
@@ -335,14 +346,8 @@ impl Verifier {
         }
         let (timestamp, ts_text) =
             timestamp::parse(ts_value).map_err(|r| malformed(ts_header, r))?;
-        let prefix = kind.signature_prefix();
-        for value in headers.values(sig_header) {
-            candidates
-                .parse_value(value, prefix.as_bytes())
-                .map_err(|r| malformed(sig_header, r))?;
-        }
-        candidates
-            .finish(prefix)
+        sig_parsed
+            .and_then(|()| candidates.finish(prefix))
             .map_err(|r| malformed(sig_header, r))?;
         let event = match scheme.event_header() {
             Some(name) => read_event(headers, name)?,
@@ -488,17 +493,14 @@ impl MacSet {
     /// candidate; returns the index of the first secret that matched and the
     /// matched candidate.
     fn matching(self, candidates: &[[u8; DIGEST_LEN]]) -> Option<(usize, [u8; DIGEST_LEN])> {
+        let MacSet { inline, spill } = self;
         let mut found = None;
-        for (index, mac) in self
-            .inline
-            .into_iter()
-            .flatten()
-            .chain(self.spill)
-            .enumerate()
-        {
-            let tag = mac.finalize().into_bytes();
+        let macs = inline.into_iter().flatten().chain(spill);
+        for (index, mac) in macs.enumerate() {
+            let tag: [u8; DIGEST_LEN] = mac.finalize().into_bytes().into();
             for candidate in candidates {
-                let hit: Choice = tag.as_slice().ct_eq(candidate.as_slice());
+                // Every entry is compared, in constant time; no early exit.
+                let hit: Choice = tag.ct_eq(candidate);
                 if bool::from(hit) && found.is_none() {
                     found = Some((index, *candidate));
                 }
