@@ -77,6 +77,10 @@ pub enum Error {
     },
     /// This delivery was already accepted. Code `replayed`, 409.
     Replayed,
+    /// Verification is not set up for this route (no verifier, or the
+    /// metadata was asked for where no middleware verified): a server
+    /// configuration mistake, never a pass. Code `not_configured`, 500.
+    NotConfigured,
 }
 
 /// What is wrong with a malformed header.
@@ -144,7 +148,7 @@ impl fmt::Display for Malformed {
 impl Error {
     /// The stable machine-readable code: `missing_header`, `malformed_header`,
     /// `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch`,
-    /// `body_too_large`, `body_unreadable` or `replayed`.
+    /// `body_too_large`, `body_unreadable`, `replayed` or `not_configured`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::MissingHeader { .. } => "missing_header",
@@ -155,12 +159,14 @@ impl Error {
             Error::BodyTooLarge { .. } => "body_too_large",
             Error::BodyUnreadable { .. } => "body_unreadable",
             Error::Replayed => "replayed",
+            Error::NotConfigured => "not_configured",
         }
     }
 
     /// The HTTP status every adapter answers with: 400 for missing or
     /// malformed input, 401 for stale, future or forged deliveries, 409 for a
-    /// replay, 413 for an oversized body.
+    /// replay, 413 for an oversized body, 500 when verification is not
+    /// configured.
     pub fn status(&self) -> StatusCode {
         match self {
             Error::MissingHeader { .. }
@@ -171,6 +177,7 @@ impl Error {
             | Error::SignatureMismatch { .. } => StatusCode::UNAUTHORIZED,
             Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Replayed => StatusCode::CONFLICT,
+            Error::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -187,6 +194,18 @@ impl Error {
         out
     }
 
+    /// The rejection response every adapter sends: [`status`](Self::status),
+    /// `Content-Type: application/json` and [`body_json`](Self::body_json).
+    pub fn to_response(&self) -> http::Response<bytes::Bytes> {
+        let mut response = http::Response::new(bytes::Bytes::from(self.body_json()));
+        *response.status_mut() = self.status();
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(JSON_CONTENT_TYPE),
+        );
+        response
+    }
+
     /// The header the error is about, if any.
     pub fn header(&self) -> Option<&HeaderName> {
         match self {
@@ -198,6 +217,21 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Records a rejection as a `tracing` event (with the `tracing` feature):
+/// code, status, scheme and route, never a secret or a signature.
+#[cfg(feature = "tower")]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+pub(crate) fn trace_rejection(error: &Error, scheme: crate::SchemeKind, route: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        code = error.code(),
+        status = error.status().as_u16(),
+        scheme = scheme.as_str(),
+        route,
+        "webhook rejected: {error}"
+    );
 }
 
 /// The content type of [`Error::body_json`].
@@ -277,6 +311,9 @@ impl fmt::Display for Error {
             }
             Error::BodyUnreadable { reason } => write!(f, "body could not be read: {reason}"),
             Error::Replayed => f.write_str("this delivery was already accepted (replay)"),
+            Error::NotConfigured => {
+                f.write_str("webhook verification is not configured for this route")
+            }
         }
     }
 }
@@ -379,6 +416,7 @@ mod tests {
                 400,
             ),
             (Error::Replayed, "replayed", 409),
+            (Error::NotConfigured, "not_configured", 500),
         ];
         for (err, code, status) in cases {
             assert_eq!(err.code(), code);

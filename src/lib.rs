@@ -77,15 +77,20 @@
 //! | `body_too_large` | 413 | the body exceeds the limit |
 //! | `body_unreadable` | 400 | the body stream failed |
 //! | `replayed` | 409 | reserved for replay protection |
+//! | `not_configured` | 500 | an adapter found no verifier for the route |
 //!
 //! ## Feature flags
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | *(none)* | | the framework-free core: [`Verifier`], [`Signer`], [`Error`] |
+//! | *(none)* | | the framework-free core: [`Verifier`], [`Signer`], [`Error`], [`BodyCollector`] |
+//! | `tracing` | yes | a `tracing` event per rejection (code, status, scheme, route; never secrets) |
+//! | `tower` | no | `tower::VerifyWebhookLayer` / `tower::VerifyWebhook` for any tower or hyper stack |
+//! | `axum` | no | `axum::Verified<T>` extractors; implies `tower` |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod collect;
 pub mod error;
 pub mod headers;
 pub mod scheme;
@@ -95,6 +100,7 @@ pub mod signature;
 pub mod timestamp;
 pub mod verifier;
 
+pub use collect::BodyCollector;
 pub use error::{ConfigError, Error, Malformed};
 pub use headers::Headers;
 pub use scheme::{
@@ -108,3 +114,11 @@ pub use signature::{
 };
 pub use timestamp::{Clock, SystemClock, Tolerance, DEFAULT_TOLERANCE};
 pub use verifier::{PendingVerification, Verified, Verifier, VerifierBuilder, DEFAULT_BODY_LIMIT};
+
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;

@@ -297,6 +297,7 @@ impl Verifier {
             timestamp: checked.timestamp,
             event_type: checked.event_type(),
             received: 0,
+            limit: self.inner.body_limit,
         })
     }
 
@@ -534,6 +535,7 @@ pub struct PendingVerification {
     timestamp: u64,
     event_type: Option<String>,
     received: u64,
+    limit: u64,
 }
 
 impl fmt::Debug for PendingVerification {
@@ -550,10 +552,10 @@ impl PendingVerification {
     /// Feeds the next chunk of the raw body.
     ///
     /// # Errors
-    /// [`Error::BodyTooLarge`] once more than the verifier's body limit has
-    /// been fed; the chunk that crosses it is not hashed.
+    /// [`Error::BodyTooLarge`] once more than the body limit has been fed;
+    /// the chunk that crosses it is not hashed.
     pub fn update(&mut self, chunk: &[u8]) -> Result<(), Error> {
-        let limit = self.verifier.inner.body_limit;
+        let limit = self.limit;
         let received = self.received.saturating_add(chunk.len() as u64);
         if received > limit {
             return Err(Error::BodyTooLarge { limit });
@@ -570,7 +572,13 @@ impl PendingVerification {
 
     /// The body limit in force, in bytes.
     pub fn body_limit(&self) -> u64 {
-        self.verifier.inner.body_limit
+        self.limit
+    }
+
+    /// Lowers the body limit for this delivery (never raises it), for an
+    /// outer limit such as a framework's own.
+    pub fn limit_body(&mut self, limit: u64) {
+        self.limit = self.limit.min(limit);
     }
 
     /// The delivery's timestamp (already checked for freshness).

@@ -1,1 +1,3 @@
+#[cfg(feature = "tower")]
+pub mod server;
 pub mod vectors;

@@ -1,0 +1,119 @@
+//! Collecting a streamed body while it is verified: each chunk is hashed as
+//! it arrives and kept, so the body is read once and handed on unchanged.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::Error;
+use crate::verifier::{PendingVerification, Verified};
+
+/// Feeds body chunks to a [`PendingVerification`] and keeps them, so that
+/// the verified bytes can be handed to the application afterwards.
+///
+/// Nothing is pre-allocated from a declared `Content-Length`: memory grows
+/// with the bytes actually received, up to the body limit.
+#[derive(Debug)]
+pub struct BodyCollector {
+    pending: PendingVerification,
+    chunks: Vec<Bytes>,
+}
+
+impl BodyCollector {
+    /// Starts collecting for a delivery whose headers passed.
+    pub fn new(pending: PendingVerification) -> Self {
+        BodyCollector {
+            pending,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Hashes and keeps the next chunk.
+    ///
+    /// # Errors
+    /// [`Error::BodyTooLarge`] once the body limit is crossed.
+    pub fn push(&mut self, chunk: Bytes) -> Result<(), Error> {
+        self.pending.update(&chunk)?;
+        if !chunk.is_empty() {
+            self.chunks.push(chunk);
+        }
+        Ok(())
+    }
+
+    /// The verification in progress (body limit, bytes received).
+    pub fn pending(&self) -> &PendingVerification {
+        &self.pending
+    }
+
+    /// Lowers the body limit, for an outer limit such as axum's `DefaultBodyLimit`.
+    pub fn limit_body(&mut self, limit: u64) {
+        self.pending.limit_body(limit);
+    }
+
+    /// Ends the body: the verdict and, when verified, the exact bytes
+    /// received (joined without a copy when they came in one chunk).
+    ///
+    /// # Errors
+    /// [`Error::SignatureMismatch`] when no secret signed the bytes.
+    pub fn finish(self) -> Result<(Bytes, Verified), Error> {
+        let verified = self.pending.finish()?;
+        let body = match self.chunks.len() {
+            0 => Bytes::new(),
+            1 => self.chunks.into_iter().next().unwrap_or_default(),
+            _ => {
+                let total = self.chunks.iter().map(Bytes::len).sum();
+                let mut joined = BytesMut::with_capacity(total);
+                for chunk in &self.chunks {
+                    joined.extend_from_slice(chunk);
+                }
+                joined.freeze()
+            }
+        };
+        Ok((body, verified))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Scheme, Signer, Verifier};
+
+    #[test]
+    fn hands_back_the_exact_bytes_in_any_chunking() {
+        let body: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        let verifier = Verifier::builder(Scheme::mittr())
+            .secret("k")
+            .build()
+            .unwrap();
+        let headers = Signer::new(Scheme::mittr(), "k")
+            .unwrap()
+            .sign_now(&body)
+            .to_header_map();
+        for size in [1, 100, 4999, 5000, 6000] {
+            let mut c = BodyCollector::new(verifier.check_headers(&headers).unwrap());
+            for chunk in body.chunks(size) {
+                c.push(Bytes::copy_from_slice(chunk)).unwrap();
+            }
+            c.push(Bytes::new()).unwrap();
+            let (bytes, verified) = c.finish().unwrap();
+            assert_eq!(bytes, body);
+            assert_eq!(verified.body_len(), 5000);
+        }
+    }
+
+    #[test]
+    fn lowered_limit_applies() {
+        let verifier = Verifier::builder(Scheme::mitpo())
+            .secret("k")
+            .build()
+            .unwrap();
+        let headers = Signer::new(Scheme::mitpo(), "k")
+            .unwrap()
+            .sign_now(b"abc")
+            .to_header_map();
+        let mut c = BodyCollector::new(verifier.check_headers(&headers).unwrap());
+        c.limit_body(2);
+        assert_eq!(
+            c.push(Bytes::from_static(b"abc")).unwrap_err(),
+            Error::BodyTooLarge { limit: 2 }
+        );
+    }
+}
