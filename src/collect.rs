@@ -1,5 +1,7 @@
 //! Collecting a streamed body while it is verified: each chunk is hashed as
 //! it arrives and kept, so the body is read once and handed on unchanged.
+//! The bytes kept never exceed the body limit: a chunk that would cross it
+//! is rejected before it is kept.
 
 use bytes::{Bytes, BytesMut};
 
@@ -14,7 +16,17 @@ use crate::verifier::{PendingVerification, Verified};
 #[derive(Debug)]
 pub struct BodyCollector {
     pending: PendingVerification,
-    chunks: Vec<Bytes>,
+    kept: Kept,
+}
+
+/// The bytes kept so far: a body that arrives in one chunk is kept as is,
+/// without a copy or an allocation.
+#[derive(Debug, Default)]
+enum Kept {
+    #[default]
+    Nothing,
+    One(Bytes),
+    Joined(BytesMut),
 }
 
 impl BodyCollector {
@@ -22,7 +34,7 @@ impl BodyCollector {
     pub fn new(pending: PendingVerification) -> Self {
         BodyCollector {
             pending,
-            chunks: Vec::new(),
+            kept: Kept::Nothing,
         }
     }
 
@@ -32,9 +44,23 @@ impl BodyCollector {
     /// [`Error::BodyTooLarge`] once the body limit is crossed.
     pub fn push(&mut self, chunk: Bytes) -> Result<(), Error> {
         self.pending.update(&chunk)?;
-        if !chunk.is_empty() {
-            self.chunks.push(chunk);
+        if chunk.is_empty() {
+            return Ok(());
         }
+        self.kept = match std::mem::take(&mut self.kept) {
+            Kept::Nothing => Kept::One(chunk),
+            Kept::One(first) => {
+                // Grows with what actually arrives, never with a declared length.
+                let mut joined = BytesMut::with_capacity(2 * (first.len() + chunk.len()));
+                joined.extend_from_slice(&first);
+                joined.extend_from_slice(&chunk);
+                Kept::Joined(joined)
+            }
+            Kept::Joined(mut joined) => {
+                joined.extend_from_slice(&chunk);
+                Kept::Joined(joined)
+            }
+        };
         Ok(())
     }
 
@@ -55,17 +81,10 @@ impl BodyCollector {
     /// [`Error::SignatureMismatch`] when no secret signed the bytes.
     pub fn finish(self) -> Result<(Bytes, Verified), Error> {
         let verified = self.pending.finish()?;
-        let body = match self.chunks.len() {
-            0 => Bytes::new(),
-            1 => self.chunks.into_iter().next().unwrap_or_default(),
-            _ => {
-                let total = self.chunks.iter().map(Bytes::len).sum();
-                let mut joined = BytesMut::with_capacity(total);
-                for chunk in &self.chunks {
-                    joined.extend_from_slice(chunk);
-                }
-                joined.freeze()
-            }
+        let body = match self.kept {
+            Kept::Nothing => Bytes::new(),
+            Kept::One(bytes) => bytes,
+            Kept::Joined(joined) => joined.freeze(),
         };
         Ok((body, verified))
     }
