@@ -1,184 +1,256 @@
-//! The hookguard demo: signs a Mittr and a MITPO delivery in-process, verifies
-//! them, and shows what the verifier says about tampered, stale and forged
-//! ones. Exits non-zero if any verdict differs from what is expected.
+//! The end-to-end demo: starts the axum receiver on 127.0.0.1:0, then the
+//! reference dispatcher sends it a matrix of deliveries, good and bad, and a
+//! table shows what the receiver answered. Exits non-zero if any row differs
+//! from what is expected.
 //!
 //! Run with `cargo run --example demo`.
 
+mod shared;
+
+use std::future::IntoFuture;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use hookguard::{Scheme, Signer, Verifier};
+use bytes::Bytes;
+use hookguard::dispatcher::{Delivery, Dispatcher, Outcome, RequestHook, RetryPolicy};
+use hookguard::Scheme;
 
-/// scenario, scheme, verifier, headers, body, expected code
-type Case<'a> = (
-    &'static str,
-    &'static str,
-    &'a Verifier,
-    http::HeaderMap,
-    Vec<u8>,
-    &'static str,
-);
+const PREVIOUS_MITTR_SECRET: &str = "mittr-previous-secret";
 
-struct Row {
-    scenario: &'static str,
-    scheme: &'static str,
-    expected: &'static str,
-    got: String,
-    detail: String,
+struct Scenario {
+    name: &'static str,
+    scheme: Scheme,
+    secret: &'static str,
+    payload: Bytes,
+    /// Shifts the dispatcher's clock, in seconds.
+    clock_offset: i64,
+    hook: Option<RequestHook>,
+    expected_status: u16,
+    expected_code: &'static str,
 }
 
-fn main() -> ExitCode {
-    let now = SystemTime::now();
-    let unix = hookguard::timestamp::unix_seconds(now);
-    let mittr_secret = "mittr-demo-secret";
-    let mitpo_secret = "whsec_demo_secret_k3y";
-    let body: &[u8] = br#"{"event":"dispatch.completed","data":{"id":"d_123","amount":4200}}"#;
+fn scenario(
+    name: &'static str,
+    scheme: Scheme,
+    secret: &'static str,
+    status: u16,
+    code: &'static str,
+) -> Scenario {
+    Scenario {
+        name,
+        scheme,
+        secret,
+        payload: Bytes::from_static(
+            br#"{"event":"dispatch.completed","data":{"id":"d_123","amount":4200}}"#,
+        ),
+        clock_offset: 0,
+        hook: None,
+        expected_status: status,
+        expected_code: code,
+    }
+}
 
-    let mittr = Verifier::builder(Scheme::mittr())
-        .secret(mittr_secret)
-        .secret("mittr-previous-secret")
-        .tolerance(Duration::from_secs(300))
-        .build()
-        .expect("valid configuration");
-    let mitpo = Verifier::builder(Scheme::mitpo())
-        .secret(mitpo_secret)
-        .build()
-        .expect("valid configuration");
-    let sign = |scheme: Scheme, secret: &str, ts: u64, body: &[u8]| {
-        Signer::new(scheme, secret)
-            .expect("non-empty secret")
-            .with_event_type("dispatch.completed")
-            .expect("valid event type")
-            .sign(ts, body)
-            .to_header_map()
-    };
-
-    let mut tampered = body.to_vec();
-    tampered[40] ^= 0x01;
-    let cases: Vec<Case<'_>> = vec![
+fn scenarios() -> Vec<Scenario> {
+    use shared::{DEFAULT_MITPO_SECRET as MITPO, DEFAULT_MITTR_SECRET as MITTR};
+    let mut list = Vec::new();
+    for (scheme, secret, sig_header, ts_header) in [
         (
-            "valid delivery",
-            "mittr",
-            &mittr,
-            sign(Scheme::mittr(), mittr_secret, unix, body),
-            body.to_vec(),
-            "ok",
+            Scheme::mittr(),
+            MITTR,
+            "x-mittr-signature",
+            "x-mittr-timestamp",
         ),
         (
-            "rotated secret",
-            "mittr",
-            &mittr,
-            sign(Scheme::mittr(), "mittr-previous-secret", unix, body),
-            body.to_vec(),
-            "ok",
+            Scheme::mitpo(),
+            MITPO,
+            "x-mitpo-signature",
+            "x-mitpo-timestamp",
         ),
-        (
-            "tampered body",
-            "mittr",
-            &mittr,
-            sign(Scheme::mittr(), mittr_secret, unix, body),
-            tampered.clone(),
-            "signature_mismatch",
-        ),
-        (
+    ] {
+        list.push(scenario("valid delivery", scheme.clone(), secret, 200, "-"));
+        list.push(Scenario {
+            hook: Some(Arc::new(|req: &mut http::Request<Bytes>| {
+                let mut body = req.body().to_vec();
+                body[30] ^= 0x01;
+                *req.body_mut() = body.into();
+            })),
+            ..scenario(
+                "tampered body",
+                scheme.clone(),
+                secret,
+                401,
+                "signature_mismatch",
+            )
+        });
+        list.push(scenario(
             "wrong secret",
-            "mittr",
-            &mittr,
-            sign(Scheme::mittr(), "attacker-guess", unix, body),
-            body.to_vec(),
+            scheme.clone(),
+            "not-the-secret",
+            401,
             "signature_mismatch",
+        ));
+        list.push(Scenario {
+            clock_offset: -600,
+            ..scenario(
+                "stale timestamp",
+                scheme.clone(),
+                secret,
+                401,
+                "timestamp_too_old",
+            )
+        });
+        list.push(Scenario {
+            clock_offset: 600,
+            ..scenario(
+                "future timestamp",
+                scheme.clone(),
+                secret,
+                401,
+                "timestamp_in_future",
+            )
+        });
+        list.push(Scenario {
+            hook: Some(Arc::new(move |req: &mut http::Request<Bytes>| {
+                req.headers_mut().remove(sig_header);
+            })),
+            ..scenario(
+                "missing header",
+                scheme.clone(),
+                secret,
+                400,
+                "missing_header",
+            )
+        });
+        list.push(Scenario {
+            hook: Some(Arc::new(move |req: &mut http::Request<Bytes>| {
+                req.headers_mut()
+                    .insert(ts_header, http::HeaderValue::from_static("1.7e9"));
+            })),
+            ..scenario(
+                "malformed header",
+                scheme.clone(),
+                secret,
+                400,
+                "malformed_header",
+            )
+        });
+        let mut big = br#"{"event":"bulk.export","data":""#.to_vec();
+        big.resize(hookguard::DEFAULT_BODY_LIMIT as usize + 64 * 1024, b'x');
+        big.extend_from_slice(b"\"}");
+        list.push(Scenario {
+            payload: big.into(),
+            ..scenario(
+                "oversized body",
+                scheme.clone(),
+                secret,
+                413,
+                "body_too_large",
+            )
+        });
+    }
+    list.insert(
+        1,
+        scenario(
+            "rotated secret",
+            Scheme::mittr(),
+            PREVIOUS_MITTR_SECRET,
+            200,
+            "-",
         ),
-        (
-            "stale timestamp",
-            "mittr",
-            &mittr,
-            sign(Scheme::mittr(), mittr_secret, unix - 600, body),
-            body.to_vec(),
-            "timestamp_too_old",
-        ),
-        (
-            "future timestamp",
-            "mittr",
-            &mittr,
-            sign(Scheme::mittr(), mittr_secret, unix + 600, body),
-            body.to_vec(),
-            "timestamp_in_future",
-        ),
-        (
-            "missing header",
-            "mittr",
-            &mittr,
-            http::HeaderMap::new(),
-            body.to_vec(),
-            "missing_header",
-        ),
-        (
-            "valid delivery",
-            "mitpo",
-            &mitpo,
-            sign(Scheme::mitpo(), mitpo_secret, unix, body),
-            body.to_vec(),
-            "ok",
-        ),
-        (
-            "tampered body",
-            "mitpo",
-            &mitpo,
-            sign(Scheme::mitpo(), mitpo_secret, unix, body),
-            tampered,
-            "signature_mismatch",
-        ),
-        (
-            "prefix stripped",
-            "mitpo",
-            &mitpo,
-            sign(Scheme::mitpo(), "demo_secret_k3y", unix, body),
-            body.to_vec(),
-            "signature_mismatch",
-        ),
-    ];
+    );
+    list
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let (mittr, mitpo) = shared::verifiers(
+        &[
+            shared::DEFAULT_MITTR_SECRET.to_owned(),
+            PREVIOUS_MITTR_SECRET.to_owned(),
+        ],
+        &[shared::DEFAULT_MITPO_SECRET.to_owned()],
+    )
+    .expect("valid demo secrets");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(axum::serve(listener, shared::axum_receiver(mittr, mitpo)).into_future());
+    println!("axum receiver listening on http://{addr}\n");
+    let receivers = [("axum", addr)];
 
     let mut rows = Vec::new();
-    for (scenario, scheme, verifier, headers, body, expected) in cases {
-        let (got, detail) = match verifier.verify_at(&headers, &body, now) {
-            Ok(v) => (
-                "ok".to_owned(),
-                format!(
-                    "secret #{} event {:?} (unsigned)",
-                    v.secret_index(),
-                    v.unsigned_event_type().unwrap_or("-")
-                ),
-            ),
-            Err(e) => (e.code().to_owned(), format!("{} {e}", e.status().as_u16())),
-        };
-        rows.push(Row {
-            scenario,
-            scheme,
-            expected,
-            got,
-            detail,
-        });
+    for (receiver, addr) in receivers {
+        for s in scenarios() {
+            let offset = s.clock_offset;
+            let dispatcher = Dispatcher::builder()
+                // As a provider would: a connection error is retried (a server that
+                // rejects a large body early may close before the client finished
+                // sending it), a 4xx is final.
+                .retry(RetryPolicy {
+                    max_attempts: 3,
+                    base_delay: Duration::from_millis(50),
+                    ..RetryPolicy::default()
+                })
+                .clock(move || {
+                    let now = SystemTime::now();
+                    let shift = Duration::from_secs(offset.unsigned_abs());
+                    if offset < 0 {
+                        now - shift
+                    } else {
+                        now + shift
+                    }
+                })
+                .build();
+            let path = format!("http://{addr}/webhooks/{}", s.scheme.kind());
+            let mut delivery = Delivery::new(&path, s.scheme.clone(), s.secret, s.payload.clone())
+                .expect("valid delivery");
+            if let Some(hook) = s.hook.clone() {
+                delivery = delivery.with_request_hook(move |req| hook(req));
+            }
+            let report = dispatcher.deliver(delivery).await;
+            let last = report.last().expect("one attempt");
+            let status = match &last.outcome {
+                Outcome::Status(s) => *s,
+                _ => 0,
+            };
+            let code = last.error_code.clone().unwrap_or_else(|| "-".to_owned());
+            let pass = status == s.expected_status && code == s.expected_code;
+            let attempts = report.attempts().len();
+            rows.push((
+                s.name,
+                s.scheme.kind().as_str(),
+                receiver,
+                s.expected_status,
+                s.expected_code,
+                status,
+                code,
+                attempts,
+                pass,
+            ));
+        }
     }
 
     println!(
-        "{:<18} {:<6} {:<20} {:<20} {:<5} detail",
-        "scenario", "scheme", "expected", "got", "pass"
+        "\n{:<18} {:<6} {:<9} {:<26} {:<7} {:<22} {:<9} result",
+        "scenario", "scheme", "receiver", "expected", "status", "error code", "attempts"
     );
-    let mut failed = 0;
-    for row in &rows {
-        let pass = row.got == row.expected;
-        failed += usize::from(!pass);
+    let failed = rows.iter().filter(|r| !r.8).count();
+    for (name, scheme, receiver, exp_status, exp_code, status, code, attempts, pass) in &rows {
         println!(
-            "{:<18} {:<6} {:<20} {:<20} {:<5} {}",
-            row.scenario,
-            row.scheme,
-            row.expected,
-            row.got,
-            if pass { "PASS" } else { "FAIL" },
-            row.detail
+            "{:<18} {:<6} {:<9} {:<26} {:<7} {:<22} {:<9} {}",
+            name,
+            scheme,
+            receiver,
+            format!("{exp_status} {exp_code}"),
+            status,
+            code,
+            attempts,
+            if *pass { "PASS" } else { "FAIL" }
         );
     }
-    println!("{} passed, {} failed", rows.len() - failed, failed);
+    println!("\n{} passed, {} failed", rows.len() - failed, failed);
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -87,6 +87,7 @@
 //! | `tracing` | yes | a `tracing` event per rejection (code, status, scheme, route; never secrets) |
 //! | `tower` | no | `tower::VerifyWebhookLayer` / `tower::VerifyWebhook` for any tower or hyper stack |
 //! | `axum` | no | `axum::Verified<T>` extractors; implies `tower` |
+//! | `dispatcher` | no | `dispatcher::Dispatcher`: the sending side (sign, deliver, retry, dead letters) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -122,3 +123,7 @@ pub mod tower;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+
+#[cfg(feature = "dispatcher")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dispatcher")))]
+pub mod dispatcher;

@@ -24,6 +24,12 @@
 //! The body limit is the verifier's ([`VerifierBuilder::body_limit`],
 //! 1 MiB by default).
 //!
+//! A request rejected before its body was read leaves that body unread, and
+//! hyper then closes the connection. A client still sending a large body at
+//! that moment may see the connection reset instead of the response (HTTP/1.1
+//! has no cure for this short of reading the body, which is what the early
+//! rejection avoids); the providers retry on connection errors.
+//!
 //! [`VerifierBuilder::body_limit`]: crate::VerifierBuilder::body_limit
 //!
 //! # Example

@@ -1,0 +1,61 @@
+//! Code shared by the examples (not an example itself).
+#![allow(dead_code)]
+
+use axum::routing::post;
+use axum::{Json, Router};
+use bytes::Bytes;
+use hookguard::tower::VerifyWebhookLayer;
+use hookguard::{Scheme, Verified, Verifier};
+
+pub const DEFAULT_MITTR_SECRET: &str = "mittr-demo-secret";
+pub const DEFAULT_MITPO_SECRET: &str = "whsec_demo_secret_k3y";
+
+/// The payload's own event field, which the signature covers.
+pub fn signed_event_type(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    ["event", "eventType", "type"]
+        .iter()
+        .find_map(|k| value.get(k)?.as_str().map(str::to_owned))
+}
+
+async fn receive(verified: Verified, body: Bytes) -> Json<serde_json::Value> {
+    let event = signed_event_type(&body);
+    println!(
+        "verified {} delivery: event {} ({} bytes, secret #{}, unsigned header event {:?})",
+        verified.scheme(),
+        event.as_deref().unwrap_or("-"),
+        body.len(),
+        verified.secret_index(),
+        verified.unsigned_event_type(),
+    );
+    Json(serde_json::json!({ "ok": true, "event": event, "bytes": body.len() }))
+}
+
+/// The axum receiver: `POST /webhooks/mittr` and `POST /webhooks/mitpo`,
+/// each behind `VerifyWebhookLayer` with its own verifier.
+pub fn axum_receiver(mittr: Verifier, mitpo: Verifier) -> Router {
+    Router::new()
+        .route(
+            "/webhooks/mittr",
+            post(receive).layer(VerifyWebhookLayer::new(mittr)),
+        )
+        .route(
+            "/webhooks/mitpo",
+            post(receive).layer(VerifyWebhookLayer::new(mitpo)),
+        )
+}
+
+/// Verifiers for the receivers from secrets (rotation: several per scheme).
+pub fn verifiers(
+    mittr: &[String],
+    mitpo: &[String],
+) -> Result<(Verifier, Verifier), hookguard::ConfigError> {
+    Ok((
+        Verifier::builder(Scheme::mittr())
+            .secrets(mittr.iter())
+            .build()?,
+        Verifier::builder(Scheme::mitpo())
+            .secrets(mitpo.iter())
+            .build()?,
+    ))
+}

@@ -1,0 +1,359 @@
+//! The reference dispatcher against real local servers that fail on purpose.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::Router;
+use bytes::Bytes;
+use hookguard::dispatcher::{Dispatcher, Outcome, RetryPolicy, Sleeper};
+use hookguard::tower::VerifyWebhookLayer;
+use hookguard::{Scheme, Verifier};
+
+const SECRET: &str = "whsec_dispatch_secret";
+
+/// A fake clock that only moves when the dispatcher "sleeps".
+#[derive(Clone)]
+struct FakeTime {
+    now: Arc<AtomicU64>,
+    slept: Arc<Mutex<Vec<Duration>>>,
+}
+
+impl FakeTime {
+    fn new() -> Self {
+        let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+        FakeTime {
+            now: Arc::new(AtomicU64::new(now)),
+            slept: Arc::default(),
+        }
+    }
+    fn slept(&self) -> Vec<Duration> {
+        self.slept.lock().unwrap().clone()
+    }
+}
+
+impl Sleeper for FakeTime {
+    fn sleep(
+        &self,
+        delay: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        self.slept.lock().unwrap().push(delay);
+        // Advance by at least one second so each attempt gets a new timestamp.
+        self.now.fetch_add(delay.as_secs().max(1), Ordering::SeqCst);
+        Box::pin(async {})
+    }
+}
+
+fn dispatcher(time: &FakeTime, jitter: bool) -> Dispatcher {
+    let clock = time.now.clone();
+    Dispatcher::builder()
+        .retry(RetryPolicy {
+            jitter,
+            ..RetryPolicy::default()
+        })
+        .attempt_timeout(Duration::from_millis(500))
+        .sleeper(time.clone())
+        .clock(move || UNIX_EPOCH + Duration::from_secs(clock.load(Ordering::SeqCst)))
+        .build()
+}
+
+/// What the endpoint saw, and how it should answer.
+#[derive(Clone, Default)]
+struct Endpoint {
+    /// Answer this status (with `retry_after`) to the first `fail` requests.
+    fail: usize,
+    status: u16,
+    retry_after: Option<&'static str>,
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+    calls: Arc<AtomicUsize>,
+}
+
+async fn flaky(
+    State(ep): State<Endpoint>,
+    headers: HeaderMap,
+    _body: Bytes,
+) -> axum::response::Response {
+    let n = ep.calls.fetch_add(1, Ordering::SeqCst);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    ep.seen
+        .lock()
+        .unwrap()
+        .push((header("x-mitpo-timestamp"), header("x-mitpo-signature")));
+    if n < ep.fail {
+        let mut response = StatusCode::from_u16(ep.status).unwrap().into_response();
+        if let Some(value) = ep.retry_after {
+            response
+                .headers_mut()
+                .insert("retry-after", value.parse().unwrap());
+        }
+        return response;
+    }
+    "delivered".into_response()
+}
+
+/// Serves `endpoint` behind the verifying layer, so every attempt that
+/// reaches it carries a valid signature.
+async fn serve(endpoint: Endpoint) -> common::server::TestServer {
+    let verifier = Verifier::builder(Scheme::mitpo())
+        .secret(SECRET)
+        .disable_timestamp_check()
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(flaky).layer(VerifyWebhookLayer::new(verifier)),
+        )
+        .with_state(endpoint);
+    common::server::serve(app).await
+}
+
+const PAYLOAD: &str = r#"{"event":"dispatch.completed","id":"d_1"}"#;
+
+#[tokio::test]
+async fn retries_with_growing_delays_and_fresh_signatures_until_success() {
+    let endpoint = Endpoint {
+        fail: 3,
+        status: 503,
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let report = dispatcher(&time, false)
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(report.delivered(), "{report:?}");
+    let outcomes: Vec<_> = report
+        .attempts()
+        .iter()
+        .map(|a| a.outcome.clone())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Status(503),
+            Outcome::Status(503),
+            Outcome::Status(503),
+            Outcome::Status(200)
+        ]
+    );
+    assert_eq!(
+        time.slept(),
+        [
+            Duration::from_millis(500),
+            Duration::from_secs(1),
+            Duration::from_secs(2)
+        ]
+    );
+    let seen = endpoint.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 4);
+    for pair in seen.windows(2) {
+        assert!(
+            pair[1].0.parse::<u64>().unwrap() > pair[0].0.parse::<u64>().unwrap(),
+            "{seen:?}"
+        );
+    }
+    let stamps: Vec<u64> = report.attempts().iter().map(|a| a.timestamp).collect();
+    assert_eq!(
+        stamps,
+        seen.iter()
+            .map(|s| s.0.parse::<u64>().unwrap())
+            .collect::<Vec<_>>()
+    );
+    assert!(dispatcher(&time, false).dead_letters().is_empty());
+}
+
+#[tokio::test]
+async fn does_not_retry_client_errors() {
+    for status in [400, 401, 404] {
+        let endpoint = Endpoint {
+            fail: 10,
+            status,
+            ..Endpoint::default()
+        };
+        let srv = serve(endpoint.clone()).await;
+        let time = FakeTime::new();
+        let d = dispatcher(&time, false);
+        let report = d
+            .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+            .await
+            .unwrap();
+        assert_eq!(report.attempts().len(), 1, "{status}");
+        assert!(!report.delivered());
+        assert!(time.slept().is_empty());
+        assert_eq!(endpoint.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(d.dead_letters().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_forged_delivery_is_rejected_once_with_its_code() {
+    let endpoint = Endpoint::default();
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let report = dispatcher(&time, false)
+        .send(&srv.url("/hook"), Scheme::mitpo(), "whsec_wrong", PAYLOAD)
+        .await
+        .unwrap();
+    let last = report.last().unwrap();
+    assert_eq!(last.outcome, Outcome::Status(401));
+    assert_eq!(last.error_code.as_deref(), Some("signature_mismatch"));
+    assert_eq!(report.attempts().len(), 1);
+    assert_eq!(endpoint.calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn honours_retry_after_on_429_and_retries_408() {
+    let endpoint = Endpoint {
+        fail: 1,
+        status: 429,
+        retry_after: Some("7"),
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint).await;
+    let time = FakeTime::new();
+    let report = dispatcher(&time, false)
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(report.delivered());
+    assert_eq!(time.slept(), [Duration::from_secs(7)]);
+
+    let endpoint = Endpoint {
+        fail: 1,
+        status: 408,
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint).await;
+    let time = FakeTime::new();
+    let report = dispatcher(&time, false)
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(report.delivered());
+    assert_eq!(report.attempts().len(), 2);
+}
+
+#[tokio::test]
+async fn dead_letters_after_the_last_attempt_and_replays_them() {
+    let endpoint = Endpoint {
+        fail: 5,
+        status: 500,
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let d = dispatcher(&time, true);
+    let report = d
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(!report.delivered());
+    assert_eq!(report.attempts().len(), 5);
+    let policy = RetryPolicy::default();
+    for (i, delay) in time.slept().iter().enumerate() {
+        assert!(
+            *delay <= policy.cap(i as u32 + 1),
+            "jittered delay {delay:?} over cap"
+        );
+    }
+    let letters = d.dead_letters();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].delivery.payload(), PAYLOAD.as_bytes());
+
+    // The endpoint has recovered (its 5 failures are spent): replay delivers.
+    let replayed = d.replay_dead_letters().await;
+    assert_eq!(replayed.len(), 1);
+    assert!(replayed[0].delivered());
+    assert!(d.dead_letters().is_empty());
+    assert_eq!(endpoint.calls.load(Ordering::SeqCst), 6);
+}
+
+#[tokio::test]
+async fn connection_errors_and_timeouts_are_retried() {
+    // Nothing listens on this port once the listener is dropped.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let time = FakeTime::new();
+    let report = dispatcher(&time, false)
+        .send(
+            &format!("http://127.0.0.1:{port}/hook"),
+            Scheme::mitpo(),
+            SECRET,
+            PAYLOAD,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.attempts().len(), 5);
+    assert!(report
+        .attempts()
+        .iter()
+        .all(|a| matches!(a.outcome, Outcome::ConnectionError(_))));
+
+    let slow = Router::new().route(
+        "/hook",
+        post(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }),
+    );
+    let srv = common::server::serve(slow).await;
+    let time = FakeTime::new();
+    let d = Dispatcher::builder()
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            jitter: false,
+            ..RetryPolicy::default()
+        })
+        .attempt_timeout(Duration::from_millis(100))
+        .sleeper(time.clone())
+        .build();
+    let report = d
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert_eq!(report.attempts().len(), 2);
+    assert!(report
+        .attempts()
+        .iter()
+        .all(|a| a.outcome == Outcome::Timeout));
+}
+
+#[tokio::test]
+async fn fans_out_to_several_endpoints() {
+    let ok = serve(Endpoint::default()).await;
+    let failing = serve(Endpoint {
+        fail: 100,
+        status: 400,
+        ..Endpoint::default()
+    })
+    .await;
+    let time = FakeTime::new();
+    let reports = dispatcher(&time, false)
+        .fan_out(
+            &[&ok.url("/hook"), &failing.url("/hook"), &ok.url("/hook")],
+            Scheme::mitpo(),
+            SECRET,
+            PAYLOAD,
+        )
+        .await
+        .unwrap();
+    let delivered: Vec<bool> = reports.iter().map(|r| r.delivered()).collect();
+    assert_eq!(delivered, [true, false, true]);
+    assert_eq!(reports[1].url().to_string(), failing.url("/hook"));
+}
