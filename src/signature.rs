@@ -1,6 +1,9 @@
 //! Parsing the signature header into candidate digests, without allocating.
 
+use std::fmt;
+
 use crate::error::Malformed;
+use crate::SchemeKind;
 
 /// Most signature entries read from the signature header(s) of one request,
 /// all instances of the header together. Bounds the work an attacker can cause.
@@ -11,6 +14,65 @@ pub const MAX_HEADER_LEN: usize = 4096;
 
 /// Length of an HMAC-SHA256 digest in bytes.
 pub const DIGEST_LEN: usize = 32;
+
+/// The signature entries of one request, parsed with the rules the
+/// [`Verifier`](crate::Verifier) applies: entries separated by commas and/or
+/// whitespace, entries with another prefix ignored, hex in either case,
+/// exactly 32 bytes, at most [`MAX_ENTRIES`] entries in all and
+/// [`MAX_HEADER_LEN`] bytes per value. Kept inline: parsing never allocates.
+///
+/// ```
+/// use hookguard::{signature::Signatures, SchemeKind};
+/// let value = format!("v2=ignored, v1={}", "ab".repeat(32));
+/// let parsed = Signatures::parse([value.as_bytes()], SchemeKind::Mittr)?;
+/// assert_eq!(parsed.len(), 1);
+/// # Ok::<(), hookguard::Malformed>(())
+/// ```
+#[derive(Clone)]
+pub struct Signatures(Candidates);
+
+impl Signatures {
+    /// Parses every value of the signature header, in order.
+    ///
+    /// # Errors
+    /// The first rule broken; [`Malformed::NoSignature`] when no entry has
+    /// the scheme's prefix.
+    pub fn parse<'a>(
+        values: impl IntoIterator<Item = &'a [u8]>,
+        kind: SchemeKind,
+    ) -> Result<Self, Malformed> {
+        let prefix = kind.signature_prefix();
+        let mut candidates = Candidates::new();
+        for value in values {
+            candidates.parse_value(value, prefix.as_bytes())?;
+        }
+        candidates.finish(prefix)?;
+        Ok(Signatures(candidates))
+    }
+
+    /// How many entries had the scheme's prefix (at least 1, at most [`MAX_ENTRIES`]).
+    pub fn len(&self) -> usize {
+        self.0.len
+    }
+
+    /// Always `false` for a successfully parsed header.
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// The decoded digests, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8; DIGEST_LEN]> {
+        self.0.as_slice().iter()
+    }
+}
+
+impl fmt::Debug for Signatures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signatures")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
 
 /// The digests found in the signature header(s), kept inline.
 #[derive(Clone)]
@@ -121,12 +183,14 @@ mod tests {
     const OTHER: &str = "672a3a2667a4ea89f017f674292eb02a57b79e413827bab03f50cc4fa0553023";
 
     fn parse(values: &[&str], prefix: &'static str) -> Result<Vec<String>, Malformed> {
-        let mut c = Candidates::new();
-        for v in values {
-            c.parse_value(v.as_bytes(), prefix.as_bytes())?;
-        }
-        c.finish(prefix)?;
-        Ok(c.as_slice().iter().map(hex::encode).collect())
+        let kind = if prefix == "v1=" {
+            SchemeKind::Mittr
+        } else {
+            SchemeKind::Mitpo
+        };
+        let parsed = Signatures::parse(values.iter().map(|v| v.as_bytes()), kind)?;
+        assert_eq!(parsed.len(), parsed.iter().count());
+        Ok(parsed.iter().map(hex::encode).collect())
     }
 
     #[test]

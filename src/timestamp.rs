@@ -120,6 +120,22 @@ pub(crate) fn trim(value: &[u8]) -> &[u8] {
     &value[start..end]
 }
 
+/// Parses a timestamp header value as the [`Verifier`](crate::Verifier)
+/// does: unix seconds in ASCII digits after trimming spaces and tabs; no
+/// sign, decimal point or exponent; at most `u64::MAX`.
+///
+/// ```
+/// use hookguard::{timestamp::parse_timestamp, Malformed};
+/// assert_eq!(parse_timestamp(b" 1764071982 "), Ok(1_764_071_982));
+/// assert_eq!(parse_timestamp(b"1.7e9"), Err(Malformed::NotDigits));
+/// ```
+///
+/// # Errors
+/// [`Malformed::Empty`], [`Malformed::NotDigits`] or [`Malformed::OutOfRange`].
+pub fn parse_timestamp(value: &[u8]) -> Result<u64, Malformed> {
+    parse(value).map(|(n, _)| n)
+}
+
 /// Parses a timestamp header value: unix seconds in ASCII digits after
 /// trimming, nothing else. Returns the number and the trimmed text (which
 /// Mittr signs as is).
