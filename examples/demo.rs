@@ -1,7 +1,7 @@
-//! The end-to-end demo: starts the axum receiver on 127.0.0.1:0, then the
-//! reference dispatcher sends it a matrix of deliveries, good and bad, and a
-//! table shows what the receiver answered. Exits non-zero if any row differs
-//! from what is expected.
+//! The end-to-end demo: starts the axum and the actix-web receivers on
+//! 127.0.0.1:0, then the reference dispatcher sends each a matrix of
+//! deliveries, good and bad, and a table shows what the receivers answered.
+//! Exits non-zero if any row differs from what is expected.
 //!
 //! Run with `cargo run --example demo`.
 
@@ -176,9 +176,30 @@ async fn main() -> ExitCode {
         .await
         .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local address");
-    tokio::spawn(axum::serve(listener, shared::axum_receiver(mittr, mitpo)).into_future());
-    println!("axum receiver listening on http://{addr}\n");
-    let receivers = [("axum", addr)];
+    tokio::spawn(
+        axum::serve(
+            listener,
+            shared::axum_receiver(mittr.clone(), mitpo.clone()),
+        )
+        .into_future(),
+    );
+    println!("axum receiver listening on http://{addr}");
+
+    // The actix receiver runs on its own system thread, as actix wants.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let actix_addr = listener.local_addr().expect("local address");
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            actix_web::HttpServer::new(move || shared::actix_receiver(mittr.clone(), mitpo.clone()))
+                .workers(1)
+                .listen(listener)
+                .expect("listen")
+                .run()
+                .await
+        })
+    });
+    println!("actix receiver listening on http://{actix_addr}\n");
+    let receivers = [("axum", addr), ("actix", actix_addr)];
 
     let mut rows = Vec::new();
     for (receiver, addr) in receivers {

@@ -118,7 +118,7 @@ async fn verify_request(
         }
         let limit = collector.pending().body_limit();
         if content_length(&parts.headers).is_some_and(|len| len > limit) {
-            return Err(Error::BodyTooLarge { limit });
+            return Err(Error::BodyTooLarge { limit: Some(limit) });
         }
         std::future::poll_fn(|cx| collect_body(Pin::new(&mut body), &mut collector, cx)).await?;
         let (bytes, verified) = collector.finish()?;

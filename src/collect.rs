@@ -132,7 +132,7 @@ mod tests {
         c.limit_body(2);
         assert_eq!(
             c.push(Bytes::from_static(b"abc")).unwrap_err(),
-            Error::BodyTooLarge { limit: 2 }
+            Error::BodyTooLarge { limit: Some(2) }
         );
     }
 }

@@ -66,8 +66,9 @@ pub enum Error {
     },
     /// The body is larger than the configured limit. Code `body_too_large`, 413.
     BodyTooLarge {
-        /// The limit in bytes.
-        limit: u64,
+        /// The limit in bytes, when known (a framework's own limit, such as
+        /// actix-web's `PayloadConfig`, does not always say).
+        limit: Option<u64>,
     },
     /// The body could not be read to the end (the client went away, or the
     /// transport failed). Code `body_unreadable`, 400.
@@ -221,7 +222,7 @@ impl Error {
 
 /// Records a rejection as a `tracing` event (with the `tracing` feature):
 /// code, status, scheme and route, never a secret or a signature.
-#[cfg(feature = "tower")]
+#[cfg(any(feature = "tower", feature = "actix"))]
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 pub(crate) fn trace_rejection(error: &Error, scheme: crate::SchemeKind, route: &str) {
     #[cfg(feature = "tracing")]
@@ -306,8 +307,11 @@ impl fmt::Display for Error {
                 "signature mismatch: none of the {candidates} signature(s) in `{header}` \
                  matches the body with any of the {secrets} configured secret(s)"
             ),
-            Error::BodyTooLarge { limit } => {
+            Error::BodyTooLarge { limit: Some(limit) } => {
                 write!(f, "body is larger than the limit of {limit} bytes")
+            }
+            Error::BodyTooLarge { limit: None } => {
+                f.write_str("body is larger than the configured limit")
             }
             Error::BodyUnreadable { reason } => write!(f, "body could not be read: {reason}"),
             Error::Replayed => f.write_str("this delivery was already accepted (replay)"),
@@ -407,7 +411,12 @@ mod tests {
                 "signature_mismatch",
                 401,
             ),
-            (Error::BodyTooLarge { limit: 10 }, "body_too_large", 413),
+            (
+                Error::BodyTooLarge { limit: Some(10) },
+                "body_too_large",
+                413,
+            ),
+            (Error::BodyTooLarge { limit: None }, "body_too_large", 413),
             (
                 Error::BodyUnreadable {
                     reason: "reset".into(),

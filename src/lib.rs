@@ -87,6 +87,7 @@
 //! | `tracing` | yes | a `tracing` event per rejection (code, status, scheme, route; never secrets) |
 //! | `tower` | no | `tower::VerifyWebhookLayer` / `tower::VerifyWebhook` for any tower or hyper stack |
 //! | `axum` | no | `axum::Verified<T>` extractors; implies `tower` |
+//! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhook` middleware |
 //! | `dispatcher` | no | `dispatcher::Dispatcher`: the sending side (sign, deliver, retry, dead letters) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -127,3 +128,7 @@ pub mod axum;
 #[cfg(feature = "dispatcher")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dispatcher")))]
 pub mod dispatcher;
+
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;

@@ -252,7 +252,7 @@ impl Verifier {
         let received = body.len() as u64;
         if received > self.inner.body_limit {
             return Err(Error::BodyTooLarge {
-                limit: self.inner.body_limit,
+                limit: Some(self.inner.body_limit),
             });
         }
         macs.update(body);
@@ -558,7 +558,7 @@ impl PendingVerification {
         let limit = self.limit;
         let received = self.received.saturating_add(chunk.len() as u64);
         if received > limit {
-            return Err(Error::BodyTooLarge { limit });
+            return Err(Error::BodyTooLarge { limit: Some(limit) });
         }
         self.received = received;
         self.macs.update(chunk);
@@ -917,7 +917,7 @@ mod tests {
         p.update(b"56789").unwrap();
         assert_eq!(
             p.update(b"!").unwrap_err(),
-            Error::BodyTooLarge { limit: 10 }
+            Error::BodyTooLarge { limit: Some(10) }
         );
         assert!(p.finish().is_ok(), "the rejected chunk is not hashed");
     }

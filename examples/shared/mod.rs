@@ -59,3 +59,46 @@ pub fn verifiers(
             .build()?,
     ))
 }
+
+/// The actix-web receiver: `POST /webhooks/mittr` and `POST /webhooks/mitpo`,
+/// each scope wrapped in the `VerifyWebhook` middleware with its own verifier.
+pub fn actix_receiver(
+    mittr: Verifier,
+    mitpo: Verifier,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    use actix_web::{web, App, HttpResponse};
+    use hookguard::actix::VerifyWebhook;
+
+    async fn receive(verified: Verified, body: web::Bytes) -> HttpResponse {
+        let event = signed_event_type(&body);
+        println!(
+            "verified {} delivery (actix): event {} ({} bytes, secret #{})",
+            verified.scheme(),
+            event.as_deref().unwrap_or("-"),
+            body.len(),
+            verified.secret_index(),
+        );
+        HttpResponse::Ok()
+            .json(serde_json::json!({ "ok": true, "event": event, "bytes": body.len() }))
+    }
+
+    App::new()
+        .service(
+            web::scope("/webhooks/mittr")
+                .wrap(VerifyWebhook::new(mittr))
+                .route("", web::post().to(receive)),
+        )
+        .service(
+            web::scope("/webhooks/mitpo")
+                .wrap(VerifyWebhook::new(mitpo))
+                .route("", web::post().to(receive)),
+        )
+}

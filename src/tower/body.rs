@@ -130,7 +130,7 @@ fn body_error(error: &(dyn std::error::Error + 'static), limit: u64) -> Error {
     let mut source = Some(error);
     while let Some(e) = source {
         if e.is::<LengthLimitError>() {
-            return Error::BodyTooLarge { limit };
+            return Error::BodyTooLarge { limit: Some(limit) };
         }
         source = e.source();
     }
@@ -160,7 +160,7 @@ mod tests {
         use http_body_util::BodyExt;
         let limited = http_body_util::Limited::new(Full::new(Bytes::from_static(b"abc")), 1);
         let err = limited.collect().await.unwrap_err();
-        assert_eq!(body_error(&*err, 7), Error::BodyTooLarge { limit: 7 });
+        assert_eq!(body_error(&*err, 7), Error::BodyTooLarge { limit: Some(7) });
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
         assert_eq!(body_error(&io, 7).code(), "body_unreadable");
     }

@@ -77,7 +77,7 @@ where
         };
         let limit = pending.body_limit();
         if content_length(request.headers()).is_some_and(|len| len > limit) {
-            let error = Error::BodyTooLarge { limit };
+            let error = Error::BodyTooLarge { limit: Some(limit) };
             return ResponseFuture::rejected(error, scheme, request.uri(), on_rejection);
         }
         let (parts, body) = request.into_parts();
@@ -185,7 +185,7 @@ mod tests {
         assert_eq!(res.status(), 413);
         assert_eq!(
             res.extensions().get::<Error>(),
-            Some(&Error::BodyTooLarge { limit: 8 })
+            Some(&Error::BodyTooLarge { limit: Some(8) })
         );
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }

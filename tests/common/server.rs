@@ -224,3 +224,60 @@ pub fn raw_head(path: &str, headers: &http::HeaderMap, extra: &str) -> String {
     head.push_str("\r\n");
     head
 }
+
+/// Like [`raw_exchange`], but the client socket has a small send buffer and
+/// writes 4 KiB at a time, and the bytes the kernel accepted are counted: the
+/// server cannot have read more than that.
+pub async fn raw_exchange_measured(
+    addr: SocketAddr,
+    head: String,
+    body: Vec<u8>,
+) -> (u16, String, u64) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_send_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let stream = TcpStream::from_std(socket.into()).unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let written = Arc::new(AtomicU64::new(0));
+    let counter = written.clone();
+    let writing = tokio::spawn(async move {
+        if writer.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        for chunk in body.chunks(4096) {
+            match writer.write(chunk).await {
+                Ok(n) => {
+                    counter.fetch_add(n as u64, Ordering::SeqCst);
+                    if n < chunk.len() && writer.write_all(&chunk[n..]).await.is_ok() {
+                        counter.fetch_add((chunk.len() - n) as u64, Ordering::SeqCst);
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+        std::future::pending::<()>().await;
+    });
+    let mut response = Vec::new();
+    let mut buf = [0u8; 8192];
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, reader.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => response.extend_from_slice(&buf[..n]),
+        }
+        if complete_response(&response) {
+            break;
+        }
+    }
+    // Let the writer run into the closed connection.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    writing.abort();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text, written.load(Ordering::SeqCst))
+}

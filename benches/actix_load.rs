@@ -1,0 +1,75 @@
+//! Load benchmark on loopback for the actix-web adapter: the same signed
+//! 1 KiB Mittr request against a bare actix route that reads the body, a
+//! route taking `Verified<web::Bytes>`, and a scope behind the
+//! `VerifyWebhook` middleware. One actix worker, so the server is the
+//! bottleneck; three alternating runs each; prints medians and ratios.
+//!
+//! Run with `cargo bench --bench actix_load` (needs `wrk`).
+
+mod wrk;
+
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use hookguard::actix::{Verified, VerifyWebhook};
+use hookguard::{Scheme, Signer, Verifier};
+
+const SECRET: &str = "load-benchmark-secret";
+
+fn main() {
+    if !wrk::available() {
+        return;
+    }
+    let verifier = Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .tolerance(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(web::Data::new(verifier.clone()))
+                    .route(
+                        "/bare",
+                        web::post().to(|body: web::Bytes| async move { body.len().to_string() }),
+                    )
+                    .route(
+                        "/extractor",
+                        web::post().to(|Verified(body, _): Verified<web::Bytes>| async move {
+                            body.len().to_string()
+                        }),
+                    )
+                    .service(
+                        web::scope("/middleware")
+                            .wrap(VerifyWebhook::new(verifier.clone()))
+                            .route(
+                                "",
+                                web::post()
+                                    .to(|body: web::Bytes| async move { body.len().to_string() }),
+                            ),
+                    )
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+
+    let body = wrk::body_1k();
+    let signed = Signer::new(Scheme::mittr(), SECRET)
+        .unwrap()
+        .sign_now(body.as_bytes());
+    wrk::compare(
+        addr,
+        &["/bare", "/extractor", "/middleware"],
+        &body,
+        &signed,
+        "goal: >= 0.90x bare throughput",
+    );
+}

@@ -1,0 +1,42 @@
+//! A webhook receiver on actix-web, protected by the `VerifyWebhook` middleware.
+//!
+//! Contract (other tools rely on it):
+//! - listens on `HOOKGUARD_ADDR` (default `127.0.0.1:3001`);
+//! - `POST /webhooks/mittr` verified with `MITTR_SECRET`, `POST /webhooks/mitpo`
+//!   verified with `MITPO_SECRET` (defaults printed at start-up);
+//! - prints `listening on http://<addr>` once it accepts connections;
+//! - answers 2xx for a verified delivery and logs its event type and size.
+//!
+//! Run with `cargo run --example actix_receiver`.
+
+mod shared;
+
+use std::net::SocketAddr;
+
+fn secret(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        println!("{var} not set; using the demo secret {default:?}");
+        default.to_owned()
+    })
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let addr: SocketAddr = std::env::var("HOOKGUARD_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:3001".to_owned())
+        .parse()?;
+    let (mittr, mitpo) = shared::verifiers(
+        &[secret("MITTR_SECRET", shared::DEFAULT_MITTR_SECRET)],
+        &[secret("MITPO_SECRET", shared::DEFAULT_MITPO_SECRET)],
+    )?;
+    let listener = std::net::TcpListener::bind(addr)?;
+    let local = listener.local_addr()?;
+    let server =
+        actix_web::HttpServer::new(move || shared::actix_receiver(mittr.clone(), mitpo.clone()))
+            .workers(2)
+            .listen(listener)?
+            .run();
+    println!("listening on http://{local}");
+    server.await?;
+    Ok(())
+}
