@@ -82,11 +82,69 @@ fn bench_verify(c: &mut Criterion) {
     group.finish();
 }
 
+/// Verify alone vs verify plus the in-memory replay check, at 1 KiB. Every
+/// check inserts a fresh record: the store's clock jumps past the TTL on each
+/// call, so the previous round's records have expired.
+fn bench_replay(c: &mut Criterion) {
+    use hookguard::replay::{MemoryStore, ReplayProtection};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    const DELIVERIES: usize = 4096;
+    let now = UNIX_EPOCH + Duration::from_secs(TS + 10);
+    let clock = Arc::new(AtomicU64::new(TS));
+    let store_clock = clock.clone();
+    let store = MemoryStore::new(DELIVERIES * 2).clock(move || {
+        UNIX_EPOCH + Duration::from_secs(store_clock.fetch_add(601, Ordering::Relaxed))
+    });
+    let plain = Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    let guarded = Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .replay_protection(ReplayProtection::new(store))
+        .build()
+        .unwrap();
+    let signer = Signer::new(Scheme::mittr(), SECRET).unwrap();
+    let deliveries: Vec<(http::HeaderMap, Vec<u8>)> = (0..DELIVERIES)
+        .map(|i| {
+            let mut body = format!("{{\"id\":{i},\"pad\":\"").into_bytes();
+            body.resize(1022, b'x');
+            body.extend_from_slice(b"\"}");
+            (signer.sign(TS, &body).to_header_map(), body)
+        })
+        .collect();
+
+    let mut group = c.benchmark_group("replay_1KiB");
+    group.throughput(Throughput::Elements(1));
+    let mut i = 0;
+    group.bench_function("verify", |b| {
+        b.iter(|| {
+            let (h, body) = &deliveries[i % DELIVERIES];
+            i += 1;
+            black_box(plain.verify_at(h, body, now).is_ok())
+        })
+    });
+    let mut i = 0;
+    group.bench_function("verify_and_memory_replay_check", |b| {
+        b.iter(|| {
+            let (h, body) = &deliveries[i % DELIVERIES];
+            i += 1;
+            let verified = guarded.verify_at(h, body, now).unwrap();
+            let accepted = futures_util::FutureExt::now_or_never(guarded.accept(&verified))
+                .expect("the memory store answers at once");
+            black_box(accepted.is_ok())
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = bench_verify
+    targets = bench_verify, bench_replay
 }
 criterion_main!(benches);

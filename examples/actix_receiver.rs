@@ -5,7 +5,9 @@
 //! - `POST /webhooks/mittr` verified with `MITTR_SECRET`, `POST /webhooks/mitpo`
 //!   verified with `MITPO_SECRET` (defaults printed at start-up);
 //! - prints `listening on http://<addr>` once it accepts connections;
-//! - answers 2xx for a verified delivery and logs its event type and size.
+//! - answers 2xx for a verified delivery and logs its event type and size;
+//! - rejects replays (409) with Redis when `HOOKGUARD_REDIS_URL` is set, else
+//!   with the in-memory store.
 //!
 //! Run with `cargo run --example actix_receiver`.
 
@@ -36,6 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .workers(2)
             .listen(listener)?
             .run();
+    println!("replay protection: {}", shared::replay_store_name());
     println!("listening on http://{local}");
     server.await?;
     Ok(())

@@ -5,7 +5,9 @@
 //! - `POST /webhooks/mittr` verified with `MITTR_SECRET`, `POST /webhooks/mitpo`
 //!   verified with `MITPO_SECRET` (defaults printed at start-up);
 //! - prints `listening on http://<addr>` once it accepts connections;
-//! - answers 2xx for a verified delivery and logs its event type and size.
+//! - answers 2xx for a verified delivery and logs its event type and size;
+//! - rejects replays (409) with Redis when `HOOKGUARD_REDIS_URL` is set, else
+//!   with the in-memory store.
 //!
 //! Run with `cargo run --example axum_receiver`.
 
@@ -31,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let app = shared::axum_receiver(mittr, mitpo);
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("replay protection: {}", shared::replay_store_name());
     println!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app).await?;
     Ok(())

@@ -26,6 +26,8 @@ struct Scenario {
     /// Shifts the dispatcher's clock, in seconds.
     clock_offset: i64,
     hook: Option<RequestHook>,
+    /// Deliver the same signed request once before (a replay).
+    replay: bool,
     expected_status: u16,
     expected_code: &'static str,
 }
@@ -46,6 +48,7 @@ fn scenario(
         ),
         clock_offset: 0,
         hook: None,
+        replay: false,
         expected_status: status,
         expected_code: code,
     }
@@ -148,6 +151,13 @@ fn scenarios() -> Vec<Scenario> {
                 "body_too_large",
             )
         });
+        list.push(Scenario {
+            payload: Bytes::from_static(
+                br#"{"event":"dispatch.completed","data":{"id":"d_replay"}}"#,
+            ),
+            replay: true,
+            ..scenario("replayed delivery", scheme.clone(), secret, 409, "replayed")
+        });
     }
     list.insert(
         1,
@@ -164,14 +174,18 @@ fn scenarios() -> Vec<Scenario> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (mittr, mitpo) = shared::verifiers(
-        &[
-            shared::DEFAULT_MITTR_SECRET.to_owned(),
-            PREVIOUS_MITTR_SECRET.to_owned(),
-        ],
-        &[shared::DEFAULT_MITPO_SECRET.to_owned()],
-    )
-    .expect("valid demo secrets");
+    // Each receiver gets its own verifiers, and so its own replay store.
+    let verifiers = || {
+        shared::verifiers(
+            &[
+                shared::DEFAULT_MITTR_SECRET.to_owned(),
+                PREVIOUS_MITTR_SECRET.to_owned(),
+            ],
+            &[shared::DEFAULT_MITPO_SECRET.to_owned()],
+        )
+        .expect("valid demo secrets")
+    };
+    let (mittr, mitpo) = verifiers();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind 127.0.0.1:0");
@@ -186,6 +200,7 @@ async fn main() -> ExitCode {
     println!("axum receiver listening on http://{addr}");
 
     // The actix receiver runs on its own system thread, as actix wants.
+    let (mittr, mitpo) = verifiers();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let actix_addr = listener.local_addr().expect("local address");
     std::thread::spawn(move || {
@@ -204,6 +219,8 @@ async fn main() -> ExitCode {
     let mut rows = Vec::new();
     for (receiver, addr) in receivers {
         for s in scenarios() {
+            // A fixed clock per scenario: a replay re-sends the very same bytes.
+            let now = SystemTime::now();
             let offset = s.clock_offset;
             let dispatcher = Dispatcher::builder()
                 // As a provider would: a connection error is retried (a server that
@@ -215,7 +232,6 @@ async fn main() -> ExitCode {
                     ..RetryPolicy::default()
                 })
                 .clock(move || {
-                    let now = SystemTime::now();
                     let shift = Duration::from_secs(offset.unsigned_abs());
                     if offset < 0 {
                         now - shift
@@ -229,6 +245,13 @@ async fn main() -> ExitCode {
                 .expect("valid delivery");
             if let Some(hook) = s.hook.clone() {
                 delivery = delivery.with_request_hook(move |req| hook(req));
+            }
+            if s.replay {
+                let first = dispatcher.deliver(delivery.clone()).await;
+                assert!(
+                    first.delivered(),
+                    "the original of a replay must be accepted: {first:?}"
+                );
             }
             let report = dispatcher.deliver(delivery).await;
             let last = report.last().expect("one attempt");

@@ -18,6 +18,10 @@
 //!   `web::Bytes`, `web::Json`, … work unchanged downstream) and the
 //!   [`crate::Verified`] metadata in the request extensions. Behind it,
 //!   `Verified<T>` does not verify a second time.
+//! - **Replay protection** (when the verifier has it): the middleware
+//!   reserves the record when the signature verifies, commits it when the
+//!   handler answers 2xx and releases it otherwise, so a retry is processed;
+//!   the extractor records at extraction (it cannot see the answer).
 //! - **Errors**: [`crate::Error`] implements `ResponseError` with the status
 //!   and JSON body of the shared mapping ([`crate::Error::to_response`]); the
 //!   error is also in the response's extensions.
@@ -203,33 +207,45 @@ impl Stream for HashingStream {
     }
 }
 
-/// Verifies the request with the verifier from app data and reads its
-/// payload: the verified bytes and metadata, or the error to answer with.
+/// Verifies the request with the verifier from app data, reads its payload
+/// and records the delivery with the replay protection, if any (what the
+/// extractor does: it cannot see the handler's answer).
 async fn verify_request(
     req: &HttpRequest,
     payload: Payload,
 ) -> Result<(Bytes, crate::Verified), actix_web::Error> {
     let verifier = verifier_of(req).ok_or(Error::NotConfigured)?;
-    verify_with(&verifier, req, payload).await
+    let (bytes, verified) = verify_with(&verifier, req, payload).await?;
+    traced(&verifier, req, verifier.accept(&verified).await)?;
+    Ok((bytes, verified))
 }
 
-/// Headers first, then the payload; records each rejection.
+/// Headers first, then the payload.
 async fn verify_with(
     verifier: &Verifier,
     req: &HttpRequest,
     payload: Payload,
 ) -> Result<(Bytes, crate::Verified), actix_web::Error> {
-    let scheme = verifier.scheme().kind();
     let result = match verifier.check_headers(req.headers()) {
         Ok(pending) => read_verified(req, payload, pending).await,
         Err(error) => Err(error.into()),
     };
-    if let Err(error) = &result {
-        if let Some(error) = error.as_error::<Error>() {
-            trace_rejection(error, scheme, req.path());
+    traced(verifier, req, result)
+}
+
+/// Records a rejection as a tracing event and passes the result on.
+fn traced<T, E: Into<actix_web::Error>>(
+    verifier: &Verifier,
+    req: &HttpRequest,
+    result: Result<T, E>,
+) -> Result<T, actix_web::Error> {
+    result.map_err(|error| {
+        let error = error.into();
+        if let Some(e) = error.as_error::<Error>() {
+            trace_rejection(e, verifier.scheme().kind(), req.path());
         }
-    }
-    result
+        error
+    })
 }
 
 /// A payload extractor `T` that only runs on a verified delivery, and the
@@ -355,18 +371,34 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let verifier = self.verifier.clone();
+        let verifier = self.verifier.clone().or_else(|| verifier_of(req.request()));
         Box::pin(async move {
+            let Some(verifier) = verifier else {
+                let response = Error::NotConfigured.error_response();
+                return Ok(req.into_response(response).map_into_right_body());
+            };
             let payload = req.take_payload();
-            let outcome = match verifier {
-                Some(verifier) => verify_with(&verifier, req.request(), payload).await,
-                None => verify_request(req.request(), payload).await,
+            let outcome = match verify_with(&verifier, req.request(), payload).await {
+                Ok((bytes, verified)) => {
+                    // Reserve the replay record; commit it only if the handler succeeds.
+                    let reservation = match verifier.replay_protection() {
+                        Some(replay) => replay.reserve(&verified).await,
+                        None => Ok(None),
+                    };
+                    traced(&verifier, req.request(), reservation).map(|r| (bytes, verified, r))
+                }
+                Err(error) => Err(error),
             };
             match outcome {
-                Ok((bytes, verified)) => {
+                Ok((bytes, verified, reservation)) => {
                     req.set_payload(Payload::from(bytes));
                     req.extensions_mut().insert(verified);
-                    Ok(service.call(req).await?.map_into_left_body())
+                    let result = service.call(req).await;
+                    if let Some(reservation) = reservation {
+                        let success = matches!(&result, Ok(r) if r.status().is_success());
+                        reservation.settle(success).await;
+                    }
+                    Ok(result?.map_into_left_body())
                 }
                 Err(error) => {
                     let response = error.error_response();

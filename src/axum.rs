@@ -11,7 +11,10 @@
 //!   the router state through [`FromRef`]. It checks the headers before
 //!   reading the body, honours axum's `DefaultBodyLimit` as well as the
 //!   verifier's own limit (the smaller wins; 413 straight from
-//!   `Content-Length`), and hashes the body as it streams in.
+//!   `Content-Length`), and hashes the body as it streams in. With replay
+//!   protection it records the delivery at extraction, as it cannot see the
+//!   handler's answer: use the layer to have a failed handler's delivery
+//!   accepted again on retry.
 //!
 //! The inner extractor runs only after verification, on the exact bytes
 //! received; its own rejection (a JSON syntax error, say) passes through
@@ -122,6 +125,9 @@ async fn verify_request(
         }
         std::future::poll_fn(|cx| collect_body(Pin::new(&mut body), &mut collector, cx)).await?;
         let (bytes, verified) = collector.finish()?;
+        // An extractor cannot see the handler's answer: it records the
+        // delivery now (the layer reserves, then commits on success).
+        verifier.accept(&verified).await?;
         Ok((parts, bytes, verified))
     }
     .await;

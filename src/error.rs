@@ -76,8 +76,18 @@ pub enum Error {
         /// What the transport reported.
         reason: String,
     },
-    /// This delivery was already accepted. Code `replayed`, 409.
+    /// This delivery was already accepted (or is being processed). Code
+    /// `replayed`, 409.
     Replayed,
+    /// The in-memory replay store is full of unexpired records. Code
+    /// `replay_store_full`, 503.
+    ReplayStoreFull,
+    /// The replay store cannot be reached and the verifier fails closed.
+    /// Code `replay_store_unavailable`, 503.
+    ReplayStoreUnavailable {
+        /// What the store reported.
+        reason: String,
+    },
     /// Verification is not set up for this route (no verifier, or the
     /// metadata was asked for where no middleware verified): a server
     /// configuration mistake, never a pass. Code `not_configured`, 500.
@@ -149,7 +159,8 @@ impl fmt::Display for Malformed {
 impl Error {
     /// The stable machine-readable code: `missing_header`, `malformed_header`,
     /// `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch`,
-    /// `body_too_large`, `body_unreadable`, `replayed` or `not_configured`.
+    /// `body_too_large`, `body_unreadable`, `replayed`, `replay_store_full`,
+    /// `replay_store_unavailable` or `not_configured`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::MissingHeader { .. } => "missing_header",
@@ -160,6 +171,8 @@ impl Error {
             Error::BodyTooLarge { .. } => "body_too_large",
             Error::BodyUnreadable { .. } => "body_unreadable",
             Error::Replayed => "replayed",
+            Error::ReplayStoreFull => "replay_store_full",
+            Error::ReplayStoreUnavailable { .. } => "replay_store_unavailable",
             Error::NotConfigured => "not_configured",
         }
     }
@@ -167,7 +180,7 @@ impl Error {
     /// The HTTP status every adapter answers with: 400 for missing or
     /// malformed input, 401 for stale, future or forged deliveries, 409 for a
     /// replay, 413 for an oversized body, 500 when verification is not
-    /// configured.
+    /// configured, 503 when the replay store is full or unreachable.
     pub fn status(&self) -> StatusCode {
         match self {
             Error::MissingHeader { .. }
@@ -178,6 +191,9 @@ impl Error {
             | Error::SignatureMismatch { .. } => StatusCode::UNAUTHORIZED,
             Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Replayed => StatusCode::CONFLICT,
+            Error::ReplayStoreFull | Error::ReplayStoreUnavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Error::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -315,6 +331,12 @@ impl fmt::Display for Error {
             }
             Error::BodyUnreadable { reason } => write!(f, "body could not be read: {reason}"),
             Error::Replayed => f.write_str("this delivery was already accepted (replay)"),
+            Error::ReplayStoreFull => {
+                f.write_str("the replay store is full of unexpired records; try again later")
+            }
+            Error::ReplayStoreUnavailable { reason } => {
+                write!(f, "the replay store is unavailable: {reason}")
+            }
             Error::NotConfigured => {
                 f.write_str("webhook verification is not configured for this route")
             }
@@ -337,6 +359,15 @@ pub enum ConfigError {
     },
     /// An event type that cannot be sent as a header value.
     InvalidEventType,
+    /// Replay protection needs a TTL when the timestamp check is off on
+    /// either side: set [`ReplayProtection::ttl`](crate::replay::ReplayProtection::ttl).
+    ReplayTtlRequired,
+    /// The replay TTL is shorter than past + future tolerance: a replay
+    /// could pass after its record expired.
+    ReplayTtlTooShort {
+        /// The shortest TTL that is safe.
+        minimum: Duration,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -354,6 +385,14 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidEventType => {
                 f.write_str("the event type is not a valid header value (visible ASCII only)")
             }
+            ConfigError::ReplayTtlRequired => f.write_str(
+                "replay protection needs an explicit TTL when the timestamp check is off",
+            ),
+            ConfigError::ReplayTtlTooShort { minimum } => write!(
+                f,
+                "the replay TTL must be at least past + future tolerance ({} s)",
+                minimum.as_secs()
+            ),
         }
     }
 }
@@ -425,6 +464,14 @@ mod tests {
                 400,
             ),
             (Error::Replayed, "replayed", 409),
+            (Error::ReplayStoreFull, "replay_store_full", 503),
+            (
+                Error::ReplayStoreUnavailable {
+                    reason: "connection refused".into(),
+                },
+                "replay_store_unavailable",
+                503,
+            ),
             (Error::NotConfigured, "not_configured", 500),
         ];
         for (err, code, status) in cases {

@@ -76,7 +76,9 @@
 //! | `signature_mismatch` | 401 | no secret signed these bytes |
 //! | `body_too_large` | 413 | the body exceeds the limit |
 //! | `body_unreadable` | 400 | the body stream failed |
-//! | `replayed` | 409 | reserved for replay protection |
+//! | `replayed` | 409 | already accepted, or in flight ([`replay`]) |
+//! | `replay_store_full` | 503 | the in-memory replay store is full of unexpired records |
+//! | `replay_store_unavailable` | 503 | the replay store cannot be reached (fail closed) |
 //! | `not_configured` | 500 | an adapter found no verifier for the route |
 //!
 //! ## Feature flags
@@ -88,6 +90,7 @@
 //! | `tower` | no | `tower::VerifyWebhookLayer` / `tower::VerifyWebhook` for any tower or hyper stack |
 //! | `axum` | no | `axum::Verified<T>` extractors; implies `tower` |
 //! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhook` middleware |
+//! | `redis` | no | `replay::RedisStore`: replay protection shared by many replicas |
 //! | `dispatcher` | no | `dispatcher::Dispatcher`: the sending side (sign, deliver, retry, dead letters) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -95,6 +98,7 @@
 pub mod collect;
 pub mod error;
 pub mod headers;
+pub mod replay;
 pub mod scheme;
 pub mod secret;
 pub mod sign;

@@ -9,6 +9,7 @@ use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::{ConfigError, Error, Malformed};
 use crate::headers::Headers;
+use crate::replay::ReplayProtection;
 use crate::scheme::{Scheme, SchemeKind};
 use crate::secret::Secret;
 use crate::signature::{Candidates, DIGEST_LEN, MAX_HEADER_LEN};
@@ -61,6 +62,7 @@ struct Inner {
     tolerance: Tolerance,
     body_limit: u64,
     clock: Box<dyn Clock>,
+    replay: Option<ReplayProtection>,
 }
 
 /// Configures a [`Verifier`]. Created by [`Verifier::builder`].
@@ -71,6 +73,7 @@ pub struct VerifierBuilder {
     tolerance: Tolerance,
     body_limit: u64,
     clock: Box<dyn Clock>,
+    replay: Option<ReplayProtection>,
 }
 
 impl fmt::Debug for VerifierBuilder {
@@ -148,6 +151,14 @@ impl VerifierBuilder {
         self
     }
 
+    /// Rejects deliveries already accepted (409 `replayed`); see
+    /// [`crate::replay`]. Off by default. The record TTL defaults to past +
+    /// future tolerance.
+    pub fn replay_protection(mut self, replay: ReplayProtection) -> Self {
+        self.replay = Some(replay);
+        self
+    }
+
     /// Builds the verifier, keying one HMAC state per secret.
     ///
     /// # Errors
@@ -160,6 +171,23 @@ impl VerifierBuilder {
         if let Some(index) = self.secrets.iter().position(Secret::is_empty) {
             return Err(ConfigError::EmptySecret { index });
         }
+        let replay = match self.replay {
+            None => None,
+            Some(replay) => {
+                let window = match (self.tolerance.past, self.tolerance.future) {
+                    (Some(past), Some(future)) => Some(past.saturating_add(future)),
+                    _ => None,
+                };
+                Some(match (replay.configured_ttl(), window) {
+                    (None, None) => return Err(ConfigError::ReplayTtlRequired),
+                    (None, Some(window)) => replay.with_ttl(window),
+                    (Some(ttl), Some(window)) if ttl < window => {
+                        return Err(ConfigError::ReplayTtlTooShort { minimum: window })
+                    }
+                    (Some(_), _) => replay,
+                })
+            }
+        };
         Ok(Verifier {
             inner: Arc::new(Inner {
                 keys: self.secrets.iter().map(keyed_mac).collect(),
@@ -168,6 +196,7 @@ impl VerifierBuilder {
                 tolerance: self.tolerance,
                 body_limit: self.body_limit,
                 clock: self.clock,
+                replay,
             }),
         })
     }
@@ -180,6 +209,7 @@ impl fmt::Debug for Verifier {
             .field("secret_fingerprints", &self.inner.fingerprints)
             .field("tolerance", &self.inner.tolerance)
             .field("body_limit", &self.inner.body_limit)
+            .field("replay", &self.inner.replay)
             .finish_non_exhaustive()
     }
 }
@@ -193,6 +223,43 @@ impl Verifier {
             tolerance: Tolerance::default(),
             body_limit: DEFAULT_BODY_LIMIT,
             clock: Box::new(SystemClock),
+            replay: None,
+        }
+    }
+
+    /// The replay protection in force, if any (with its TTL resolved).
+    pub fn replay_protection(&self) -> Option<&ReplayProtection> {
+        self.inner.replay.as_ref()
+    }
+
+    /// Verifies a whole delivery and, with replay protection, records it
+    /// (rejecting one already recorded). This is what the extractors do; the
+    /// tower layer and the actix middleware instead reserve the record and
+    /// commit it only when the handler succeeds.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify), then [`Error::Replayed`],
+    /// [`Error::ReplayStoreFull`] or [`Error::ReplayStoreUnavailable`].
+    pub async fn verify_async<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Verified, Error> {
+        let verified = self.verify(headers, body)?;
+        self.accept(&verified).await?;
+        Ok(verified)
+    }
+
+    /// Records an already verified delivery with the replay protection, if
+    /// any (a no-op without).
+    ///
+    /// # Errors
+    /// [`Error::Replayed`], [`Error::ReplayStoreFull`] or
+    /// [`Error::ReplayStoreUnavailable`].
+    pub async fn accept(&self, verified: &Verified) -> Result<(), Error> {
+        match &self.inner.replay {
+            Some(replay) => replay.accept(verified).await,
+            None => Ok(()),
         }
     }
 

@@ -4,6 +4,7 @@
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
+use hookguard::replay::ReplayProtection;
 use hookguard::tower::VerifyWebhookLayer;
 use hookguard::{Scheme, Verified, Verifier};
 
@@ -45,7 +46,31 @@ pub fn axum_receiver(mittr: Verifier, mitpo: Verifier) -> Router {
         )
 }
 
-/// Verifiers for the receivers from secrets (rotation: several per scheme).
+/// Replay protection: Redis when `HOOKGUARD_REDIS_URL` is set (shared by
+/// every replica), else the in-memory store.
+pub fn replay_protection() -> ReplayProtection {
+    match std::env::var("HOOKGUARD_REDIS_URL") {
+        Ok(url) => match hookguard::replay::RedisStore::new(&url) {
+            Ok(store) => ReplayProtection::new(store),
+            Err(e) => panic!("HOOKGUARD_REDIS_URL is not a Redis URL: {e}"),
+        },
+        Err(_) => ReplayProtection::in_memory(),
+    }
+}
+
+/// Which replay store [`replay_protection`] picks, for the start-up banner.
+pub fn replay_store_name() -> &'static str {
+    if std::env::var_os("HOOKGUARD_REDIS_URL").is_some() {
+        "Redis (HOOKGUARD_REDIS_URL)"
+    } else {
+        "in memory"
+    }
+}
+
+/// Verifiers for the receivers from secrets (rotation: several per scheme),
+/// each with its own replay protection. MITPO records live a day: its
+/// timestamp is unsigned, so a shorter record would let an old body be
+/// replayed with a fresh timestamp.
 pub fn verifiers(
     mittr: &[String],
     mitpo: &[String],
@@ -53,9 +78,11 @@ pub fn verifiers(
     Ok((
         Verifier::builder(Scheme::mittr())
             .secrets(mittr.iter())
+            .replay_protection(replay_protection())
             .build()?,
         Verifier::builder(Scheme::mitpo())
             .secrets(mitpo.iter())
+            .replay_protection(replay_protection().ttl(std::time::Duration::from_secs(24 * 3600)))
             .build()?,
     ))
 }

@@ -1,4 +1,5 @@
-//! [`ResponseFuture`]: reads and verifies the body, then calls the inner service.
+//! [`ResponseFuture`]: reads and verifies the body, reserves the replay
+//! record, calls the inner service, then commits or releases the record.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,22 +15,25 @@ use tower_service::Service;
 use super::body::{collect_body, ResponseBody, VerifiedBody};
 use super::rejection::OnRejection;
 use crate::error::trace_rejection;
-use crate::{BodyCollector, Error, PendingVerification, SchemeKind};
+use crate::replay::Reservation;
+use crate::{BodyCollector, Error, PendingVerification, SchemeKind, Verifier};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 pin_project! {
     /// Response future of [`VerifyWebhook`](super::VerifyWebhook).
-    pub struct ResponseFuture<F, S, B, R> {
+    pub struct ResponseFuture<F, S, B, R, ResBody, E> {
         #[pin]
-        state: State<F, S, B>,
+        state: State<F, S, B, ResBody, E>,
         on_rejection: R,
-        scheme: SchemeKind,
+        verifier: Verifier,
         uri: Uri,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<F, S, B> {
+    enum State<F, S, B, ResBody, E> {
         Rejected { error: Option<Error> },
         Reading {
             #[pin]
@@ -38,16 +42,29 @@ pin_project! {
             parts: Option<Parts>,
             inner: Option<S>,
         },
-        Calling { #[pin] future: F },
+        Reserving {
+            reserve: BoxFuture<Result<Option<Reservation>, Error>>,
+            request: Option<Request<VerifiedBody>>,
+            inner: Option<S>,
+        },
+        Calling {
+            #[pin]
+            future: F,
+            reservation: Option<Reservation>,
+        },
+        Settling {
+            settle: BoxFuture<()>,
+            output: Option<Result<Response<ResBody>, E>>,
+        },
     }
 }
 
-impl<F, S, B, R> ResponseFuture<F, S, B, R> {
-    pub(crate) fn rejected(error: Error, scheme: SchemeKind, uri: &Uri, on_rejection: R) -> Self {
+impl<F, S, B, R, ResBody, E> ResponseFuture<F, S, B, R, ResBody, E> {
+    pub(crate) fn rejected(error: Error, verifier: &Verifier, uri: &Uri, on_rejection: R) -> Self {
         ResponseFuture {
             state: State::Rejected { error: Some(error) },
             on_rejection,
-            scheme,
+            verifier: verifier.clone(),
             uri: uri.clone(),
         }
     }
@@ -57,11 +74,11 @@ impl<F, S, B, R> ResponseFuture<F, S, B, R> {
         body: B,
         pending: PendingVerification,
         inner: S,
-        scheme: SchemeKind,
         on_rejection: R,
     ) -> Self {
         ResponseFuture {
             uri: parts.uri.clone(),
+            verifier: pending.verifier().clone(),
             state: State::Reading {
                 body,
                 collector: Some(BodyCollector::new(pending)),
@@ -69,12 +86,13 @@ impl<F, S, B, R> ResponseFuture<F, S, B, R> {
                 inner: Some(inner),
             },
             on_rejection,
-            scheme,
         }
     }
 }
 
-impl<F, S, B, R, ResBody, E> Future for ResponseFuture<F, S, B, R>
+const POLLED_AFTER_COMPLETION: &str = "ResponseFuture polled after completion";
+
+impl<F, S, B, R, ResBody, E> Future for ResponseFuture<F, S, B, R, ResBody, E>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
     S: Service<Request<VerifiedBody>, Future = F>,
@@ -88,18 +106,10 @@ where
         let mut this = self.project();
         loop {
             let next = match this.state.as_mut().project() {
-                StateProj::Calling { future } => {
-                    let response = ready!(future.poll(cx))?;
-                    return Poll::Ready(Ok(response.map(ResponseBody::service)));
-                }
                 StateProj::Rejected { error } => {
-                    let error = error.take().expect("polled after completion");
-                    return Poll::Ready(Ok(reject(
-                        this.on_rejection,
-                        error,
-                        *this.scheme,
-                        this.uri,
-                    )));
+                    let error = error.take().expect(POLLED_AFTER_COMPLETION);
+                    let scheme = this.verifier.scheme().kind();
+                    return Poll::Ready(Ok(reject(this.on_rejection, error, scheme, this.uri)));
                 }
                 StateProj::Reading {
                     body,
@@ -107,28 +117,76 @@ where
                     parts,
                     inner,
                 } => {
-                    let Some(active) = collector.as_mut() else {
-                        panic!("polled after completion")
-                    };
+                    let active = collector.as_mut().expect(POLLED_AFTER_COMPLETION);
                     let outcome = match ready!(collect_body(body, active, cx)) {
-                        Ok(()) => collector.take().map(BodyCollector::finish),
-                        Err(error) => Some(Err(error)),
+                        Ok(()) => collector.take().expect(POLLED_AFTER_COMPLETION).finish(),
+                        Err(error) => Err(error),
                     };
                     match outcome {
-                        Some(Ok((bytes, verified))) => {
-                            let (Some(mut parts), Some(mut service)) = (parts.take(), inner.take())
-                            else {
-                                panic!("polled after completion")
-                            };
-                            parts.extensions.insert(verified);
-                            let request = Request::from_parts(parts, Full::new(bytes));
-                            State::Calling {
-                                future: service.call(request),
+                        Err(error) => State::Rejected { error: Some(error) },
+                        Ok((bytes, verified)) => {
+                            let mut parts = parts.take().expect(POLLED_AFTER_COMPLETION);
+                            let mut service = inner.take().expect(POLLED_AFTER_COMPLETION);
+                            match this.verifier.replay_protection() {
+                                Some(replay) => {
+                                    let replay = replay.clone();
+                                    let key_source = verified.clone();
+                                    parts.extensions.insert(verified);
+                                    State::Reserving {
+                                        reserve: Box::pin(async move {
+                                            replay.reserve(&key_source).await
+                                        }),
+                                        request: Some(Request::from_parts(parts, Full::new(bytes))),
+                                        inner: Some(service),
+                                    }
+                                }
+                                None => {
+                                    parts.extensions.insert(verified);
+                                    let request = Request::from_parts(parts, Full::new(bytes));
+                                    State::Calling {
+                                        future: service.call(request),
+                                        reservation: None,
+                                    }
+                                }
                             }
                         }
-                        Some(Err(error)) => State::Rejected { error: Some(error) },
-                        None => panic!("polled after completion"),
                     }
+                }
+                StateProj::Reserving {
+                    reserve,
+                    request,
+                    inner,
+                } => match ready!(reserve.as_mut().poll(cx)) {
+                    Err(error) => State::Rejected { error: Some(error) },
+                    Ok(reservation) => {
+                        let request = request.take().expect(POLLED_AFTER_COMPLETION);
+                        let mut service = inner.take().expect(POLLED_AFTER_COMPLETION);
+                        State::Calling {
+                            future: service.call(request),
+                            reservation,
+                        }
+                    }
+                },
+                StateProj::Calling {
+                    future,
+                    reservation,
+                } => {
+                    let output = ready!(future.poll(cx));
+                    match reservation.take() {
+                        None => return Poll::Ready(output.map(|r| r.map(ResponseBody::service))),
+                        Some(reservation) => {
+                            let success = matches!(&output, Ok(r) if r.status().is_success());
+                            State::Settling {
+                                settle: Box::pin(reservation.settle(success)),
+                                output: Some(output),
+                            }
+                        }
+                    }
+                }
+                StateProj::Settling { settle, output } => {
+                    ready!(settle.as_mut().poll(cx));
+                    let output = output.take().expect(POLLED_AFTER_COMPLETION);
+                    return Poll::Ready(output.map(|r| r.map(ResponseBody::service)));
                 }
             };
             this.state.set(next);

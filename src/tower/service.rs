@@ -56,7 +56,7 @@ where
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, S, B, R>;
+    type Future = ResponseFuture<S::Future, S, B, R, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -67,21 +67,21 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let on_rejection = self.on_rejection.clone();
-        let scheme = self.verifier.scheme().kind();
+        let verifier = &self.verifier;
 
-        let pending = match self.verifier.check_headers(request.headers()) {
+        let pending = match verifier.check_headers(request.headers()) {
             Ok(pending) => pending,
             Err(error) => {
-                return ResponseFuture::rejected(error, scheme, request.uri(), on_rejection)
+                return ResponseFuture::rejected(error, verifier, request.uri(), on_rejection)
             }
         };
         let limit = pending.body_limit();
         if content_length(request.headers()).is_some_and(|len| len > limit) {
             let error = Error::BodyTooLarge { limit: Some(limit) };
-            return ResponseFuture::rejected(error, scheme, request.uri(), on_rejection);
+            return ResponseFuture::rejected(error, verifier, request.uri(), on_rejection);
         }
         let (parts, body) = request.into_parts();
-        ResponseFuture::reading(parts, body, pending, inner, scheme, on_rejection)
+        ResponseFuture::reading(parts, body, pending, inner, on_rejection)
     }
 }
 

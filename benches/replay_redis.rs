@@ -1,0 +1,96 @@
+//! The Redis round trip per delivery: sequential `accept` calls (one
+//! `SET key 1 NX PX ttl` each) against a local `redis-server` started here,
+//! compared with verification alone. Needs `redis-server`
+//! (`apt-get install -y redis-server`); skipped otherwise.
+//!
+//! Run with `cargo bench --bench replay_redis`.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use hookguard::replay::{RedisStore, ReplayProtection};
+use hookguard::{Scheme, Signer, Verifier};
+
+const N: usize = 5000;
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let Ok(mut child) = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+    else {
+        println!("skipping: redis-server is not installed");
+        return;
+    };
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = RedisStore::new(&format!("redis://127.0.0.1:{port}/")).unwrap();
+        let verifier = Verifier::builder(Scheme::mitpo())
+            .secret("whsec_bench")
+            .disable_timestamp_check()
+            .replay_protection(ReplayProtection::new(store).ttl(Duration::from_secs(600)))
+            .build()
+            .unwrap();
+        let signer = Signer::new(Scheme::mitpo(), "whsec_bench").unwrap();
+        let now = UNIX_EPOCH + Duration::from_secs(1_764_072_000);
+        let deliveries: Vec<_> = (0..N)
+            .map(|i| {
+                let mut body = format!("{{\"id\":{i},\"pad\":\"").into_bytes();
+                body.resize(1022, b'x');
+                body.extend_from_slice(b"\"}");
+                (signer.sign(1, &body).to_header_map(), body)
+            })
+            .collect();
+        // Warm up the connection.
+        let warm = verifier
+            .verify_at(&deliveries[0].0, &deliveries[0].1, now)
+            .unwrap();
+        verifier.accept(&warm).await.unwrap();
+
+        let mut verify_only = Vec::with_capacity(N);
+        let mut with_redis = Vec::with_capacity(N);
+        for (headers, body) in &deliveries[1..] {
+            let start = Instant::now();
+            let verified = verifier.verify_at(headers, body, now).unwrap();
+            verify_only.push(start.elapsed());
+            verifier.accept(&verified).await.unwrap();
+            with_redis.push(start.elapsed());
+        }
+        let (v, r) = (median(verify_only), median(with_redis));
+        println!("median over {} deliveries of 1 KiB:", N - 1);
+        println!("  verify alone:               {v:?}");
+        println!("  verify + Redis SET NX PX:   {r:?}");
+        println!(
+            "  Redis round trip per delivery: {:?} ({:.1}x verify alone)",
+            r - v,
+            r.as_secs_f64() / v.as_secs_f64()
+        );
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+}
