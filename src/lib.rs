@@ -91,6 +91,7 @@
 //! | `axum` | no | `axum::Verified<T>` extractors; implies `tower` |
 //! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhook` middleware |
 //! | `redis` | no | `replay::RedisStore`: replay protection shared by many replicas |
+//! | `diagnose` | no | `diagnose::diagnose`: the likely cause of a failed verification, and pasted-input parsing |
 //! | `dispatcher` | no | `dispatcher::Dispatcher`: the sending side (sign, deliver, retry, dead letters) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -136,3 +137,7 @@ pub mod dispatcher;
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
+
+#[cfg(feature = "diagnose")]
+#[cfg_attr(docsrs, doc(cfg(feature = "diagnose")))]
+pub mod diagnose;

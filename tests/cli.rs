@@ -1,0 +1,596 @@
+//! The `hookguard` command-line tool: every exit code, every likely cause,
+//! `--json` parsed and checked, built on the vectors and crafted
+//! misconfigurations.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, SystemTime};
+
+use assert_cmd::Command;
+use base64::Engine;
+use hookguard::{Scheme, Signer};
+
+const NOW: u64 = 1_764_072_000;
+
+fn hookguard() -> Command {
+    Command::cargo_bin("hookguard").unwrap()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Run {
+    let out = hookguard()
+        .args(args)
+        .write_stdin(stdin.to_vec())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `hookguard verify --json` for headers and a body given on stdin.
+fn verify_json(
+    scheme: &str,
+    secrets: &[&str],
+    headers: &http::HeaderMap,
+    body: &[u8],
+    now: u64,
+    tolerance: u64,
+) -> (i32, serde_json::Value) {
+    let mut args = vec![
+        "verify".to_owned(),
+        "--scheme".into(),
+        scheme.into(),
+        "--json".into(),
+        "--body-file".into(),
+        "-".into(),
+    ];
+    for s in secrets {
+        args.extend(["--secret".to_owned(), (*s).to_owned()]);
+    }
+    for (name, value) in headers {
+        args.extend([
+            "--header".to_owned(),
+            format!("{name}: {}", value.to_str().unwrap()),
+        ]);
+    }
+    args.extend([
+        "--now".into(),
+        now.to_string(),
+        "--tolerance".into(),
+        tolerance.to_string(),
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&refs, body);
+    let json: serde_json::Value = serde_json::from_str(r.stdout.trim())
+        .unwrap_or_else(|e| panic!("not one JSON object ({e}): {}\n{}", r.stdout, r.stderr));
+    for key in ["ok", "error", "message", "likely_cause", "hint"] {
+        assert!(json.get(key).is_some(), "missing {key}: {json}");
+    }
+    (r.code, json)
+}
+
+#[test]
+fn every_vector_through_verify_json() {
+    for case in common::vectors::load() {
+        let secrets: Vec<&str> = case.secrets.iter().map(String::as_str).collect();
+        let (code, json) = verify_json(
+            &case.scheme,
+            &secrets,
+            &case.header_map(),
+            &case.body(),
+            case.now,
+            case.tolerance_secs,
+        );
+        if case.expect == "ok" {
+            assert_eq!(
+                (code, &json["ok"]),
+                (0, &serde_json::Value::Bool(true)),
+                "{}: {json}",
+                case.name
+            );
+            assert!(json["error"].is_null() && json["likely_cause"].is_null());
+        } else {
+            assert_eq!(code, 1, "{}: {json}", case.name);
+            assert_eq!(json["error"], case.expect, "{}", case.name);
+            assert!(json["likely_cause"].is_string(), "{}: {json}", case.name);
+            let text = json.to_string();
+            for s in &case.secrets {
+                assert!(
+                    !text.contains(s.as_str()),
+                    "{}: a secret leaked: {text}",
+                    case.name
+                );
+            }
+        }
+    }
+}
+
+fn sign(scheme: Scheme, secret: &[u8], ts: u64, body: &[u8]) -> http::HeaderMap {
+    Signer::new(scheme, secret)
+        .unwrap()
+        .sign(ts, body)
+        .to_header_map()
+}
+
+#[test]
+fn every_likely_cause_is_named() {
+    let json = br#"{"event": "dispatch.completed", "data": {"id": "d_1"}}"#.to_vec();
+    let compact = br#"{"event":"dispatch.completed","data":{"id":"d_1"}}"#.to_vec();
+    let with_newline = [&json[..], b"\n"].concat();
+    let crlf = b"a\r\nb\r\n".to_vec();
+    let latin1 = b"{\"name\":\"caf\xe9\"}".to_vec();
+    let lossy = String::from_utf8_lossy(&latin1).into_owned().into_bytes();
+    let b64_key = base64::engine::general_purpose::STANDARD
+        .decode("c2VjcmV0LWJ5dGVz")
+        .unwrap();
+    let mitpo_form = sign(Scheme::mitpo(), b"k", NOW, &json);
+    let mut mixup = sign(Scheme::mittr(), b"k", NOW, &json);
+    let hex = mitpo_form["x-mitpo-signature"].to_str().unwrap()[7..].to_owned();
+    mixup.insert("x-mittr-signature", format!("v1={hex}").parse().unwrap());
+    let mut malformed = sign(Scheme::mittr(), b"k", NOW, &json);
+    malformed.insert("x-mittr-timestamp", "2026-03-22T10:30:00Z".parse().unwrap());
+    let mut missing = sign(Scheme::mittr(), b"k", NOW, &json);
+    missing.remove("x-mittr-signature");
+
+    type Case<'a> = (&'a str, &'a str, &'a str, http::HeaderMap, &'a [u8]);
+    let cases: Vec<Case> = vec![
+        (
+            "body_reserialized",
+            "mittr",
+            "k",
+            sign(Scheme::mittr(), b"k", NOW, &compact),
+            &json,
+        ),
+        (
+            "trailing_newline",
+            "mitpo",
+            "k",
+            sign(Scheme::mitpo(), b"k", NOW, &json),
+            &with_newline,
+        ),
+        (
+            "line_endings_changed",
+            "mitpo",
+            "k",
+            sign(Scheme::mitpo(), b"k", NOW, &crlf),
+            b"a\nb\n",
+        ),
+        (
+            "body_decoded_lossily",
+            "mitpo",
+            "k",
+            sign(Scheme::mitpo(), b"k", NOW, &latin1),
+            &lossy,
+        ),
+        ("scheme_mixup", "mittr", "k", mixup, &json),
+        (
+            "secret_prefix",
+            "mitpo",
+            "whsec_abc",
+            sign(Scheme::mitpo(), b"abc", NOW, &json),
+            &json,
+        ),
+        (
+            "secret_base64_decoded",
+            "mitpo",
+            "whsec_c2VjcmV0LWJ5dGVz",
+            sign(Scheme::mitpo(), &b64_key, NOW, &json),
+            &json,
+        ),
+        (
+            "secret_whitespace",
+            "mittr",
+            "k\n",
+            sign(Scheme::mittr(), b"k", NOW, &json),
+            &json,
+        ),
+        (
+            "timestamp_in_milliseconds",
+            "mittr",
+            "k",
+            sign(Scheme::mittr(), b"k", NOW * 1000, &json),
+            &json,
+        ),
+        (
+            "clock_skew",
+            "mittr",
+            "k",
+            sign(Scheme::mittr(), b"k", NOW - 3600, &json),
+            &json,
+        ),
+        (
+            "wrong_scheme",
+            "mittr",
+            "k",
+            sign(Scheme::mitpo(), b"k", NOW, &json),
+            &json,
+        ),
+        ("missing_header", "mittr", "k", missing, &json),
+        ("malformed_header", "mittr", "k", malformed, &json),
+        (
+            "different_secret",
+            "mittr",
+            "k",
+            sign(Scheme::mittr(), b"other", NOW, &json),
+            &json,
+        ),
+    ];
+    for (cause, scheme, secret, headers, body) in cases {
+        let (code, out) = verify_json(scheme, &[secret], &headers, body, NOW, 300);
+        assert_eq!(code, 1, "{cause}: {out}");
+        assert_eq!(out["likely_cause"], cause, "{out}");
+        assert!(out["hint"].as_str().is_some_and(|h| !h.is_empty()));
+        if cause == "clock_skew" {
+            assert!(out["hint"].as_str().unwrap().contains("3600 s"), "{out}");
+        }
+        if cause != "secret_whitespace" {
+            assert!(!out.to_string().contains(&format!("\"{secret}\"")), "{out}");
+        }
+    }
+}
+
+#[test]
+fn text_output_and_exit_codes() {
+    let body = b"{\"event\":\"x\"}";
+    let h = sign(Scheme::mittr(), b"k", NOW, body);
+    let header_args: Vec<String> = h
+        .iter()
+        .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap()))
+        .collect();
+    let mut args = vec![
+        "verify",
+        "--scheme",
+        "mittr",
+        "--secret-env",
+        "HG_SECRET",
+        "--body-file",
+        "-",
+        "--now",
+        "1764072000",
+    ];
+    for a in &header_args {
+        args.extend(["--header", a.as_str()]);
+    }
+    let ok = hookguard()
+        .args(&args)
+        .env("HG_SECRET", "k")
+        .write_stdin(body.to_vec())
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        text.starts_with("verified: mittr delivery, secret #0"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "no colour when piped: {text:?}");
+
+    let bad = hookguard()
+        .args(&args)
+        .env("HG_SECRET", "nope")
+        .write_stdin(body.to_vec())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        text.contains("rejected: signature_mismatch (401)")
+            && text.contains("likely cause: different_secret"),
+        "{text}"
+    );
+
+    // Usage and input errors: 2.
+    for (args, why) in [
+        (
+            vec!["verify", "--scheme", "mittr", "--body-file", "-"],
+            "give at least one --secret",
+        ),
+        (
+            vec![
+                "verify",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "/nonexistent/body",
+            ],
+            "/nonexistent/body",
+        ),
+        (
+            vec![
+                "verify",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--header",
+                "no colon",
+            ],
+            "not `Name: value`",
+        ),
+        (
+            vec![
+                "verify",
+                "--scheme",
+                "mittr",
+                "--secret-env",
+                "HG_UNSET_VAR",
+                "--body-file",
+                "-",
+            ],
+            "HG_UNSET_VAR",
+        ),
+        (
+            vec!["verify", "--scheme", "nope", "--secret", "k"],
+            "invalid value",
+        ),
+        (
+            vec!["verify", "--scheme", "mittr", "--secret", "k"],
+            "--body-file",
+        ),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ] {
+        let r = run(&args, b"");
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(why), "{args:?}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn verifies_a_raw_request_file() {
+    let body = b"{\"event\":\"dispatch.completed\"}\n";
+    let h = sign(Scheme::mitpo(), b"whsec_raw", NOW, body);
+    let mut raw = b"POST /webhooks/mitpo HTTP/1.1\r\nHost: example.test\r\n".to_vec();
+    for (n, v) in &h {
+        raw.extend_from_slice(format!("{n}: {}\r\n", v.to_str().unwrap()).as_bytes());
+    }
+    raw.extend_from_slice(b"\r\n");
+    raw.extend_from_slice(body);
+    let dir = std::env::temp_dir().join(format!("hookguard-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("request.http");
+    std::fs::write(&file, &raw).unwrap();
+    let r = run(
+        &[
+            "verify",
+            "--scheme",
+            "mitpo",
+            "--secret",
+            "whsec_raw",
+            "--request-file",
+            file.to_str().unwrap(),
+            "--now",
+            "1764072000",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // The same request with its trailing newline lost on the way.
+    std::fs::write(&file, &raw[..raw.len() - 1]).unwrap();
+    let r = run(
+        &[
+            "verify",
+            "--scheme",
+            "mitpo",
+            "--secret",
+            "whsec_raw",
+            "--request-file",
+            file.to_str().unwrap(),
+            "--now",
+            "1764072000",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("\"likely_cause\":\"trailing_newline\""),
+        "{}",
+        r.stdout
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn sign_prints_headers_and_a_curl_command_that_verify_accepts() {
+    let r = run(
+        &[
+            "sign",
+            "--scheme",
+            "mittr",
+            "--secret",
+            "k",
+            "--body-file",
+            "-",
+            "--timestamp",
+            "1764072000",
+            "--url",
+            "http://127.0.0.1:9/hook",
+        ],
+        b"payload",
+    );
+    assert_eq!(r.code, 0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("x-mittr-signature: v1="),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(lines[1], "x-mittr-timestamp: 1764072000");
+    let curl = lines.iter().find(|l| l.starts_with("curl ")).unwrap();
+    assert!(
+        curl.contains("--url 'http://127.0.0.1:9/hook'") && curl.contains("--data-binary @-"),
+        "{curl}"
+    );
+    let mut args = vec![
+        "verify",
+        "--scheme",
+        "mittr",
+        "--secret",
+        "k",
+        "--body-file",
+        "-",
+        "--now",
+        "1764072000",
+    ];
+    for l in &lines[..2] {
+        args.extend(["--header", l]);
+    }
+    assert_eq!(run(&args, b"payload").code, 0);
+}
+
+#[tokio::test]
+async fn send_delivers_and_reports_each_attempt() {
+    use axum::routing::post;
+    use hookguard::tower::VerifyWebhookLayer;
+    let verifier = hookguard::Verifier::builder(Scheme::mitpo())
+        .secret("whsec_send")
+        .build()
+        .unwrap();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(|| async { "ok" }).layer(VerifyWebhookLayer::new(verifier)),
+    );
+    let srv = common::server::serve(app).await;
+    let url = srv.url("/hook");
+    let r = tokio::task::spawn_blocking(move || {
+        run(
+            &[
+                "send",
+                &url,
+                "--scheme",
+                "mitpo",
+                "--secret",
+                "whsec_send",
+                "--body-file",
+                "-",
+            ],
+            b"{\"event\":\"dispatch.completed\"}",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("attempt 1: HTTP 200") && r.stdout.contains("delivered"),
+        "{}",
+        r.stdout
+    );
+    let url = srv.url("/hook");
+    let r = tokio::task::spawn_blocking(move || {
+        run(
+            &[
+                "send",
+                &url,
+                "--scheme",
+                "mitpo",
+                "--secret",
+                "whsec_wrong",
+                "--body-file",
+                "-",
+            ],
+            b"{}",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("HTTP 401 (signature_mismatch)") && r.stdout.contains("not delivered"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[tokio::test]
+async fn listen_prints_verdict_diagnosis_and_payload() {
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookguard"))
+        .args([
+            "listen",
+            "--addr",
+            "127.0.0.1:0",
+            "--scheme",
+            "mittr",
+            "--secret",
+            "k",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let client = common::server::client();
+    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    let good = sign(Scheme::mittr(), b"k", now, b"{\"event\":\"hello\"}");
+    let reply = common::server::post(
+        &client,
+        &format!("http://{addr}/any/path"),
+        &good,
+        &b"{\"event\":\"hello\"}"[..],
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let bad = sign(Scheme::mittr(), b"k", now, b"{\"event\":\"hello\"}");
+    let reply = common::server::post(
+        &client,
+        &format!("http://{addr}/x"),
+        &bad,
+        &b"{\"event\":\"hello\"}\n"[..],
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.code().as_str()),
+        (401, "signature_mismatch")
+    );
+    let page = common::server::post(
+        &client,
+        &format!("http://{addr}/x"),
+        &http::HeaderMap::new(),
+        &b""[..],
+    )
+    .await;
+    assert_eq!(page.status, 400);
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if seen.contains("likely cause: trailing_newline") || std::time::Instant::now() > deadline {
+            break;
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    assert!(seen.contains("verified: mittr delivery"), "{seen}");
+    assert!(
+        seen.contains("payload (17 bytes): {\"event\":\"hello\"}"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("rejected: signature_mismatch")
+            && seen.contains("likely cause: trailing_newline"),
+        "{seen}"
+    );
+}
