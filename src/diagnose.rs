@@ -220,7 +220,9 @@ impl LikelyCause {
                 "the body was decoded as UTF-8 with replacement characters: read it as raw bytes".to_owned()
             }
             LikelyCause::DifferentSecret { fingerprints } => format!(
-                "signed with a different secret than the configured one(s) (fingerprints {}): check which secret the provider uses for this endpoint",
+                "no configured secret (fingerprints {}) signed these bytes and no usual mistake explains it: \
+                 the delivery was signed with a different secret, or its body was changed on the way; \
+                 check which secret the provider uses for this endpoint",
                 fingerprints.join(", ")
             ),
         }
