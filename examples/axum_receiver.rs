@@ -24,6 +24,8 @@ fn secret(var: &str, default: &str) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Rejections are logged as `tracing` events (code, scheme, route).
+    tracing_subscriber::fmt().with_target(false).init();
     let addr: SocketAddr = std::env::var("HOOKGUARD_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()?;

@@ -1,0 +1,82 @@
+//! One `tracing` event per rejection, with the code, status, scheme and
+//! route, and never a secret or a signature (feature `tracing`, on by default).
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::routing::post;
+use axum::Router;
+use hookguard::tower::VerifyWebhookLayer;
+use hookguard::{Scheme, Signer, Verifier};
+use tower::ServiceExt;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn each_rejection_is_one_event_without_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let secret = "tracing-test-secret";
+    let verifier = Verifier::builder(Scheme::mittr())
+        .secret(secret)
+        .build()
+        .unwrap();
+    let app = Router::new().route(
+        "/hooks/orders",
+        post(|| async { "ok" }).layer(VerifyWebhookLayer::new(verifier)),
+    );
+    let body = b"{\"a\":1}";
+    let headers = Signer::new(Scheme::mittr(), secret)
+        .unwrap()
+        .sign_now(body)
+        .to_header_map();
+    let signature = headers["x-mittr-signature"].to_str().unwrap()[3..].to_owned();
+
+    // A tampered body, then a valid delivery.
+    for (sent, expect) in [(&b"{\"a\":2}"[..], 401), (&body[..], 200)] {
+        let mut request = http::Request::post("/hooks/orders?token=x")
+            .body(axum::body::Body::from(sent.to_vec()))
+            .unwrap();
+        request.headers_mut().extend(headers.clone());
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), expect);
+    }
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let events: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("webhook rejected"))
+        .collect();
+    assert_eq!(events.len(), 1, "{log}");
+    let event = events[0];
+    for part in [
+        "WARN",
+        "code=\"signature_mismatch\"",
+        "status=401",
+        "scheme=\"mittr\"",
+        "route=\"/hooks/orders\"",
+    ] {
+        assert!(event.contains(part), "missing {part}: {event}");
+    }
+    assert!(
+        !log.contains(secret) && !log.contains(&signature) && !log.contains("token=x"),
+        "{log}"
+    );
+}
