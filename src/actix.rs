@@ -248,22 +248,7 @@ fn traced<T, E: Into<actix_web::Error>>(
     })
 }
 
-/// A payload extractor `T` that only runs on a verified delivery, and the
-/// [`crate::Verified`] metadata of that delivery. See the [module docs](self).
-#[derive(Debug, Clone)]
-pub struct Verified<T>(pub T, pub crate::Verified);
-
-impl<T> Verified<T> {
-    /// The inner extractor's value.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-
-    /// The verification metadata.
-    pub fn verification(&self) -> &crate::Verified {
-        &self.1
-    }
-}
+pub use crate::extract::Verified;
 
 impl<T> FromRequest for Verified<T>
 where

@@ -55,24 +55,7 @@ use crate::error::trace_rejection;
 use crate::tower::{collect_body, content_length};
 use crate::{BodyCollector, Error, Verifier};
 
-/// A body extractor `T` that only runs on a verified delivery, and the
-/// [`crate::Verified`] metadata of that delivery.
-///
-/// See the [module docs](self) for the two modes.
-#[derive(Debug, Clone)]
-pub struct Verified<T>(pub T, pub crate::Verified);
-
-impl<T> Verified<T> {
-    /// The inner extractor's value.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-
-    /// The verification metadata.
-    pub fn verification(&self) -> &crate::Verified {
-        &self.1
-    }
-}
+pub use crate::extract::Verified;
 
 impl<S, T> FromRequest<S> for Verified<T>
 where

@@ -36,7 +36,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use subtle::ConstantTimeEq;
 
 use crate::signature::{Signatures, DIGEST_LEN};
-use crate::timestamp::unix_seconds;
+use crate::timestamp::{trim, unix_seconds};
 use crate::verifier::HmacSha256;
 use crate::{Error, Headers, Malformed, Scheme, SchemeKind, Secret, Verified, Verifier};
 
@@ -570,18 +570,6 @@ fn space_json(compact: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-fn trim(v: &[u8]) -> &[u8] {
-    let start = v
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t'))
-        .unwrap_or(v.len());
-    let end = v
-        .iter()
-        .rposition(|b| !matches!(b, b' ' | b'\t'))
-        .map_or(start, |e| e + 1);
-    &v[start..end.max(start)]
 }
 
 /// Why pasted input could not be read.

@@ -130,6 +130,9 @@ pub mod tower;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub mod extract;
+
 #[cfg(feature = "dispatcher")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dispatcher")))]
 pub mod dispatcher;

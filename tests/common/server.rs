@@ -178,6 +178,13 @@ pub async fn raw_exchange(
         // Keep the write half open until the reader is done.
         std::future::pending::<()>().await;
     });
+    let response = read_response(&mut reader).await;
+    writing.abort();
+    parse_status(&response)
+}
+
+/// Reads a response until it is complete, the server closes, or 10 s pass.
+async fn read_response(reader: &mut tokio::net::tcp::OwnedReadHalf) -> Vec<u8> {
     let mut response = Vec::new();
     let mut buf = [0u8; 8192];
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -190,8 +197,12 @@ pub async fn raw_exchange(
             break;
         }
     }
-    writing.abort();
-    let text = String::from_utf8_lossy(&response).into_owned();
+    response
+}
+
+/// The status code of a raw response (0 when there is none) and its text.
+fn parse_status(response: &[u8]) -> (u16, String) {
+    let text = String::from_utf8_lossy(response).into_owned();
     let status = text
         .split_whitespace()
         .nth(1)
@@ -258,26 +269,10 @@ pub async fn raw_exchange_measured(
         }
         std::future::pending::<()>().await;
     });
-    let mut response = Vec::new();
-    let mut buf = [0u8; 8192];
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match tokio::time::timeout_at(deadline, reader.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
-            Ok(Ok(n)) => response.extend_from_slice(&buf[..n]),
-        }
-        if complete_response(&response) {
-            break;
-        }
-    }
+    let response = read_response(&mut reader).await;
     // Let the writer run into the closed connection.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     writing.abort();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let (status, text) = parse_status(&response);
     (status, text, written.load(Ordering::SeqCst))
 }
