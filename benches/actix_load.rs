@@ -1,7 +1,8 @@
 //! Load benchmark on loopback for the actix-web adapter: the same signed
 //! 1 KiB Mittr request against a bare actix route that reads the body, a
-//! route taking `Verified<web::Bytes>`, and a scope behind the
-//! `VerifyWebhook` middleware. One actix worker, so the server is the
+//! route taking `Verified<web::Bytes>`, a scope behind the `VerifyWebhook`
+//! middleware, and (for reference) a handler that calls `Verifier::verify`
+//! itself. One actix worker, so the server is the
 //! bottleneck; three alternating runs each; prints medians and ratios.
 //!
 //! Run with `cargo bench --bench actix_load` (needs `wrk`).
@@ -42,6 +43,17 @@ fn main() {
                             body.len().to_string()
                         }),
                     )
+                    .route(
+                        "/handler",
+                        web::post().to(
+                            |req: actix_web::HttpRequest, body: web::Bytes| async move {
+                                let verifier = req.app_data::<web::Data<Verifier>>().unwrap();
+                                verifier
+                                    .verify(req.headers(), &body)
+                                    .map(|_| body.len().to_string())
+                            },
+                        ),
+                    )
                     .service(
                         web::scope("/middleware")
                             .wrap(VerifyWebhook::new(verifier.clone()))
@@ -67,7 +79,7 @@ fn main() {
         .sign_now(body.as_bytes());
     wrk::compare(
         addr,
-        &["/bare", "/extractor", "/middleware"],
+        &["/bare", "/extractor", "/middleware", "/handler"],
         &body,
         &signed,
         "goal: >= 0.90x bare throughput",
