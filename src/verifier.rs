@@ -311,21 +311,30 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified, Error> {
-        // The one-shot path keeps everything on this stack frame: no moves of
-        // the candidate list or the MAC states.
+        // The one-shot path needs no set of running MAC states: each keyed
+        // state is cloned, fed and finalized in place, as in a bare HMAC.
         let mut candidates = Candidates::new();
         let checked = self.check_into(headers, now, &mut candidates)?;
-        let mut macs = self.start_macs(&checked);
         let received = body.len() as u64;
         if received > self.inner.body_limit {
             return Err(Error::BodyTooLarge {
                 limit: Some(self.inner.body_limit),
             });
         }
-        macs.update(body);
+        let signs_ts = self.inner.scheme.kind().signs_timestamp();
+        let mut found = None;
+        for (index, key) in self.inner.keys.iter().enumerate() {
+            let mut mac = key.clone();
+            if signs_ts {
+                mac.update(checked.ts_text);
+                mac.update(b".");
+            }
+            mac.update(body);
+            compare(mac, index, candidates.as_slice(), &mut found);
+        }
         self.verdict(
-            macs,
-            &candidates,
+            found,
+            candidates.as_slice().len(),
             checked.timestamp,
             checked.event_type(),
             received,
@@ -458,18 +467,17 @@ impl Verifier {
         macs
     }
 
-    /// 4. Signature: the verdict once the whole body went through `macs`.
+    /// 4. Signature: the verdict, given the first (secret, entry) that matched.
     fn verdict(
         &self,
-        macs: MacSet,
-        candidates: &Candidates,
+        found: Option<(usize, [u8; DIGEST_LEN])>,
+        candidates: usize,
         timestamp: u64,
         event_type: Option<String>,
         body_len: u64,
     ) -> Result<Verified, Error> {
         let scheme = &self.inner.scheme;
-        let candidates = candidates.as_slice();
-        match macs.matching(candidates) {
+        match found {
             Some((secret_index, signature)) => Ok(Verified {
                 scheme: scheme.kind(),
                 timestamp,
@@ -480,7 +488,7 @@ impl Verifier {
             }),
             None => Err(Error::SignatureMismatch {
                 header: scheme.signature_header().clone(),
-                candidates: candidates.len(),
+                candidates,
                 secrets: self.inner.keys.len(),
             }),
         }
@@ -565,16 +573,26 @@ impl MacSet {
         let mut found = None;
         let macs = inline.into_iter().flatten().chain(spill);
         for (index, mac) in macs.enumerate() {
-            let tag: [u8; DIGEST_LEN] = mac.finalize().into_bytes().into();
-            for candidate in candidates {
-                // Every entry is compared, in constant time; no early exit.
-                let hit: Choice = tag.ct_eq(candidate);
-                if bool::from(hit) && found.is_none() {
-                    found = Some((index, *candidate));
-                }
-            }
+            compare(mac, index, candidates, &mut found);
         }
         found
+    }
+}
+
+/// Finalizes the MAC of secret `index` and compares it in constant time
+/// with every candidate (no early exit), recording the first match.
+fn compare(
+    mac: HmacSha256,
+    index: usize,
+    candidates: &[[u8; DIGEST_LEN]],
+    found: &mut Option<(usize, [u8; DIGEST_LEN])>,
+) {
+    let tag: [u8; DIGEST_LEN] = mac.finalize().into_bytes().into();
+    for candidate in candidates {
+        let hit: Choice = tag.ct_eq(candidate);
+        if bool::from(hit) && found.is_none() {
+            *found = Some((index, *candidate));
+        }
     }
 }
 
@@ -663,9 +681,11 @@ impl PendingVerification {
     /// # Errors
     /// [`Error::SignatureMismatch`] when no secret signed these bytes.
     pub fn finish(self) -> Result<Verified, Error> {
+        let candidates = self.candidates.as_slice();
+        let found = self.macs.matching(candidates);
         self.verifier.verdict(
-            self.macs,
-            &self.candidates,
+            found,
+            candidates.len(),
             self.timestamp,
             self.event_type,
             self.received,
