@@ -342,6 +342,14 @@ mod tests {
     }
 
     #[test]
+    fn keys_print_abbreviated_and_store_in_full() {
+        let k = key(0xab);
+        assert_eq!(k.to_string(), "mittr:abababab…");
+        assert_eq!(format!("{k:?}"), "ReplayKey(mittr:abababab…)");
+        assert_eq!(k.storage_name(), format!("mittr:{}", "ab".repeat(32)));
+    }
+
+    #[test]
     fn the_queue_stays_bounded_under_churn() {
         let store = MemoryStore::new(10);
         for round in 0..10_000u32 {

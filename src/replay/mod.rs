@@ -136,11 +136,19 @@ impl ReplayKey {
     }
 }
 
-/// `<scheme>:<hex digest>`, e.g. `mittr:9f86d0…`: the signature as received,
-/// public by nature, never an expected one.
+impl ReplayKey {
+    /// The full key as stored: `<scheme>:<64 hex digits>`. It holds the
+    /// signature of an accepted delivery: a store's business, not a log's.
+    pub fn storage_name(&self) -> String {
+        format!("{}:{}", self.scheme, hex::encode(self.digest))
+    }
+}
+
+/// An abbreviation for logs: `<scheme>:<first 8 hex digits>…`. The full
+/// signature is never printed.
 impl fmt::Display for ReplayKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.scheme, hex::encode(self.digest))
+        write!(f, "{}:{}…", self.scheme, hex::encode(&self.digest[..4]))
     }
 }
 

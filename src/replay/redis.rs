@@ -61,7 +61,7 @@ impl RedisStore {
     }
 
     fn key(&self, key: &ReplayKey) -> String {
-        format!("{}{key}", self.prefix)
+        format!("{}{}", self.prefix, key.storage_name())
     }
 }
 
