@@ -319,6 +319,7 @@ impl Reservation {
 
     /// Commits when `success`, releases otherwise, and logs a store error
     /// (the response is already decided).
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
     pub async fn settle(self, success: bool) {
         let key = self.key;
         let outcome = if success {
@@ -326,11 +327,10 @@ impl Reservation {
         } else {
             self.release().await
         };
-        if let Err(_error) = outcome {
+        if let Err(error) = outcome {
             #[cfg(feature = "tracing")]
-            tracing::warn!(key = %key, error = %_error, "could not settle a replay reservation");
+            tracing::warn!(key = %key, %error, "could not settle a replay reservation");
         }
-        let _ = key;
     }
 
     /// The reserved key.
