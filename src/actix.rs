@@ -13,6 +13,10 @@
 //!   otherwise the verifier's body limit (1 MiB by default). Either way a
 //!   `Content-Length` over the limit gets 413 before a byte is read, and the
 //!   limit holds while streaming. The verifier's limit always applies too.
+//!   `Verified<web::Bytes>` hands over the verified bytes directly; another
+//!   `T` then reads them through its own extractor and its own config
+//!   (`String` with `PayloadConfig`, 256 KiB by default; `web::Json` with
+//!   `JsonConfig`), as do extractors downstream of the middleware.
 //! - **Middleware**: `.wrap(VerifyWebhook::new(verifier))` protects a whole
 //!   scope: it verifies, puts the verified bytes back as the payload (so
 //!   `web::Bytes`, `web::Json`, … work unchanged downstream) and the
@@ -269,12 +273,29 @@ where
         let payload = payload.take();
         Box::pin(async move {
             let (bytes, verified) = verify_request(&req, payload).await?;
+            // `Verified<web::Bytes>`: the verified bytes are the value. Going
+            // through actix's own `Bytes` extractor would read them a second
+            // time and apply its default 256 KiB `PayloadConfig` on top of
+            // the verifier's limit.
+            let bytes = match downcast::<T>(bytes) {
+                Ok(inner) => return Ok(Verified(inner, verified)),
+                Err(bytes) => bytes,
+            };
             let mut verified_payload = Payload::from(bytes);
             let inner = T::from_request(&req, &mut verified_payload)
                 .await
                 .map_err(Into::into)?;
             Ok(Verified(inner, verified))
         })
+    }
+}
+
+/// `bytes` as a `T`, when `T` is `Bytes` itself.
+fn downcast<T: 'static>(bytes: Bytes) -> Result<T, Bytes> {
+    let any: Box<dyn std::any::Any> = Box::new(bytes);
+    match any.downcast::<T>() {
+        Ok(value) => Ok(*value),
+        Err(any) => Err(*any.downcast::<Bytes>().expect("the value is Bytes")),
     }
 }
 

@@ -402,6 +402,36 @@ async fn middleware_feeds_downstream_json_and_inner_rejections_pass_through() {
 }
 
 #[actix_web::test]
+async fn without_payload_config_the_verifiers_limit_applies() {
+    // actix's own default PayloadConfig is 256 KiB; the verifier's 1 MiB wins here.
+    let seen = Seen::default();
+    let addr = start(seen.clone());
+    let client = server::client();
+    let body: Vec<u8> = (0..300 * 1024).map(|i| (i % 256) as u8).collect();
+    let reply = send(
+        &client,
+        &url(addr, "/extract/bytes"),
+        &mittr_signed(&body),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert!(reply.body == body);
+    let too_big = vec![b'x'; 1024 * 1024 + 1];
+    let reply = send(
+        &client,
+        &url(addr, "/extract/bytes"),
+        &mittr_signed(&too_big),
+        too_big,
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.code().as_str()),
+        (413, "body_too_large")
+    );
+}
+
+#[actix_web::test]
 async fn payload_config_is_honoured() {
     let seen = Seen::default();
     let addr = start(seen.clone());
