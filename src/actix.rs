@@ -277,25 +277,15 @@ where
             // through actix's own `Bytes` extractor would read them a second
             // time and apply its default 256 KiB `PayloadConfig` on top of
             // the verifier's limit.
-            let bytes = match downcast::<T>(bytes) {
-                Ok(inner) => return Ok(Verified(inner, verified)),
-                Err(bytes) => bytes,
-            };
+            if let Some(inner) = crate::extract::bytes_as::<T>(&bytes) {
+                return Ok(Verified(inner, verified));
+            }
             let mut verified_payload = Payload::from(bytes);
             let inner = T::from_request(&req, &mut verified_payload)
                 .await
                 .map_err(Into::into)?;
             Ok(Verified(inner, verified))
         })
-    }
-}
-
-/// `bytes` as a `T`, when `T` is `Bytes` itself.
-fn downcast<T: 'static>(bytes: Bytes) -> Result<T, Bytes> {
-    let any: Box<dyn std::any::Any> = Box::new(bytes);
-    match any.downcast::<T>() {
-        Ok(value) => Ok(*value),
-        Err(any) => Err(*any.downcast::<Bytes>().expect("the value is Bytes")),
     }
 }
 

@@ -59,7 +59,7 @@ pub use crate::extract::Verified;
 
 impl<S, T> FromRequest<S> for Verified<T>
 where
-    T: FromRequest<S>,
+    T: FromRequest<S> + 'static,
     S: Send + Sync,
     Verifier: FromRef<S>,
 {
@@ -77,6 +77,9 @@ where
         let (parts, body, verified) = verify_request(&verifier, request)
             .await
             .map_err(VerifiedRejection::Verification)?;
+        if let Some(inner) = crate::extract::bytes_as::<T>(&body) {
+            return Ok(Verified(inner, verified));
+        }
         let request = Request::from_parts(parts, Body::from(body));
         let inner = T::from_request(request, state)
             .await

@@ -21,3 +21,11 @@ impl<T> Verified<T> {
         &self.1
     }
 }
+
+/// `bytes` as a `T` when `T` is `Bytes` itself (a reference-counted clone):
+/// `Verified<Bytes>` takes the verified bytes directly instead of reading
+/// them a second time through the framework's own extractor.
+pub(crate) fn bytes_as<T: 'static>(bytes: &bytes::Bytes) -> Option<T> {
+    let any: Box<dyn std::any::Any> = Box::new(bytes.clone());
+    any.downcast::<T>().ok().map(|value| *value)
+}
