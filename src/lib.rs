@@ -93,8 +93,10 @@
 //! | `redis` | no | `replay::RedisStore`: replay protection shared by many replicas |
 //! | `diagnose` | no | `diagnose::diagnose`: the likely cause of a failed verification, and pasted-input parsing |
 //! | `dispatcher` | no | `dispatcher::Dispatcher`: the sending side (sign, deliver, retry, dead letters) |
+//! | `cli` | no | the `hookguard` binary: `verify`, `sign`, `send`, `listen` (and the `/verify` page) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod collect;
 pub mod error;
