@@ -36,7 +36,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use subtle::ConstantTimeEq;
 
 use crate::signature::{Signatures, DIGEST_LEN};
-use crate::timestamp::{trim, unix_seconds};
+use crate::timestamp::trim;
 use crate::verifier::HmacSha256;
 use crate::{Error, Headers, Malformed, Scheme, SchemeKind, Secret, Verified, Verifier};
 
@@ -692,11 +692,6 @@ fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(body.get(..size)?);
         body = body.get(size + 2..)?;
     }
-}
-
-/// Seconds of `now`, for callers that print it.
-pub fn unix_now(now: SystemTime) -> u64 {
-    unix_seconds(now)
 }
 
 #[cfg(test)]
