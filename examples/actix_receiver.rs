@@ -13,26 +13,11 @@
 
 mod shared;
 
-use std::net::SocketAddr;
-
-fn secret(var: &str, default: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| {
-        println!("{var} not set; using the demo secret {default:?}");
-        default.to_owned()
-    })
-}
-
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Rejections are logged as `tracing` events (code, scheme, route).
     tracing_subscriber::fmt().with_target(false).init();
-    let addr: SocketAddr = std::env::var("HOOKGUARD_ADDR")
-        .unwrap_or_else(|_| "127.0.0.1:3001".to_owned())
-        .parse()?;
-    let (mittr, mitpo) = shared::verifiers(
-        &[secret("MITTR_SECRET", shared::DEFAULT_MITTR_SECRET)],
-        &[secret("MITPO_SECRET", shared::DEFAULT_MITPO_SECRET)],
-    )?;
+    let (addr, mittr, mitpo) = shared::receiver_config("127.0.0.1:3001")?;
     let listener = std::net::TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
     let server =

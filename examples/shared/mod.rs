@@ -46,6 +46,30 @@ pub fn axum_receiver(mittr: Verifier, mitpo: Verifier) -> Router {
         )
 }
 
+/// A secret from the environment, or the demo default (said on start-up).
+fn secret_from_env(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        println!("{var} not set; using the demo secret {default:?}");
+        default.to_owned()
+    })
+}
+
+/// The receivers' contract: the address from `HOOKGUARD_ADDR` (else
+/// `default_addr`), the verifiers from `MITTR_SECRET` and `MITPO_SECRET`
+/// (else the demo secrets).
+pub fn receiver_config(
+    default_addr: &str,
+) -> Result<(std::net::SocketAddr, Verifier, Verifier), Box<dyn std::error::Error>> {
+    let addr = std::env::var("HOOKGUARD_ADDR")
+        .unwrap_or_else(|_| default_addr.to_owned())
+        .parse()?;
+    let (mittr, mitpo) = verifiers(
+        &[secret_from_env("MITTR_SECRET", DEFAULT_MITTR_SECRET)],
+        &[secret_from_env("MITPO_SECRET", DEFAULT_MITPO_SECRET)],
+    )?;
+    Ok((addr, mittr, mitpo))
+}
+
 /// Replay protection: Redis when `HOOKGUARD_REDIS_URL` is set (shared by
 /// every replica), else the in-memory store.
 pub fn replay_protection() -> ReplayProtection {
