@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::{test, web, App, HttpRequest, HttpResponse, HttpServer};
-use common::server::{self, post as send, raw_exchange, raw_exchange_measured, raw_head};
+use common::server::{self, chunked, post as send, raw_exchange, raw_exchange_measured, raw_head};
 use hookguard::actix::{Verified, VerifyWebhook};
 use hookguard::{Scheme, Signer, Verifier};
 
@@ -460,17 +460,6 @@ async fn payload_config_is_honoured() {
     let (status, text) = raw_exchange(addr, head, chunked(&big, 100), false).await;
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("body_too_large"), "{text}");
-}
-
-fn chunked(body: &[u8], piece: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    for chunk in body.chunks(piece) {
-        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        out.extend_from_slice(chunk);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"0\r\n\r\n");
-    out
 }
 
 #[actix_web::test]

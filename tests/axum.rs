@@ -12,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
-use common::server::{self, post as send, raw_exchange, raw_head};
+use common::server::{self, chunked, post as send, raw_exchange, raw_head};
 use hookguard::axum::Verified;
 use hookguard::tower::VerifyWebhookLayer;
 use hookguard::{Error, Scheme, Signer, Verifier};
@@ -377,27 +377,9 @@ async fn standalone_extractor_honours_default_body_limit() {
         &mittr_signed(&big),
         "Transfer-Encoding: chunked\r\n",
     );
-    let mut chunked = Vec::new();
-    for piece in big.chunks(300) {
-        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
-        chunked.extend_from_slice(piece);
-        chunked.extend_from_slice(b"\r\n");
-    }
-    chunked.extend_from_slice(b"0\r\n\r\n");
-    let (status, text) = raw_exchange(srv.addr, head, chunked, false).await;
+    let (status, text) = raw_exchange(srv.addr, head, chunked(&big, 300), false).await;
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("body_too_large"), "{text}");
-}
-
-fn chunked_encoding(body: &[u8], piece: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    for chunk in body.chunks(piece) {
-        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        out.extend_from_slice(chunk);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"0\r\n\r\n");
-    out
 }
 
 #[tokio::test]
@@ -407,8 +389,7 @@ async fn chunked_body_without_content_length_verifies() {
     let body: Vec<u8> = (0..50_000).map(|i| (i % 251) as u8).collect();
     for path in ["/layer/mittr", "/extract/bytes"] {
         let head = raw_head(path, &mittr_signed(&body), "Transfer-Encoding: chunked\r\n");
-        let (status, text) =
-            raw_exchange(srv.addr, head, chunked_encoding(&body, 777), false).await;
+        let (status, text) = raw_exchange(srv.addr, head, chunked(&body, 777), false).await;
         assert_eq!(status, 200, "{path}: {text}");
     }
     // Over the limit while streaming: 413 although no Content-Length announced it.
@@ -418,7 +399,7 @@ async fn chunked_body_without_content_length_verifies() {
         &mittr_signed(&big),
         "Transfer-Encoding: chunked\r\n",
     );
-    let (status, text) = raw_exchange(srv.addr, head, chunked_encoding(&big, 512), false).await;
+    let (status, text) = raw_exchange(srv.addr, head, chunked(&big, 512), false).await;
     assert_eq!(status, 413, "{text}");
     assert_eq!(state.hits.load(Ordering::SeqCst), 2);
 }

@@ -276,3 +276,15 @@ pub async fn raw_exchange_measured(
     let (status, text) = parse_status(&response);
     (status, text, written.load(Ordering::SeqCst))
 }
+
+/// `body` in HTTP/1.1 chunked transfer encoding, `piece` bytes per chunk.
+pub fn chunked(body: &[u8], piece: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for chunk in body.chunks(piece) {
+        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    out
+}
