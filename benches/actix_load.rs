@@ -39,7 +39,7 @@ fn main() {
                     )
                     .route(
                         "/extractor",
-                        web::post().to(|Verified(body, _): Verified<web::Bytes>| async move {
+                        web::post().to(|Verified { body, .. }: Verified<web::Bytes>| async move {
                             body.len().to_string()
                         }),
                     )

@@ -1,4 +1,4 @@
-//! The Redis round trip per delivery: sequential `accept` calls (one
+//! The Redis round trip per delivery: sequential claims and commits (one
 //! `SET key 1 NX PX ttl` each) against a local `redis-server` started here,
 //! compared with verification alone. Needs `redis-server`
 //! (`apt-get install -y redis-server`); skipped otherwise.
@@ -70,7 +70,8 @@ fn main() {
         let warm = verifier
             .verify_at(&deliveries[0].0, &deliveries[0].1, now)
             .unwrap();
-        verifier.accept(&warm).await.unwrap();
+        let replay = verifier.replay_protection().unwrap().clone();
+        replay.claim(&warm).await.unwrap().unwrap().commit().await;
 
         let mut verify_only = Vec::with_capacity(N);
         let mut with_redis = Vec::with_capacity(N);
@@ -78,13 +79,14 @@ fn main() {
             let start = Instant::now();
             let verified = verifier.verify_at(headers, body, now).unwrap();
             verify_only.push(start.elapsed());
-            verifier.accept(&verified).await.unwrap();
+            let lease = replay.claim(&verified).await.unwrap().unwrap();
+            lease.commit().await;
             with_redis.push(start.elapsed());
         }
         let (v, r) = (median(verify_only), median(with_redis));
         println!("median over {} deliveries of 1 KiB:", N - 1);
         println!("  verify alone:               {v:?}");
-        println!("  verify + Redis SET NX PX:   {r:?}");
+        println!("  verify + Redis claim + commit: {r:?}");
         println!(
             "  Redis round trip per delivery: {:?} ({:.1}x verify alone)",
             r - v,

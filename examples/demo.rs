@@ -43,9 +43,12 @@ fn scenario(
         name,
         scheme,
         secret,
-        payload: Bytes::from_static(
-            br#"{"event":"dispatch.completed","data":{"id":"d_123","amount":4200}}"#,
-        ),
+        // Each scenario delivers its own event: the same event signed again
+        // (with another secret, say) is the same delivery, and a replay.
+        payload: Bytes::from(format!(
+            r#"{{"event":"dispatch.completed","data":{{"id":"d_{}","amount":4200}}}}"#,
+            name.replace(' ', "_")
+        )),
         clock_offset: 0,
         hook: None,
         replay: false,

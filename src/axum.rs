@@ -5,44 +5,53 @@
 //! Two modes:
 //!
 //! - **behind [`VerifyWebhookLayer`](crate::tower::VerifyWebhookLayer)**: the
-//!   layer already verified the request (its [`crate::Verified`] is in the
-//!   request extensions), so the extractor does not verify again;
-//! - **standalone**: the extractor verifies, with the [`Verifier`] taken from
-//!   the router state through [`FromRef`]. It checks the headers before
-//!   reading the body, honours axum's `DefaultBodyLimit` as well as the
+//!   layer already verified the request (its [`VerifiedDelivery`] is in the
+//!   request extensions) and settles its replay lease by the response's
+//!   status, so the extractor neither verifies again nor has anything to
+//!   acknowledge;
+//! - **standalone**: the extractor drives the [intake](crate::intake) itself,
+//!   with the [`Verifier`] taken from the router state through [`FromRef`]:
+//!   headers before the body, axum's `DefaultBodyLimit` as well as the
 //!   verifier's own limit (the smaller wins; 413 straight from
-//!   `Content-Length`), and hashes the body as it streams in. With replay
-//!   protection it records the delivery at extraction, as it cannot see the
-//!   handler's answer: use the layer to have a failed handler's delivery
-//!   accepted again on retry.
+//!   `Content-Length`), the read deadline and the unverified-byte budget,
+//!   the body hashed as it streams in. With replay protection it holds the
+//!   delivery's lease until the handler settles the [`Ack`]: commit it once
+//!   the delivery is processed; dropped unsettled (an error, a panic), the
+//!   delivery is released so that the provider's retry is processed.
 //!
 //! The inner extractor runs only after verification, on the exact bytes
 //! received; its own rejection (a JSON syntax error, say) passes through
-//! unchanged. The verification metadata is the second field of
-//! [`Verified<T>`], and [`crate::Verified`] is itself an extractor for
-//! handlers behind the layer.
+//! unchanged (and releases the delivery). [`VerifiedDelivery`] is itself an
+//! extractor for handlers behind the layer.
 //!
 //! ```
-//! use axum::{routing::post, Json, Router};
+//! use axum::{http::StatusCode, routing::post, Json, Router};
+//! use hookguard::replay::ReplayProtection;
 //! use hookguard::{axum::Verified, Scheme, Verifier};
 //! use serde::Deserialize;
 //!
 //! #[derive(Deserialize)]
 //! struct Event { event: String }
 //!
-//! async fn handle(Verified(Json(event), info): Verified<Json<Event>>) -> String {
-//!     format!("{} verified with secret #{}", event.event, info.secret_index())
+//! async fn handle(Verified { body: Json(event), delivery, ack }: Verified<Json<Event>>) -> StatusCode {
+//!     println!("{} verified with secret #{}", event.event, delivery.secret_index());
+//!     ack.commit().await; // processed: copies now get 409 `replayed`
+//!     StatusCode::OK
 //! }
 //!
-//! let verifier = Verifier::builder(Scheme::mitpo()).secret("whsec_example").build()?;
+//! let verifier = Verifier::builder(Scheme::mitpo())
+//!     .secret("whsec_example")
+//!     .replay_protection(ReplayProtection::in_memory())
+//!     .build()?;
 //! let app: Router = Router::new()
 //!     .route("/webhooks/mitpo", post(handle))
 //!     .with_state(verifier); // `Verifier: FromRef<Verifier>`; use your own state with `FromRef`
 //! # Ok::<(), hookguard::ConfigError>(())
 //! ```
+//!
+//! [`Ack`]: crate::extract::Ack
 
 use std::fmt;
-use std::pin::Pin;
 
 use axum_core::body::Body;
 use axum_core::extract::{FromRef, FromRequest, FromRequestParts, Request};
@@ -51,9 +60,10 @@ use axum_core::RequestExt;
 use http::request::Parts;
 use http_body::Body as _;
 
-use crate::error::trace_rejection;
-use crate::tower::{collect_body, content_length};
-use crate::{BodyCollector, Error, Verifier};
+use crate::extract::{bytes_as, Ack, VerifiedBytes};
+use crate::intake::Accepted;
+use crate::tower::HttpBody;
+use crate::{Error, VerifiedDelivery, Verifier};
 
 pub use crate::extract::Verified;
 
@@ -66,61 +76,47 @@ where
     type Rejection = VerifiedRejection<T::Rejection>;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(verified) = request.extensions().get::<crate::Verified>().cloned() {
-            // Behind the layer: verified already, and the body is the verified bytes.
-            let inner = T::from_request(request, state)
+        if let Some(delivery) = request.extensions().get::<VerifiedDelivery>().cloned() {
+            // Behind the layer: verified already, the body is the verified
+            // bytes, and the layer settles the lease by the response.
+            let kept = request.extensions().get::<VerifiedBytes>();
+            if let Some(body) = kept.and_then(|VerifiedBytes(bytes)| bytes_as::<T>(bytes)) {
+                return Ok(Verified::new(body, delivery, Ack::none()));
+            }
+            let body = T::from_request(request, state)
                 .await
                 .map_err(VerifiedRejection::Inner)?;
-            return Ok(Verified(inner, verified));
+            return Ok(Verified::new(body, delivery, Ack::none()));
         }
-        let verifier = Verifier::from_ref(state);
-        let (parts, body, verified) = verify_request(&verifier, request)
+        let (parts, accepted) = receive(&Verifier::from_ref(state), request)
             .await
             .map_err(VerifiedRejection::Verification)?;
-        if let Some(inner) = crate::extract::bytes_as::<T>(&body) {
-            return Ok(Verified(inner, verified));
+        let Accepted {
+            body,
+            delivery,
+            lease,
+            ..
+        } = accepted;
+        // Settled by the handler; released if the inner extractor fails.
+        let ack = Ack::new(lease);
+        if let Some(value) = bytes_as::<T>(&body) {
+            return Ok(Verified::new(value, delivery, ack));
         }
-        let request = Request::from_parts(parts, Body::from(body));
-        let inner = T::from_request(request, state)
+        let value = T::from_request(Request::from_parts(parts, Body::from(body)), state)
             .await
             .map_err(VerifiedRejection::Inner)?;
-        Ok(Verified(inner, verified))
+        Ok(Verified::new(value, delivery, ack))
     }
 }
 
-/// Verifies `request` in full: headers first, then the body as it streams in,
-/// within the verifier's limit and axum's `DefaultBodyLimit`.
-async fn verify_request(
-    verifier: &Verifier,
-    request: Request,
-) -> Result<(Parts, bytes::Bytes, crate::Verified), Error> {
-    let scheme = verifier.scheme().kind();
-    let route = request.uri().path().to_owned();
-    let result = async {
-        let pending = verifier.check_headers(request.headers())?;
-        let mut collector = BodyCollector::new(pending);
-        let (parts, mut body) = request.with_limited_body().into_parts();
-        // With a `DefaultBodyLimit` in force the body is `Limited`, whose size
-        // hint is capped at that limit: the smaller of the two limits wins.
-        if let Some(upper) = body.size_hint().upper() {
-            collector.limit_body(upper);
-        }
-        let limit = collector.pending().body_limit();
-        if content_length(&parts.headers).is_some_and(|len| len > limit) {
-            return Err(Error::BodyTooLarge { limit: Some(limit) });
-        }
-        std::future::poll_fn(|cx| collect_body(Pin::new(&mut body), &mut collector, cx)).await?;
-        let (bytes, verified) = collector.finish()?;
-        // An extractor cannot see the handler's answer: it records the
-        // delivery now (the layer reserves, then commits on success).
-        verifier.accept(&verified).await?;
-        Ok((parts, bytes, verified))
-    }
-    .await;
-    if let Err(error) = &result {
-        trace_rejection(error, scheme, &route);
-    }
-    result
+/// Drives the intake with axum's request: its `DefaultBodyLimit` (the
+/// `Limited` body's size hint) as an outer limit.
+async fn receive(verifier: &Verifier, request: Request) -> Result<(Parts, Accepted), Error> {
+    let (parts, body) = request.with_limited_body().into_parts();
+    let outer_limit = body.size_hint().upper();
+    let admitted = verifier.admit_within(&parts.headers, &parts.uri, outer_limit)?;
+    let accepted = admitted.receive(HttpBody::new(body)).await?;
+    Ok((parts, accepted))
 }
 
 /// Rejection of [`Verified<T>`]: the delivery failed verification, or the
@@ -165,13 +161,13 @@ impl IntoResponse for Error {
 /// [`VerifyWebhookLayer`](crate::tower::VerifyWebhookLayer), for handlers
 /// behind the layer. On a route the layer does not protect, rejects with
 /// [`Error::NotConfigured`] (500): a configuration mistake, never a pass.
-impl<S: Send + Sync> FromRequestParts<S> for crate::Verified {
+impl<S: Send + Sync> FromRequestParts<S> for VerifiedDelivery {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<crate::Verified>()
+            .get::<VerifiedDelivery>()
             .cloned()
             .ok_or(Error::NotConfigured)
     }

@@ -35,15 +35,15 @@ use hmac::{KeyInit, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use subtle::ConstantTimeEq;
 
+use crate::mac::HmacSha256;
 use crate::signature::{Signatures, DIGEST_LEN};
 use crate::timestamp::trim;
-use crate::verifier::HmacSha256;
-use crate::{Error, Headers, Malformed, Scheme, SchemeKind, Secret, Verified, Verifier};
+use crate::{Error, Headers, Malformed, Scheme, SchemeKind, Secret, VerifiedDelivery, Verifier};
 
 /// The verdict on a delivery and, when it failed, what most likely went wrong.
 #[derive(Debug, Clone)]
 pub struct Diagnosis {
-    outcome: Result<Verified, Error>,
+    outcome: Result<VerifiedDelivery, Error>,
     cause: Option<LikelyCause>,
 }
 
@@ -54,7 +54,7 @@ impl Diagnosis {
     }
 
     /// The verification result, exactly as the [`Verifier`] gives it.
-    pub fn outcome(&self) -> &Result<Verified, Error> {
+    pub fn outcome(&self) -> &Result<VerifiedDelivery, Error> {
         &self.outcome
     }
 

@@ -76,9 +76,35 @@ pub enum Error {
         /// What the transport reported.
         reason: String,
     },
-    /// This delivery was already accepted (or is being processed). Code
-    /// `replayed`, 409.
+    /// This delivery was already processed: the sender may stop retrying.
+    /// Code `replayed`, 409 (final).
     Replayed,
+    /// A copy of this delivery is being processed right now; whether it
+    /// succeeds is not known yet. Code `in_flight`, 409 with `Retry-After`:
+    /// send it again later.
+    InFlight,
+    /// The body did not arrive within the read deadline (counted from the
+    /// moment the headers were accepted). Code `body_timeout`, 408.
+    BodyTimeout {
+        /// The deadline in force.
+        deadline: Duration,
+    },
+    /// The receiver holds as many unverified body bytes as its budget allows
+    /// (other deliveries are being read). Code `overloaded`, 503 with
+    /// `Retry-After`.
+    Overloaded {
+        /// The process-wide budget of unverified bytes.
+        budget: u64,
+    },
+    /// The body is sent with a `Content-Encoding` (gzip, br, …): hookguard
+    /// verifies and hands over the bytes exactly as sent and never decodes
+    /// them, so an encoded body is refused before it is read. Code
+    /// `unsupported_content_encoding`, 415.
+    UnsupportedEncoding {
+        /// The encoding named by the sender (printable ASCII, at most 32
+        /// characters; anything else is replaced).
+        encoding: String,
+    },
     /// The in-memory replay store is full of unexpired records. Code
     /// `replay_store_full`, 503.
     ReplayStoreFull,
@@ -159,8 +185,9 @@ impl fmt::Display for Malformed {
 impl Error {
     /// The stable machine-readable code: `missing_header`, `malformed_header`,
     /// `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch`,
-    /// `body_too_large`, `body_unreadable`, `replayed`, `replay_store_full`,
-    /// `replay_store_unavailable` or `not_configured`.
+    /// `body_too_large`, `body_unreadable`, `body_timeout`, `overloaded`,
+    /// `unsupported_content_encoding`, `replayed`, `in_flight`,
+    /// `replay_store_full`, `replay_store_unavailable` or `not_configured`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::MissingHeader { .. } => "missing_header",
@@ -171,6 +198,10 @@ impl Error {
             Error::BodyTooLarge { .. } => "body_too_large",
             Error::BodyUnreadable { .. } => "body_unreadable",
             Error::Replayed => "replayed",
+            Error::InFlight => "in_flight",
+            Error::BodyTimeout { .. } => "body_timeout",
+            Error::Overloaded { .. } => "overloaded",
+            Error::UnsupportedEncoding { .. } => "unsupported_content_encoding",
             Error::ReplayStoreFull => "replay_store_full",
             Error::ReplayStoreUnavailable { .. } => "replay_store_unavailable",
             Error::NotConfigured => "not_configured",
@@ -178,9 +209,11 @@ impl Error {
     }
 
     /// The HTTP status every adapter answers with: 400 for missing or
-    /// malformed input, 401 for stale, future or forged deliveries, 409 for a
-    /// replay, 413 for an oversized body, 500 when verification is not
-    /// configured, 503 when the replay store is full or unreachable.
+    /// malformed input, 401 for stale, future or forged deliveries, 408 for a
+    /// body that did not arrive in time, 409 for a replay or a copy in
+    /// flight, 413 for an oversized body, 415 for an encoded body, 500 when
+    /// verification is not configured, 503 when the receiver is overloaded
+    /// or the replay store is full or unreachable.
     pub fn status(&self) -> StatusCode {
         match self {
             Error::MissingHeader { .. }
@@ -190,10 +223,12 @@ impl Error {
             | Error::TimestampInFuture { .. }
             | Error::SignatureMismatch { .. } => StatusCode::UNAUTHORIZED,
             Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::Replayed => StatusCode::CONFLICT,
-            Error::ReplayStoreFull | Error::ReplayStoreUnavailable { .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Error::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Error::UnsupportedEncoding { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Replayed | Error::InFlight => StatusCode::CONFLICT,
+            Error::Overloaded { .. }
+            | Error::ReplayStoreFull
+            | Error::ReplayStoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -211,15 +246,34 @@ impl Error {
         out
     }
 
+    /// When the sender should try again, for the retryable answers:
+    /// [`IN_FLIGHT_RETRY_AFTER`] for `in_flight`, [`OVERLOADED_RETRY_AFTER`]
+    /// for `overloaded`, `replay_store_full` and `replay_store_unavailable`;
+    /// `None` otherwise.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::InFlight => Some(IN_FLIGHT_RETRY_AFTER),
+            Error::Overloaded { .. }
+            | Error::ReplayStoreFull
+            | Error::ReplayStoreUnavailable { .. } => Some(OVERLOADED_RETRY_AFTER),
+            _ => None,
+        }
+    }
+
     /// The rejection response every adapter sends: [`status`](Self::status),
-    /// `Content-Type: application/json` and [`body_json`](Self::body_json).
+    /// `Content-Type: application/json`, [`body_json`](Self::body_json), and
+    /// `Retry-After` (seconds) when [`retry_after`](Self::retry_after) has one.
     pub fn to_response(&self) -> http::Response<bytes::Bytes> {
         let mut response = http::Response::new(bytes::Bytes::from(self.body_json()));
         *response.status_mut() = self.status();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static(JSON_CONTENT_TYPE),
         );
+        if let Some(after) = self.retry_after() {
+            headers.insert(http::header::RETRY_AFTER, after.as_secs().into());
+        }
         response
     }
 
@@ -236,23 +290,37 @@ impl Error {
     }
 }
 
-/// Records a rejection as a `tracing` event (with the `tracing` feature):
-/// code, status, scheme and route, never a secret or a signature.
-#[cfg(any(feature = "tower", feature = "actix"))]
-#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
-pub(crate) fn trace_rejection(error: &Error, scheme: crate::SchemeKind, route: &str) {
-    #[cfg(feature = "tracing")]
-    tracing::warn!(
-        code = error.code(),
-        status = error.status().as_u16(),
-        scheme = scheme.as_str(),
-        route,
-        "webhook rejected: {error}"
-    );
-}
-
 /// The content type of [`Error::body_json`].
 pub const JSON_CONTENT_TYPE: &str = "application/json";
+
+/// `Retry-After` of an `in_flight` answer: 2 seconds. A copy of the delivery
+/// is being processed; by then it is usually settled.
+pub const IN_FLIGHT_RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// `Retry-After` of the `overloaded`, `replay_store_full` and
+/// `replay_store_unavailable` answers: 5 seconds.
+pub const OVERLOADED_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+#[cfg(feature = "runtime")]
+/// A header value a sender chose, made safe to show: printable ASCII kept,
+/// anything else replaced by `?`, at most 32 characters (then `…`).
+pub(crate) fn shown(value: &[u8]) -> String {
+    let mut out: String = value
+        .iter()
+        .take(32)
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if value.len() > 32 {
+        out.push('…');
+    }
+    out
+}
 
 fn push_json_escaped(out: &mut String, text: &str) {
     for c in text.chars() {
@@ -318,11 +386,16 @@ impl fmt::Display for Error {
                 header,
                 candidates,
                 secrets,
-            } => write!(
-                f,
-                "signature mismatch: none of the {candidates} signature(s) in `{header}` \
-                 matches the body with any of the {secrets} configured secret(s)"
-            ),
+            } => {
+                // How many secrets are configured (a rotation in progress) is
+                // for the logs, not for an unauthenticated caller.
+                let _ = secrets;
+                write!(
+                    f,
+                    "signature mismatch: none of the {candidates} signature(s) in `{header}` \
+                     matches the body with a configured secret"
+                )
+            }
             Error::BodyTooLarge { limit: Some(limit) } => {
                 write!(f, "body is larger than the limit of {limit} bytes")
             }
@@ -330,7 +403,25 @@ impl fmt::Display for Error {
                 f.write_str("body is larger than the configured limit")
             }
             Error::BodyUnreadable { reason } => write!(f, "body could not be read: {reason}"),
-            Error::Replayed => f.write_str("this delivery was already accepted (replay)"),
+            Error::Replayed => f.write_str("this delivery was already processed (replay)"),
+            Error::InFlight => f.write_str(
+                "a copy of this delivery is being processed right now; send it again later",
+            ),
+            Error::BodyTimeout { deadline } => write!(
+                f,
+                "the body did not arrive within {} s of the headers",
+                deadline.as_secs_f64()
+            ),
+            Error::Overloaded { budget } => write!(
+                f,
+                "the receiver holds its whole budget of {budget} unverified body bytes; \
+                 send it again later"
+            ),
+            Error::UnsupportedEncoding { encoding } => write!(
+                f,
+                "`content-encoding: {encoding}` is not accepted: a webhook body is verified and \
+                 handed over exactly as sent, never decoded; send it unencoded"
+            ),
             Error::ReplayStoreFull => {
                 f.write_str("the replay store is full of unexpired records; try again later")
             }
@@ -464,6 +555,22 @@ mod tests {
                 400,
             ),
             (Error::Replayed, "replayed", 409),
+            (Error::InFlight, "in_flight", 409),
+            (
+                Error::BodyTimeout {
+                    deadline: Duration::from_secs(30),
+                },
+                "body_timeout",
+                408,
+            ),
+            (Error::Overloaded { budget: 64 }, "overloaded", 503),
+            (
+                Error::UnsupportedEncoding {
+                    encoding: "gzip".into(),
+                },
+                "unsupported_content_encoding",
+                415,
+            ),
             (Error::ReplayStoreFull, "replay_store_full", 503),
             (
                 Error::ReplayStoreUnavailable {
@@ -519,6 +626,47 @@ mod tests {
             tolerance: Duration::from_secs(300),
         };
         assert!(err.to_string().contains(&u64::MAX.to_string()));
+    }
+
+    #[test]
+    fn retryable_answers_say_when_to_retry() {
+        let retry_after = |e: Error| {
+            e.to_response()
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(retry_after(Error::InFlight).as_deref(), Some("2"));
+        assert_eq!(
+            retry_after(Error::Overloaded { budget: 1 }).as_deref(),
+            Some("5")
+        );
+        assert_eq!(retry_after(Error::ReplayStoreFull).as_deref(), Some("5"));
+        assert_eq!(retry_after(Error::Replayed), None, "replayed is final");
+        assert_eq!(retry_after(Error::BodyTooLarge { limit: Some(1) }), None);
+    }
+
+    #[test]
+    fn a_mismatch_does_not_tell_how_many_secrets_are_configured() {
+        let one = Error::SignatureMismatch {
+            header: MITTR_TIMESTAMP,
+            candidates: 1,
+            secrets: 1,
+        };
+        let two = Error::SignatureMismatch {
+            header: MITTR_TIMESTAMP,
+            candidates: 1,
+            secrets: 2,
+        };
+        assert_eq!(one.body_json(), two.body_json());
+    }
+
+    #[test]
+    fn a_senders_encoding_is_shown_safely() {
+        assert_eq!(shown(b"gzip"), "gzip");
+        assert_eq!(shown(b"\x1b]0;x\x07"), "?]0;x?");
+        let long = shown(&[b'a'; 100]);
+        assert!(long.ends_with('…') && long.chars().count() == 33);
     }
 
     #[test]

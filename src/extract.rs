@@ -1,26 +1,133 @@
-//! The wrapper the framework extractors share: a body extractor's value and
-//! the verification metadata. `hookguard::axum::Verified` and
+//! The wrapper the framework extractors share: a body extractor's value,
+//! the verified delivery's metadata, and the acknowledgement that settles
+//! its replay lease. `hookguard::axum::Verified` and
 //! `hookguard::actix::Verified` are this one type, each framework
 //! implementing its own extractor trait for it.
 
-/// A body extractor `T` that only ran on a verified delivery, and the
-/// [`crate::Verified`] metadata of that delivery.
+use crate::replay::Lease;
+use crate::VerifiedDelivery;
+
+/// A body extractor `T` that only ran on a verified delivery, the
+/// [`VerifiedDelivery`] metadata, and its [`Ack`].
 ///
-/// Destructure it in a handler: `Verified(Json(event), info): Verified<Json<Event>>`.
-#[derive(Debug, Clone)]
-pub struct Verified<T>(pub T, pub crate::Verified);
+/// Destructure it in a handler:
+/// `Verified { body: Json(event), delivery, ack }: Verified<Json<Event>>`.
+#[derive(Debug)]
+pub struct Verified<T> {
+    /// The inner extractor's value, made from exactly the bytes verified.
+    pub body: T,
+    /// What the verification proved.
+    pub delivery: VerifiedDelivery,
+    /// Settles the delivery's replay lease: see [`Ack`].
+    pub ack: Ack,
+}
 
 impl<T> Verified<T> {
-    /// The inner extractor's value.
-    pub fn into_inner(self) -> T {
-        self.0
+    pub(crate) fn new(body: T, delivery: VerifiedDelivery, ack: Ack) -> Self {
+        Verified {
+            body,
+            delivery,
+            ack,
+        }
     }
 
-    /// The verification metadata.
-    pub fn verification(&self) -> &crate::Verified {
-        &self.1
+    /// The inner extractor's value (the [`Ack`], dropped, releases the
+    /// delivery).
+    pub fn into_inner(self) -> T {
+        self.body
     }
 }
+
+/// The acknowledgement of a delivery taken by a standalone extractor with
+/// replay protection on, as message queues have: the handler
+/// [`commit`](Self::commit)s it once the delivery is processed (copies then
+/// get 409 `replayed`); [`release`](Self::release)d, or dropped unsettled
+/// (an early return, an error, a panic), the delivery is released so that
+/// the provider's retry is processed. While it is held, copies get 409
+/// `in_flight` and its lease is renewed in the background.
+///
+/// Without replay protection, and behind the layer or the middleware (which
+/// settle by the response's status themselves), it does nothing.
+///
+/// ```ignore
+/// async fn handle(Verified { body: Json(event), ack, .. }: Verified<Json<Event>>) -> StatusCode {
+///     if process(&event).await.is_err() {
+///         return StatusCode::INTERNAL_SERVER_ERROR; // ack dropped: the retry is processed
+///     }
+///     ack.commit().await; // processed: replays are refused
+///     StatusCode::OK
+/// }
+/// ```
+#[derive(Debug)]
+#[must_use = "commit the Ack once the delivery is processed; dropped, it releases the delivery"]
+pub struct Ack {
+    lease: Option<Lease>,
+}
+
+impl Ack {
+    pub(crate) fn new(lease: Option<Lease>) -> Self {
+        let lease = lease.map(|mut lease| {
+            lease.renew_in_background();
+            lease
+        });
+        Ack { lease }
+    }
+
+    /// An acknowledgement with nothing to settle.
+    pub(crate) fn none() -> Self {
+        Ack { lease: None }
+    }
+
+    /// Whether there is a lease to settle (replay protection on, and this
+    /// extractor verified the delivery itself).
+    pub fn is_tracked(&self) -> bool {
+        self.lease.is_some()
+    }
+
+    /// The delivery was processed: refuse its replays from now on.
+    pub async fn commit(mut self) {
+        if let Some(lease) = self.lease.take() {
+            lease.commit().await;
+        }
+    }
+
+    /// The delivery was not processed: let the provider's retry through.
+    pub async fn release(mut self) {
+        if let Some(lease) = self.lease.take() {
+            lease.release().await;
+        }
+    }
+}
+
+impl Drop for Ack {
+    fn drop(&mut self) {
+        if self.lease.is_some() {
+            warn_once_unsettled();
+        }
+    }
+}
+
+/// Says once per process that an Ack was dropped unsettled: right for a
+/// failed handler, a mistake for one that forgot to commit.
+fn warn_once_unsettled() {
+    #[cfg(feature = "tracing")]
+    {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                "a webhook Ack was dropped without commit: the delivery was released, and a \
+                 copy of it will be processed again; call `ack.commit().await` once a delivery \
+                 is processed (said once per process)"
+            );
+        });
+    }
+}
+
+/// The verified bytes, kept in the request extensions by the layer and the
+/// middleware so that `Verified<Bytes>` behind them takes them directly,
+/// without the framework's own body limit applying a second time.
+#[derive(Clone)]
+pub(crate) struct VerifiedBytes(pub(crate) bytes::Bytes);
 
 /// `bytes` as a `T` when `T` is `Bytes` itself (a reference-counted clone):
 /// `Verified<Bytes>` takes the verified bytes directly instead of reading

@@ -25,3 +25,11 @@ impl<H: Headers + ?Sized> Headers for &H {
         (**self).values(name)
     }
 }
+
+/// The first value of `name` as a decimal number (trimmed ASCII digits), if
+/// it is one.
+#[cfg(feature = "runtime")]
+pub(crate) fn decimal<H: Headers + ?Sized>(headers: &H, name: &HeaderName) -> Option<u64> {
+    let value = headers.values(name).next()?;
+    crate::timestamp::parse_timestamp(value).ok()
+}

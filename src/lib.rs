@@ -20,7 +20,7 @@
 //! MITPO that stops only honest stale retries, not an attacker, who can
 //! re-send a captured body with a fresh timestamp. Replay protection (a store
 //! of accepted signatures) is what closes that gap. The event type is exposed
-//! as [`Verified::unsigned_event_type`]: route on the payload's own `event`
+//! as [`VerifiedDelivery::unsigned_event_type`]: route on the payload's own `event`
 //! field, which the signature covers.
 //!
 //! ## Quickstart
@@ -98,10 +98,10 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod collect;
 pub mod error;
 pub mod headers;
-pub mod replay;
+mod mac;
+pub mod metrics;
 pub mod scheme;
 pub mod secret;
 pub mod sign;
@@ -109,7 +109,14 @@ pub mod signature;
 pub mod timestamp;
 pub mod verifier;
 
-pub use collect::BodyCollector;
+#[cfg(feature = "runtime")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
+pub mod intake;
+
+#[cfg(feature = "runtime")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
+pub mod replay;
+
 pub use error::{ConfigError, Error, Malformed};
 pub use headers::Headers;
 pub use scheme::{
@@ -122,7 +129,9 @@ pub use signature::{
     MAX_ENTRIES as MAX_SIGNATURE_ENTRIES, MAX_HEADER_LEN as MAX_SIGNATURE_HEADER_LEN,
 };
 pub use timestamp::{Clock, SystemClock, Tolerance, DEFAULT_TOLERANCE};
-pub use verifier::{PendingVerification, Verified, Verifier, VerifierBuilder, DEFAULT_BODY_LIMIT};
+pub use verifier::{
+    PendingVerification, VerifiedDelivery, Verifier, VerifierBuilder, DEFAULT_BODY_LIMIT,
+};
 
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
@@ -133,6 +142,7 @@ pub mod tower;
 pub mod axum;
 
 #[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
 pub mod extract;
 
 #[cfg(feature = "dispatcher")]

@@ -8,10 +8,10 @@ use hmac::Mac;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::ConfigError;
+use crate::mac::{keyed_mac, HmacSha256};
 use crate::scheme::Scheme;
 use crate::secret::Secret;
 use crate::timestamp::unix_seconds;
-use crate::verifier::{keyed_mac, HmacSha256};
 
 /// Signs bodies for one scheme with one secret, keyed once.
 ///

@@ -67,7 +67,11 @@ impl Seen {
 
 async fn extract_bytes(
     seen: web::Data<Seen>,
-    Verified(body, info): Verified<web::Bytes>,
+    Verified {
+        body,
+        delivery: info,
+        ..
+    }: Verified<web::Bytes>,
 ) -> HttpResponse {
     seen.record(&body);
     HttpResponse::Ok()
@@ -75,14 +79,17 @@ async fn extract_bytes(
         .body(body)
 }
 
-async fn extract_string(seen: web::Data<Seen>, Verified(text, _): Verified<String>) -> String {
+async fn extract_string(
+    seen: web::Data<Seen>,
+    Verified { body: text, .. }: Verified<String>,
+) -> String {
     seen.record(text.as_bytes());
     text
 }
 
 async fn extract_json(
     seen: web::Data<Seen>,
-    Verified(json, _): Verified<web::Json<serde_json::Value>>,
+    Verified { body: json, .. }: Verified<web::Json<serde_json::Value>>,
 ) -> HttpResponse {
     seen.record(b"json");
     HttpResponse::Ok().json(json.into_inner())
@@ -91,7 +98,7 @@ async fn extract_json(
 /// Behind the middleware: plain actix extractors, unchanged.
 async fn downstream_json(
     seen: web::Data<Seen>,
-    info: hookguard::Verified,
+    info: hookguard::VerifiedDelivery,
     json: web::Json<serde_json::Value>,
 ) -> HttpResponse {
     seen.record(b"downstream");
@@ -108,7 +115,7 @@ async fn downstream_bytes(seen: web::Data<Seen>, body: web::Bytes) -> HttpRespon
     HttpResponse::Ok().body(body)
 }
 
-async fn behind_middleware_extractor(Verified(body, _): Verified<web::Bytes>) -> HttpResponse {
+async fn behind_middleware_extractor(Verified { body, .. }: Verified<web::Bytes>) -> HttpResponse {
     HttpResponse::Ok().body(body)
 }
 
@@ -130,8 +137,16 @@ fn app(
         .route("/extract/string", web::post().to(extract_string))
         .route("/extract/json", web::post().to(extract_json))
         .service(
+            // The verifier's limit is the one read path's limit (actix's
+            // `PayloadConfig` limit is not readable from outside).
             web::scope("/limited")
-                .app_data(web::PayloadConfig::new(1000))
+                .app_data(web::Data::new(
+                    Verifier::builder(Scheme::mittr())
+                        .secret(MITTR_SECRET)
+                        .body_limit(1000)
+                        .build()
+                        .unwrap(),
+                ))
                 .route("", web::post().to(extract_bytes)),
         )
         .service(
@@ -292,7 +307,7 @@ async fn every_error_code_and_status() {
 
 #[actix_web::test]
 async fn missing_verifier_is_a_500_never_a_pass() {
-    async fn handler(Verified(body, _): Verified<web::Bytes>) -> web::Bytes {
+    async fn handler(Verified { body, .. }: Verified<web::Bytes>) -> web::Bytes {
         body
     }
     let service = test::init_service(App::new().route("/hook", web::post().to(handler))).await;
@@ -305,7 +320,7 @@ async fn missing_verifier_is_a_500_never_a_pass() {
     let json: serde_json::Value = test::read_body_json(res).await;
     assert_eq!(json["error"], "not_configured");
 
-    async fn meta(info: hookguard::Verified) -> String {
+    async fn meta(info: hookguard::VerifiedDelivery) -> String {
         info.secret_index().to_string()
     }
     let service = test::init_service(App::new().route("/meta", web::post().to(meta))).await;
@@ -432,7 +447,7 @@ async fn without_payload_config_the_verifiers_limit_applies() {
 }
 
 #[actix_web::test]
-async fn payload_config_is_honoured() {
+async fn a_scopes_own_verifier_and_its_limit_apply() {
     let seen = Seen::default();
     let addr = start(seen.clone());
     let client = server::client();
@@ -600,7 +615,7 @@ async fn every_vector_through_extractor_and_middleware() {
                 .app_data(web::Data::new(verifier.clone()))
                 .route(
                     "/extract",
-                    web::post().to(move |Verified(body, _): Verified<web::Bytes>| {
+                    web::post().to(move |Verified { body, .. }: Verified<web::Bytes>| {
                         counter.fetch_add(1, Ordering::SeqCst);
                         async move { body }
                     }),
@@ -650,7 +665,7 @@ async fn every_vector_through_extractor_and_middleware() {
 async fn rejection_response_carries_the_error() {
     let service = test::init_service(App::new().app_data(web::Data::new(mittr())).route(
         "/hook",
-        web::post().to(|Verified(b, _): Verified<web::Bytes>| async move { b }),
+        web::post().to(|Verified { body: b, .. }: Verified<web::Bytes>| async move { b }),
     ))
     .await;
     let req = test::TestRequest::post().uri("/hook").to_request();

@@ -59,7 +59,7 @@ fn state() -> AppState {
 /// Echoes the verified bytes, with the metadata in response headers.
 async fn echo(
     State(state): State<AppState>,
-    verified: hookguard::Verified,
+    verified: hookguard::VerifiedDelivery,
     body: Bytes,
 ) -> ([(&'static str, String); 2], Bytes) {
     state.hits.fetch_add(1, Ordering::SeqCst);
@@ -78,7 +78,11 @@ async fn echo(
 
 async fn extract_bytes(
     State(state): State<AppState>,
-    Verified(body, info): Verified<Bytes>,
+    Verified {
+        body,
+        delivery: info,
+        ..
+    }: Verified<Bytes>,
 ) -> ([(&'static str, String); 1], Bytes) {
     state.hits.fetch_add(1, Ordering::SeqCst);
     ([("x-secret-index", info.secret_index().to_string())], body)
@@ -86,7 +90,9 @@ async fn extract_bytes(
 
 async fn extract_json(
     State(state): State<AppState>,
-    Verified(Json(value), _): Verified<Json<serde_json::Value>>,
+    Verified {
+        body: Json(value), ..
+    }: Verified<Json<serde_json::Value>>,
 ) -> Json<serde_json::Value> {
     state.hits.fetch_add(1, Ordering::SeqCst);
     Json(value)
@@ -94,7 +100,7 @@ async fn extract_json(
 
 async fn extract_string(
     State(state): State<AppState>,
-    Verified(text, _): Verified<String>,
+    Verified { body: text, .. }: Verified<String>,
 ) -> String {
     state.hits.fetch_add(1, Ordering::SeqCst);
     text
@@ -590,7 +596,7 @@ async fn rejection_response_can_be_replaced_and_carries_the_error() {
 async fn metadata_extractor_outside_the_layer_is_a_500() {
     let app = Router::new().route(
         "/hook",
-        post(|v: hookguard::Verified| async move { v.secret_index().to_string() }),
+        post(|v: hookguard::VerifiedDelivery| async move { v.secret_index().to_string() }),
     );
     let srv = server::serve(app).await;
     let reply = send(

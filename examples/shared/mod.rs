@@ -6,7 +6,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use hookguard::replay::ReplayProtection;
 use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Verified, Verifier};
+use hookguard::{Scheme, VerifiedDelivery, Verifier};
 
 pub const DEFAULT_MITTR_SECRET: &str = "mittr-demo-secret";
 pub const DEFAULT_MITPO_SECRET: &str = "whsec_demo_secret_k3y";
@@ -19,7 +19,7 @@ pub fn signed_event_type(body: &[u8]) -> Option<String> {
         .find_map(|k| value.get(k)?.as_str().map(str::to_owned))
 }
 
-async fn receive(verified: Verified, body: Bytes) -> Json<serde_json::Value> {
+async fn receive(verified: VerifiedDelivery, body: Bytes) -> Json<serde_json::Value> {
     let event = signed_event_type(&body);
     println!(
         "verified {} delivery: event {} ({} bytes, secret #{}, unsigned header event {:?})",
@@ -128,7 +128,7 @@ pub fn actix_receiver(
     use actix_web::{web, App, HttpResponse};
     use hookguard::actix::VerifyWebhook;
 
-    async fn receive(verified: Verified, body: web::Bytes) -> HttpResponse {
+    async fn receive(verified: VerifiedDelivery, body: web::Bytes) -> HttpResponse {
         let event = signed_event_type(&body);
         println!(
             "verified {} delivery (actix): event {} ({} bytes, secret #{})",
@@ -141,14 +141,20 @@ pub fn actix_receiver(
             .json(serde_json::json!({ "ok": true, "event": event, "bytes": body.len() }))
     }
 
+    // The handler reads the verified bytes with actix's own `web::Bytes`,
+    // whose `PayloadConfig` (256 KiB by default) must admit every body the
+    // verifier admits.
+    let limit = |v: &Verifier| web::PayloadConfig::new(v.body_limit() as usize);
     App::new()
         .service(
             web::scope("/webhooks/mittr")
+                .app_data(limit(&mittr))
                 .wrap(VerifyWebhook::new(mittr))
                 .route("", web::post().to(receive)),
         )
         .service(
             web::scope("/webhooks/mitpo")
+                .app_data(limit(&mitpo))
                 .wrap(VerifyWebhook::new(mitpo))
                 .route("", web::post().to(receive)),
         )

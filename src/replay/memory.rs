@@ -4,20 +4,17 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::{Inserted, ReplayKey, ReplayStore, StoreError, StoreFuture};
-use crate::signature::DIGEST_LEN;
+use super::{Claim, LeaseId, ReplayKey, ReplayStore, StoreError, StoreFuture};
 use crate::timestamp::{Clock, SystemClock};
 
-type Key = [u8; 1 + DIGEST_LEN];
-
-/// Upper bound of the memory per recorded delivery, in bytes: a hash map
-/// entry (33-byte key, 8-byte expiry, padding, a control byte) and an
-/// expiry-queue slot (48 bytes each), times the spare capacity both keep
-/// (the map grows by doubling at 7/8 load, the queue by doubling). Between
-/// about 100 and 240 bytes depending on where the capacities stand; 159
-/// measured at 20,000 records (`tests/replay_memory.rs`), so 100,000 records
-/// take roughly 10 to 24 MB.
-pub const MEMORY_BYTES_PER_ENTRY: usize = 240;
+/// Upper bound of the memory per record, in bytes: a hash map entry (a
+/// 16-byte key, an 8-byte expiry and an 8-byte holder, a control byte) and
+/// the expiry queue's slots (24 bytes each; a processed record has two, its
+/// hold's and its own until the older one is skipped), times the spare
+/// capacity both keep (the map grows by doubling at 7/8 load, the queue by
+/// doubling). 133 measured at 20,000 records by `tests/replay_memory.rs`, so
+/// 100,000 records take roughly 10 to 15 MB.
+pub const MEMORY_BYTES_PER_ENTRY: usize = 150;
 
 /// What a full [`MemoryStore`] does with a new delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,10 +30,13 @@ pub enum WhenFull {
 
 /// A bounded, concurrent in-memory [`ReplayStore`]. Expired records are
 /// evicted as new ones arrive; a full store never silently forgets an
-/// unexpired record unless [`WhenFull::EvictOldest`] is chosen.
+/// unexpired record unless [`WhenFull::EvictOldest`] is chosen. Commits of
+/// keys already held are always recorded, even at capacity: a processed
+/// delivery is never forgotten for lack of room.
 ///
-/// Replicas do not share it: behind a load balancer use a shared store
-/// (Redis, with the `redis` feature).
+/// Replicas do not share it, and it is gone with the process: behind a load
+/// balancer, or to survive restarts, use a shared store (Redis, with the
+/// `redis` feature).
 pub struct MemoryStore {
     state: Mutex<State>,
     capacity: usize,
@@ -44,10 +44,33 @@ pub struct MemoryStore {
     clock: Arc<dyn Clock>,
 }
 
+/// A key's fingerprint as two words (a `u128` would be 16-byte aligned,
+/// and pad every map entry and queue slot).
+type Key = [u64; 2];
+
+fn key_of(key: &ReplayKey) -> Key {
+    let fingerprint = key.fingerprint();
+    [fingerprint as u64, (fingerprint >> 64) as u64]
+}
+
+/// A key's record: when it expires (milliseconds since the epoch), and the
+/// lease holding it (its in-process number), or 0 once done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Record {
+    expiry: u64,
+    holder: u64,
+}
+
+const DONE: u64 = 0;
+
+/// The in-process part of a lease id: unique within this process, never 0.
+fn holder(lease: LeaseId) -> u64 {
+    (lease.as_u128() as u64).wrapping_add(1).max(1)
+}
+
 #[derive(Default)]
 struct State {
-    /// Key → expiry, milliseconds since the epoch.
-    records: HashMap<Key, u64>,
+    records: HashMap<Key, Record>,
     /// (expiry, key) in insertion order: nearly expiry order, since TTLs are
     /// mostly equal; stale slots (removed or refreshed keys) are skipped.
     queue: VecDeque<(u64, Key)>,
@@ -121,16 +144,25 @@ impl MemoryStore {
         u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
     }
 
-    fn insert_sync(&self, key: &ReplayKey, ttl: Duration) -> Result<Inserted, StoreError> {
+    fn claim_sync(
+        &self,
+        key: &ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> Result<Claim, StoreError> {
         let now = self.now_ms();
-        let key = key.to_bytes();
+        let key = key_of(key);
         let mut state = self.lock();
         state.evict_expired(now);
-        if state.records.get(&key).is_some_and(|&expiry| expiry > now) {
-            return Ok(Inserted::Seen);
+        if let Some(record) = state.live(key, now) {
+            return Ok(if record.holder == DONE {
+                Claim::Done
+            } else {
+                Claim::InFlight
+            });
         }
         if state.records.len() >= self.capacity && !state.records.contains_key(&key) {
-            state.records.retain(|_, expiry| *expiry > now);
+            state.records.retain(|_, r| r.expiry > now);
             if state.records.len() >= self.capacity {
                 match self.when_full {
                     WhenFull::Reject => return Err(StoreError::Full),
@@ -138,17 +170,54 @@ impl MemoryStore {
                 }
             }
         }
-        state.put(key, now.saturating_add(ms(ttl)));
-        Ok(Inserted::Fresh)
+        state.put(
+            key,
+            Record {
+                expiry: now.saturating_add(ms(ttl)),
+                holder: holder(lease),
+            },
+        );
+        Ok(Claim::Claimed)
     }
 
-    fn refresh_sync(&self, key: &ReplayKey, ttl: Duration) {
+    fn renew_sync(&self, key: &ReplayKey, lease: LeaseId, ttl: Duration) -> bool {
         let now = self.now_ms();
-        self.lock().put(key.to_bytes(), now.saturating_add(ms(ttl)));
+        let key = key_of(key);
+        let mut state = self.lock();
+        match state.live(key, now) {
+            Some(record) if record.holder == holder(lease) => {
+                state.put(
+                    key,
+                    Record {
+                        expiry: now.saturating_add(ms(ttl)),
+                        ..record
+                    },
+                );
+                true
+            }
+            _ => false,
+        }
     }
 
-    fn remove_sync(&self, key: &ReplayKey) {
-        self.lock().records.remove(&key.to_bytes());
+    fn commit_sync(&self, key: &ReplayKey, ttl: Duration) {
+        let now = self.now_ms();
+        let record = Record {
+            expiry: now.saturating_add(ms(ttl)),
+            holder: DONE,
+        };
+        self.lock().put(key_of(key), record);
+    }
+
+    fn release_sync(&self, key: &ReplayKey, lease: LeaseId) {
+        let key = key_of(key);
+        let mut state = self.lock();
+        if state
+            .records
+            .get(&key)
+            .is_some_and(|r| r.holder == holder(lease))
+        {
+            state.records.remove(&key);
+        }
     }
 }
 
@@ -157,15 +226,20 @@ fn ms(d: Duration) -> u64 {
 }
 
 impl State {
-    fn put(&mut self, key: Key, expiry: u64) {
-        self.records.insert(key, expiry);
-        self.queue.push_back((expiry, key));
+    /// The record of `key` if it has not expired.
+    fn live(&self, key: Key, now: u64) -> Option<Record> {
+        self.records.get(&key).copied().filter(|r| r.expiry > now)
+    }
+
+    fn put(&mut self, key: Key, record: Record) {
+        self.records.insert(key, record);
+        self.queue.push_back((record.expiry, key));
         // Keep the queue bounded by the live records (stale slots pile up
         // behind long-lived ones otherwise).
         if self.queue.len() > 2 * self.records.len() + 64 {
             let records = &self.records;
             self.queue
-                .retain(|(expiry, key)| records.get(key) == Some(expiry));
+                .retain(|(expiry, key)| records.get(key).map(|r| r.expiry) == Some(*expiry));
         }
     }
 
@@ -173,7 +247,7 @@ impl State {
     /// expired records they point to.
     fn evict_expired(&mut self, now: u64) {
         while let Some(&(expiry, key)) = self.queue.front() {
-            let current = self.records.get(&key).copied();
+            let current = self.records.get(&key).map(|r| r.expiry);
             if current != Some(expiry) {
                 self.queue.pop_front(); // stale: removed or refreshed since
             } else if expiry <= now {
@@ -187,7 +261,7 @@ impl State {
 
     fn evict_oldest(&mut self) {
         while let Some((expiry, key)) = self.queue.pop_front() {
-            if self.records.get(&key) == Some(&expiry) {
+            if self.records.get(&key).map(|r| r.expiry) == Some(expiry) {
                 self.records.remove(&key);
                 return;
             }
@@ -200,22 +274,31 @@ impl State {
 }
 
 impl ReplayStore for MemoryStore {
-    fn insert_if_absent<'a>(
+    fn claim<'a>(
         &'a self,
         key: &'a ReplayKey,
+        lease: LeaseId,
         ttl: Duration,
-    ) -> StoreFuture<'a, Inserted> {
-        let result = self.insert_sync(key, ttl);
-        Box::pin(std::future::ready(result))
+    ) -> StoreFuture<'a, Claim> {
+        Box::pin(std::future::ready(self.claim_sync(key, lease, ttl)))
     }
 
-    fn refresh<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
-        self.refresh_sync(key, ttl);
+    fn renew<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(std::future::ready(Ok(self.renew_sync(key, lease, ttl))))
+    }
+
+    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
+        self.commit_sync(key, ttl);
         Box::pin(std::future::ready(Ok(())))
     }
 
-    fn remove<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
-        self.remove_sync(key);
+    fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()> {
+        self.release_sync(key, lease);
         Box::pin(std::future::ready(Ok(())))
     }
 }
@@ -223,16 +306,11 @@ impl ReplayStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::SystemTime;
 
     use super::*;
-    use crate::SchemeKind;
 
     fn key(n: u8) -> ReplayKey {
-        ReplayKey {
-            scheme: SchemeKind::Mittr,
-            digest: [n; DIGEST_LEN],
-        }
+        ReplayKey::new("test", u128::from(n))
     }
 
     fn fake_clock() -> (Arc<AtomicU64>, impl Clock) {
@@ -243,20 +321,61 @@ mod tests {
         })
     }
 
-    fn insert(store: &MemoryStore, k: u8, ttl_secs: u64) -> Result<Inserted, StoreError> {
-        store.insert_sync(&key(k), Duration::from_secs(ttl_secs))
+    fn claim(store: &MemoryStore, k: u8, ttl_secs: u64) -> Result<Claim, StoreError> {
+        store.claim_sync(&key(k), LeaseId::new(), Duration::from_secs(ttl_secs))
     }
 
     #[test]
-    fn second_insert_is_seen_until_the_ttl_expires() {
+    fn a_held_key_is_in_flight_and_a_committed_one_done_until_it_expires() {
         let (now, clock) = fake_clock();
         let store = MemoryStore::new(10).clock(clock);
-        assert_eq!(insert(&store, 1, 600), Ok(Inserted::Fresh));
-        assert_eq!(insert(&store, 1, 600), Ok(Inserted::Seen));
+        let lease = LeaseId::new();
+        let k = key(1);
+        assert_eq!(
+            store.claim_sync(&k, lease, Duration::from_secs(10)),
+            Ok(Claim::Claimed)
+        );
+        assert_eq!(claim(&store, 1, 10), Ok(Claim::InFlight));
+        store.commit_sync(&k, Duration::from_secs(600));
+        assert_eq!(claim(&store, 1, 10), Ok(Claim::Done));
         now.fetch_add(599_999, Ordering::SeqCst);
-        assert_eq!(insert(&store, 1, 600), Ok(Inserted::Seen));
+        assert_eq!(claim(&store, 1, 10), Ok(Claim::Done));
         now.fetch_add(1, Ordering::SeqCst);
-        assert_eq!(insert(&store, 1, 600), Ok(Inserted::Fresh));
+        assert_eq!(claim(&store, 1, 10), Ok(Claim::Claimed));
+    }
+
+    #[test]
+    fn only_the_holder_renews_or_releases() {
+        let (now, clock) = fake_clock();
+        let store = MemoryStore::new(10).clock(clock);
+        let (mine, other) = (LeaseId::new(), LeaseId::new());
+        let k = key(2);
+        store.claim_sync(&k, mine, Duration::from_secs(10)).unwrap();
+        assert!(!store.renew_sync(&k, other, Duration::from_secs(10)));
+        store.release_sync(&k, other);
+        assert_eq!(claim(&store, 2, 10), Ok(Claim::InFlight));
+        now.fetch_add(9_000, Ordering::SeqCst);
+        assert!(store.renew_sync(&k, mine, Duration::from_secs(10)));
+        now.fetch_add(9_000, Ordering::SeqCst);
+        assert_eq!(claim(&store, 2, 10), Ok(Claim::InFlight), "renewed");
+        store.release_sync(&k, mine);
+        assert_eq!(
+            store.claim_sync(&k, other, Duration::from_secs(10)),
+            Ok(Claim::Claimed)
+        );
+        // A done key is not released by its former holder.
+        store.commit_sync(&k, Duration::from_secs(60));
+        store.release_sync(&k, other);
+        assert_eq!(claim(&store, 2, 10), Ok(Claim::Done));
+    }
+
+    #[test]
+    fn an_expired_hold_frees_the_key() {
+        let (now, clock) = fake_clock();
+        let store = MemoryStore::new(10).clock(clock);
+        claim(&store, 3, 10).unwrap();
+        now.fetch_add(10_000, Ordering::SeqCst);
+        assert_eq!(claim(&store, 3, 10), Ok(Claim::Claimed));
     }
 
     #[test]
@@ -264,11 +383,11 @@ mod tests {
         let (now, clock) = fake_clock();
         let store = MemoryStore::new(100).clock(clock);
         for k in 0..50 {
-            insert(&store, k, 10).unwrap();
+            claim(&store, k, 10).unwrap();
         }
         assert_eq!(store.len(), 50);
         now.fetch_add(10_001, Ordering::SeqCst);
-        insert(&store, 200, 10).unwrap();
+        claim(&store, 200, 10).unwrap();
         assert_eq!(store.len(), 1);
     }
 
@@ -277,19 +396,20 @@ mod tests {
         let (now, clock) = fake_clock();
         let store = MemoryStore::new(3).clock(clock);
         for k in 0..3 {
-            assert_eq!(insert(&store, k, 60), Ok(Inserted::Fresh));
+            assert_eq!(claim(&store, k, 60), Ok(Claim::Claimed));
+            store.commit_sync(&key(k), Duration::from_secs(60));
         }
-        assert_eq!(insert(&store, 9, 60), Err(StoreError::Full));
+        assert_eq!(claim(&store, 9, 60), Err(StoreError::Full));
         for k in 0..3 {
             assert_eq!(
-                insert(&store, k, 60),
-                Ok(Inserted::Seen),
+                claim(&store, k, 60),
+                Ok(Claim::Done),
                 "record {k} was forgotten"
             );
         }
         // Once they expire, there is room again.
         now.fetch_add(60_001, Ordering::SeqCst);
-        assert_eq!(insert(&store, 9, 60), Ok(Inserted::Fresh));
+        assert_eq!(claim(&store, 9, 60), Ok(Claim::Claimed));
     }
 
     #[test]
@@ -298,38 +418,26 @@ mod tests {
         let store = MemoryStore::new(2)
             .clock(clock)
             .when_full(WhenFull::EvictOldest);
-        insert(&store, 1, 60).unwrap();
+        claim(&store, 1, 60).unwrap();
         now.fetch_add(1, Ordering::SeqCst);
-        insert(&store, 2, 60).unwrap();
-        assert_eq!(insert(&store, 3, 60), Ok(Inserted::Fresh));
+        claim(&store, 2, 60).unwrap();
+        assert_eq!(claim(&store, 3, 60), Ok(Claim::Claimed));
         assert_eq!(store.len(), 2);
-        assert_eq!(insert(&store, 2, 60), Ok(Inserted::Seen));
-        assert_eq!(insert(&store, 3, 60), Ok(Inserted::Seen));
+        assert_eq!(claim(&store, 2, 60), Ok(Claim::InFlight));
+        assert_eq!(claim(&store, 3, 60), Ok(Claim::InFlight));
     }
 
     #[test]
-    fn released_keys_can_be_inserted_again_and_refresh_extends() {
-        let (now, clock) = fake_clock();
-        let store = MemoryStore::new(10).clock(clock);
-        insert(&store, 1, 5).unwrap();
-        store.remove_sync(&key(1));
-        assert_eq!(insert(&store, 1, 5), Ok(Inserted::Fresh));
-        store.refresh_sync(&key(1), Duration::from_secs(600));
-        now.fetch_add(10_000, Ordering::SeqCst);
-        assert_eq!(insert(&store, 1, 5), Ok(Inserted::Seen));
-    }
-
-    #[test]
-    fn concurrent_inserts_of_one_key_are_fresh_exactly_once() {
+    fn concurrent_claims_of_one_key_succeed_exactly_once() {
         let store = Arc::new(MemoryStore::new(1000));
-        let fresh = Arc::new(AtomicU64::new(0));
+        let claimed = Arc::new(AtomicU64::new(0));
         let threads: Vec<_> = (0..16)
             .map(|_| {
-                let (store, fresh) = (store.clone(), fresh.clone());
+                let (store, claimed) = (store.clone(), claimed.clone());
                 std::thread::spawn(move || {
                     for k in 0..100u8 {
-                        if insert(&store, k, 60) == Ok(Inserted::Fresh) {
-                            fresh.fetch_add(1, Ordering::SeqCst);
+                        if claim(&store, k, 60) == Ok(Claim::Claimed) {
+                            claimed.fetch_add(1, Ordering::SeqCst);
                         }
                     }
                 })
@@ -338,27 +446,34 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(fresh.load(Ordering::SeqCst), 100);
+        assert_eq!(claimed.load(Ordering::SeqCst), 100);
     }
 
     #[test]
     fn keys_print_abbreviated_and_store_in_full() {
-        let k = key(0xab);
-        assert_eq!(k.to_string(), "mittr:abababab…");
-        assert_eq!(format!("{k:?}"), "ReplayKey(mittr:abababab…)");
-        assert_eq!(k.storage_name(), format!("mittr:{}", "ab".repeat(32)));
+        let k = ReplayKey::new("orders", 0xabab_abab_u128 << 96);
+        assert_eq!(k.to_string(), "orders:abababab…");
+        assert_eq!(format!("{k:?}"), "ReplayKey(orders:abababab…)");
+        assert_eq!(
+            k.storage_name(),
+            format!("orders:abababab{}", "0".repeat(24))
+        );
+        assert_ne!(
+            k.fingerprint(),
+            ReplayKey::new("other", k.digest()).fingerprint()
+        );
     }
 
     #[test]
     fn the_queue_stays_bounded_under_churn() {
         let store = MemoryStore::new(10);
         for round in 0..10_000u32 {
-            let k = (round % 5) as u8;
-            insert(&store, k, 60).ok();
-            store.refresh_sync(&key(k), Duration::from_secs(60));
-            store.remove_sync(&key(k));
+            let k = key((round % 5) as u8);
+            let lease = LeaseId::new();
+            let _ = store.claim_sync(&k, lease, Duration::from_secs(60));
+            store.renew_sync(&k, lease, Duration::from_secs(60));
+            store.release_sync(&k, lease);
         }
         assert!(store.lock().queue.len() <= 2 * 10 + 64 + 1);
-        let _ = SystemTime::now();
     }
 }

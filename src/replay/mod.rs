@@ -1,29 +1,49 @@
-//! Replay protection: a delivery that was already accepted is rejected with
-//! 409 `replayed`, also across several replicas sharing one store.
+//! Replay protection: a delivery already processed is refused with 409
+//! `replayed`, a copy of one in flight with 409 `in_flight` and
+//! `Retry-After`, also across several replicas sharing one store.
 //!
 //! A captured delivery can be sent again inside the tolerance window; a MITPO
 //! delivery even at any time, with a fresh timestamp, since MITPO does not
-//! sign its timestamp. [`ReplayProtection`] records each accepted delivery in
-//! a [`ReplayStore`] under its key (the scheme and the matched signature,
-//! [`ReplayKey`]), for a TTL of past tolerance + future tolerance by default:
-//! a record never expires while its timestamp could still pass.
+//! sign its timestamp. [`ReplayProtection`] records each delivery in a
+//! [`ReplayStore`] under its [`ReplayKey`]: the verifier's name and a digest
+//! of the signed message, the same whichever secret or signature entry
+//! matched.
 //!
-//! - Records are written only after the signature verified, so forgeries
-//!   cannot fill the store.
-//! - Nothing is lost: the layer and the actix middleware, which see the
-//!   handler's response, *reserve* the key when the signature verifies,
-//!   *commit* it when the handler answers 2xx and *release* it when it
-//!   answers otherwise or fails, so the provider's retry is processed. A copy
-//!   that arrives while the first is in flight gets 409 too. A reservation
-//!   lives [`ReplayProtection::pending_ttl`] (60 s by default) unless
-//!   committed, so a crash mid-handler does not block the retry forever.
-//! - The extractors cannot see the response: they commit at extraction. Use
-//!   the layer / middleware for the full guarantee.
+//! # At least once, and never twice on purpose
 //!
-//! **MITPO caveat**: its timestamp is unsigned, so once a record expires the
-//! same body can be replayed with a fresh timestamp. Set a longer TTL with
-//! [`ReplayProtection::ttl`] (hours or days, as the store allows) and make
-//! handlers idempotent on the payload's own id.
+//! A key is *held* while its delivery is processed and *done* once it was:
+//!
+//! 1. When the signature verifies, the intake [claims](ReplayProtection::claim)
+//!    the key: a [`Lease`] of [`lease_ttl`](ReplayProtection::lease_ttl)
+//!    (10 s), renewed every third of that while the handler runs. A copy
+//!    arriving meanwhile gets 409 `in_flight` with `Retry-After`.
+//! 2. When the handler succeeds (a 2xx answer from the layer's or the
+//!    middleware's inner service, or the extractor's [`Ack`](crate::extract::Ack)
+//!    committed), the key is recorded as done for the record TTL (past +
+//!    future tolerance by default): copies get 409 `replayed`, final.
+//! 3. Otherwise — a non-2xx answer, a panic, a client that went away, a
+//!    shutdown — the hold is released, so the provider's retry is processed.
+//!    A release that cannot reach the store is retried; a hold nobody
+//!    releases expires with its lease (10 s).
+//!
+//! A store error while claiming is ambiguous (the claim may have landed):
+//! the claim is undone in the background and the delivery answered 503
+//! `replay_store_unavailable` (or, with [`fail_open`](ReplayProtection::fail_open),
+//! processed unprotected). A failed commit is retried in the background for
+//! up to [`COMMIT_RETRY_WINDOW`]. Every store call is bounded by
+//! [`store_timeout`](ReplayProtection::store_timeout).
+//!
+//! What remains possible, and why handlers must be idempotent on the
+//! payload's own id: a handler that acted and then panicked (or whose client
+//! went away after it acted, or whose server died before the commit landed)
+//! runs again on the provider's retry; a handler slower than a lease whose
+//! renewals cannot reach the store may overlap with a copy; and once a
+//! record expires, the same delivery is accepted again (for MITPO, whose
+//! timestamp is unsigned, set a long [`ttl`](ReplayProtection::ttl)).
+//!
+//! Records are written only after the signature verified: forgeries cannot
+//! fill the store. Two endpoints of one scheme sharing a store need distinct
+//! [verifier names](crate::VerifierBuilder::name).
 //!
 //! ```
 //! use hookguard::replay::{MemoryStore, ReplayProtection};
@@ -35,165 +55,104 @@
 //!     .build()?;
 //! # Ok::<(), hookguard::ConfigError>(())
 //! ```
+//!
+//! # Rolling upgrade from 0.1
+//!
+//! 0.1 keyed records by the matched signature, under
+//! `hookguard:replay:<scheme>:<hex>` in Redis; 0.2 keys them by the signed
+//! message under `hookguard:replay:<name>:<hex>`. While old and new replicas
+//! share one Redis they do not see each other's records: a delivery accepted
+//! by an old replica can be accepted again by a new one within the record
+//! TTL. Drain the old replicas before routing replays' likely window
+//! (the tolerance, 10 minutes by default) to the new ones, or accept that
+//! handlers (idempotent on the payload's id) may see such a delivery twice.
 
+mod background;
+mod key;
+mod lease;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod registry;
+mod store;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisStore;
+pub use key::ReplayKey;
+pub use lease::{KeepAlive, Lease, COMMIT_RETRY_WINDOW};
 pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY};
+pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
 
-use crate::signature::DIGEST_LEN;
-use crate::{Error, SchemeKind, Verified};
+use crate::error::ConfigError;
+use crate::intake::{Timer, TokioTimer};
+use crate::timestamp::Tolerance;
+use crate::{Error, VerifiedDelivery};
+use registry::Registry;
 
-/// The future a [`ReplayStore`] operation returns.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+/// How long a lease holds a key before it must be renewed: 10 seconds.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
 
-/// Where accepted deliveries are recorded.
-///
-/// Implementations must make [`insert_if_absent`](Self::insert_if_absent)
-/// atomic: of several concurrent calls with one key, exactly one sees
-/// [`Inserted::Fresh`].
-pub trait ReplayStore: Send + Sync + 'static {
-    /// Inserts `key` for `ttl` unless it is present and unexpired.
-    fn insert_if_absent<'a>(
-        &'a self,
-        key: &'a ReplayKey,
-        ttl: Duration,
-    ) -> StoreFuture<'a, Inserted>;
+/// How long a store call may take before it counts as failed: 2 seconds.
+pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
-    /// Sets `key` for `ttl`, present or not (commits a reservation).
-    fn refresh<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()>;
-
-    /// Removes `key` (releases a reservation).
-    fn remove<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()>;
-}
-
-/// The outcome of [`ReplayStore::insert_if_absent`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Inserted {
-    /// The key was absent and is now recorded.
-    Fresh,
-    /// The key was already recorded: a replay.
-    Seen,
-}
-
-/// A store could not answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The store is at capacity with unexpired records (and evicting was not chosen).
-    Full,
-    /// The store cannot be reached (connection refused, timeout, …).
-    Unavailable(String),
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Full => f.write_str("the replay store is full"),
-            StoreError::Unavailable(why) => write!(f, "the replay store is unavailable: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-/// The key a delivery is recorded under: its scheme and the signature that
-/// matched (unique per secret and signed message).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ReplayKey {
-    scheme: SchemeKind,
-    digest: [u8; DIGEST_LEN],
-}
-
-impl ReplayKey {
-    /// The key of a verified delivery.
-    pub fn of(verified: &Verified) -> Self {
-        ReplayKey {
-            scheme: verified.scheme(),
-            digest: *verified.signature(),
-        }
-    }
-
-    /// A compact binary form: one byte of scheme, then the 32-byte digest.
-    pub fn to_bytes(&self) -> [u8; 1 + DIGEST_LEN] {
-        let mut out = [0u8; 1 + DIGEST_LEN];
-        out[0] = match self.scheme {
-            SchemeKind::Mittr => 1,
-            SchemeKind::Mitpo => 2,
-        };
-        out[1..].copy_from_slice(&self.digest);
-        out
-    }
-}
-
-impl ReplayKey {
-    /// The full key as stored: `<scheme>:<64 hex digits>`. It holds the
-    /// signature of an accepted delivery: a store's business, not a log's.
-    pub fn storage_name(&self) -> String {
-        format!("{}:{}", self.scheme, hex::encode(self.digest))
-    }
-}
-
-/// An abbreviation for logs: `<scheme>:<first 8 hex digits>…`. The full
-/// signature is never printed.
-impl fmt::Display for ReplayKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}…", self.scheme, hex::encode(&self.digest[..4]))
-    }
-}
-
-impl fmt::Debug for ReplayKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ReplayKey({self})")
-    }
-}
-
-/// Replay protection settings: a store and how long records live. Add it to
-/// a verifier with [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).
+/// Replay protection settings: a store, how long records and leases live,
+/// and what to do when the store is down. Add it to a verifier with
+/// [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).
+/// Cheap to clone (one `Arc`).
 #[derive(Clone)]
 pub struct ReplayProtection {
+    config: Arc<Config>,
+}
+
+#[derive(Clone)]
+struct Config {
     store: Arc<dyn ReplayStore>,
     ttl: Option<Duration>,
-    pending_ttl: Duration,
+    lease_ttl: Duration,
+    store_timeout: Duration,
     fail_open: bool,
+    namespace: Arc<str>,
+    timer: Arc<dyn Timer>,
+    leases: Arc<Registry>,
 }
 
 impl fmt::Debug for ReplayProtection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
         f.debug_struct("ReplayProtection")
-            .field("ttl", &self.ttl)
-            .field("pending_ttl", &self.pending_ttl)
-            .field("fail_open", &self.fail_open)
+            .field("namespace", &c.namespace)
+            .field("ttl", &c.ttl)
+            .field("lease_ttl", &c.lease_ttl)
+            .field("store_timeout", &c.store_timeout)
+            .field("fail_open", &c.fail_open)
             .finish_non_exhaustive()
     }
 }
 
-/// How long a reservation lives before it is committed: 60 seconds.
-pub const DEFAULT_PENDING_TTL: Duration = Duration::from_secs(60);
-
 impl ReplayProtection {
-    /// Records accepted deliveries in `store`.
+    /// Records deliveries in `store`.
     pub fn new(store: impl ReplayStore) -> Self {
         Self::from_arc(Arc::new(store))
     }
 
-    /// Records accepted deliveries in a shared `store`.
+    /// Records deliveries in a shared `store`.
     pub fn from_arc(store: Arc<dyn ReplayStore>) -> Self {
         ReplayProtection {
-            store,
-            ttl: None,
-            pending_ttl: DEFAULT_PENDING_TTL,
-            fail_open: false,
+            config: Arc::new(Config {
+                store,
+                ttl: None,
+                lease_ttl: DEFAULT_LEASE_TTL,
+                store_timeout: DEFAULT_STORE_TIMEOUT,
+                fail_open: false,
+                namespace: Arc::from(""),
+                timer: Arc::new(TokioTimer),
+                leases: Arc::default(),
+            }),
         }
     }
 
@@ -202,139 +161,187 @@ impl ReplayProtection {
         Self::new(MemoryStore::default())
     }
 
-    /// How long a record lives. Defaults to the verifier's past + future
-    /// tolerance (600 s with the defaults); it may not be shorter, and must be
-    /// set when the timestamp check is off. Longer is safer for MITPO, whose
-    /// timestamp is unsigned.
-    #[must_use]
-    pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = Some(ttl);
+    fn edit(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(Arc::make_mut(&mut self.config));
         self
     }
 
-    /// How long a reservation lives before the handler's answer commits or
-    /// releases it. Defaults to 60 s ([`DEFAULT_PENDING_TTL`]); a handler
-    /// slower than this lets a concurrent copy through.
+    /// How long a record of a processed delivery lives. Defaults to the
+    /// verifier's past + future tolerance (600 s with the defaults); it may
+    /// not be shorter, and must be set when the timestamp check is off.
+    /// Longer is safer for MITPO, whose timestamp is unsigned.
     #[must_use]
-    pub fn pending_ttl(mut self, ttl: Duration) -> Self {
-        self.pending_ttl = ttl;
-        self
+    pub fn ttl(self, ttl: Duration) -> Self {
+        self.edit(|c| c.ttl = Some(ttl))
     }
 
-    /// When the store is unavailable, accept deliveries (verified, but not
+    /// How long a lease holds a key without renewal. Defaults to 10 s
+    /// ([`DEFAULT_LEASE_TTL`]); the holder renews it every third of that,
+    /// and a hold whose holder vanished expires after it.
+    #[must_use]
+    pub fn lease_ttl(self, ttl: Duration) -> Self {
+        self.edit(|c| c.lease_ttl = ttl.max(Duration::from_millis(30)))
+    }
+
+    /// How long a store call may take before it counts as failed (and, for
+    /// a claim, is undone). Defaults to 2 s ([`DEFAULT_STORE_TIMEOUT`]).
+    #[must_use]
+    pub fn store_timeout(self, timeout: Duration) -> Self {
+        self.edit(|c| c.store_timeout = timeout)
+    }
+
+    /// When the store is unavailable, process deliveries (verified, but not
     /// checked for replay) instead of answering 503
     /// `replay_store_unavailable`. Off by default: fail closed.
     #[must_use]
-    pub fn fail_open(mut self, fail_open: bool) -> Self {
-        self.fail_open = fail_open;
-        self
+    pub fn fail_open(self, fail_open: bool) -> Self {
+        self.edit(|c| c.fail_open = fail_open)
     }
 
-    pub(crate) fn configured_ttl(&self) -> Option<Duration> {
-        self.ttl
-    }
-
-    pub(crate) fn with_ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = Some(ttl);
-        self
-    }
-
-    fn record_ttl(&self) -> Duration {
-        self.ttl.unwrap_or(Duration::ZERO)
-    }
-
-    fn store_error(&self, error: StoreError) -> Result<(), Error> {
-        match error {
-            StoreError::Full => Err(Error::ReplayStoreFull),
-            StoreError::Unavailable(_) if self.fail_open => {
-                #[cfg(feature = "tracing")]
-                tracing::warn!(%error, "replay store unavailable; failing open");
-                Ok(())
-            }
-            StoreError::Unavailable(reason) => Err(Error::ReplayStoreUnavailable { reason }),
-        }
-    }
-
-    /// Records a verified delivery for the full TTL at once (what the
-    /// extractors do, as they cannot see the handler's answer).
-    ///
-    /// # Errors
-    /// [`Error::Replayed`] for a delivery already recorded,
-    /// [`Error::ReplayStoreFull`], or [`Error::ReplayStoreUnavailable`]
-    /// (unless failing open).
-    pub async fn accept(&self, verified: &Verified) -> Result<(), Error> {
-        let key = ReplayKey::of(verified);
-        match self.store.insert_if_absent(&key, self.record_ttl()).await {
-            Ok(Inserted::Fresh) => Ok(()),
-            Ok(Inserted::Seen) => Err(Error::Replayed),
-            Err(e) => self.store_error(e),
-        }
-    }
-
-    /// Reserves a verified delivery's key until the handler answers; then
-    /// [`Reservation::commit`] or [`Reservation::release`] it. `None` when
-    /// the store was unavailable and failing open.
-    ///
-    /// # Errors
-    /// As [`accept`](Self::accept).
-    pub async fn reserve(&self, verified: &Verified) -> Result<Option<Reservation>, Error> {
-        let key = ReplayKey::of(verified);
-        let pending = self.pending_ttl.min(self.record_ttl());
-        match self.store.insert_if_absent(&key, pending).await {
-            Ok(Inserted::Fresh) => Ok(Some(Reservation {
-                protection: self.clone(),
-                key,
-            })),
-            Ok(Inserted::Seen) => Err(Error::Replayed),
-            Err(e) => self.store_error(e).map(|()| None),
-        }
-    }
-}
-
-/// A reserved key, waiting for the handler's answer.
-#[derive(Debug)]
-#[must_use = "commit or release the reservation"]
-pub struct Reservation {
-    protection: ReplayProtection,
-    key: ReplayKey,
-}
-
-impl Reservation {
-    /// The handler succeeded: keep the record for the full TTL.
-    ///
-    /// # Errors
-    /// The store's error; the delivery was processed regardless.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        let ttl = self.protection.record_ttl();
-        self.protection.store.refresh(&self.key, ttl).await
-    }
-
-    /// The handler failed: forget the record so that a retry is processed.
-    ///
-    /// # Errors
-    /// The store's error; the record then expires after the pending TTL.
-    pub async fn release(self) -> Result<(), StoreError> {
-        self.protection.store.remove(&self.key).await
-    }
-
-    /// Commits when `success`, releases otherwise, and logs a store error
-    /// (the response is already decided).
-    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
-    pub async fn settle(self, success: bool) {
-        let key = self.key;
-        let outcome = if success {
-            self.commit().await
-        } else {
-            self.release().await
+    /// Binds the settings to a verifier: its name, tolerance and timer.
+    pub(crate) fn resolve(
+        self,
+        name: &str,
+        tolerance: Tolerance,
+        timer: Arc<dyn Timer>,
+    ) -> Result<Self, ConfigError> {
+        let window = match (tolerance.past, tolerance.future) {
+            (Some(past), Some(future)) => Some(past.saturating_add(future)),
+            _ => None,
         };
-        if let Err(error) = outcome {
-            #[cfg(feature = "tracing")]
-            tracing::warn!(key = %key, %error, "could not settle a replay reservation");
+        let ttl = match (self.config.ttl, window) {
+            (None, None) => return Err(ConfigError::ReplayTtlRequired),
+            (None, Some(window)) => window,
+            (Some(ttl), Some(window)) if ttl < window => {
+                return Err(ConfigError::ReplayTtlTooShort { minimum: window })
+            }
+            (Some(ttl), _) => ttl,
+        };
+        Ok(self.edit(|c| {
+            c.ttl = Some(ttl);
+            c.namespace = Arc::from(name);
+            c.timer = timer;
+        }))
+    }
+
+    /// The namespace keys are recorded under: the verifier's name.
+    pub fn namespace(&self) -> &str {
+        &self.config.namespace
+    }
+
+    /// The record TTL in force.
+    pub fn record_ttl(&self) -> Duration {
+        self.config.ttl.unwrap_or(Duration::ZERO)
+    }
+
+    /// The lease TTL in force.
+    pub fn lease_duration(&self) -> Duration {
+        self.config.lease_ttl
+    }
+
+    /// Leases held right now (deliveries in flight in this process).
+    pub fn in_flight(&self) -> usize {
+        self.config.leases.len()
+    }
+
+    /// Claims a verified delivery's key for as long as its handler runs:
+    /// `Ok(Some(lease))` to go ahead, then settle the [`Lease`];
+    /// `Ok(None)` when the store was unavailable and failing open.
+    ///
+    /// # Errors
+    /// [`Error::Replayed`] (already processed), [`Error::InFlight`] (a copy
+    /// is being processed), [`Error::ReplayStoreFull`],
+    /// [`Error::ReplayStoreUnavailable`] (unless failing open), and
+    /// [`Error::NotConfigured`] for a delivery verified without replay
+    /// protection (it carries no digest to key it by).
+    pub async fn claim(&self, delivery: &VerifiedDelivery) -> Result<Option<Lease>, Error> {
+        let key = ReplayKey::of(&self.config.namespace, delivery).ok_or(Error::NotConfigured)?;
+        let id = LeaseId::new();
+        // Until the store answers, a cancelled claim is undone in the background.
+        let guard = background::ClaimGuard::new(self, &key, id);
+        let outcome = self
+            .timed(self.store().claim(&key, id, self.config.lease_ttl))
+            .await;
+        guard.disarm();
+        match outcome {
+            Ok(Claim::Claimed) => Ok(Some(Lease::new(self.clone(), key, id))),
+            Ok(Claim::InFlight) => Err(Error::InFlight),
+            Ok(Claim::Done) => Err(Error::Replayed),
+            Err(StoreError::Full) => Err(Error::ReplayStoreFull),
+            Err(StoreError::Unavailable(reason)) => {
+                // Ambiguous: the hold may have landed. Only ours is freed.
+                self.spawn_release(key, id);
+                self.unavailable(reason)
+            }
         }
     }
 
-    /// The reserved key.
-    pub fn key(&self) -> &ReplayKey {
-        &self.key
+    fn unavailable(&self, reason: String) -> Result<Option<Lease>, Error> {
+        if !self.config.fail_open {
+            return Err(Error::ReplayStoreUnavailable { reason });
+        }
+        #[cfg(feature = "tracing")]
+        tracing::warn!(
+            reason,
+            "replay store unavailable; processing unprotected (fail open)"
+        );
+        Ok(None)
+    }
+
+    /// Releases every lease still held in this process (their deliveries
+    /// were not processed, as far as anyone knows), so that the providers'
+    /// retries are processed by the replicas that remain. Call it on
+    /// shutdown, after the server stopped accepting and its in-flight
+    /// requests finished or were given up on.
+    pub async fn release_in_flight(&self) {
+        for (id, key) in self.config.leases.drain() {
+            let outcome = self.timed(self.store().release(&key, id)).await;
+            if let Err(error) = outcome {
+                self.log_settle_error("release", &key, &error);
+            }
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn ReplayStore> {
+        &self.config.store
+    }
+
+    fn timer(&self) -> &Arc<dyn Timer> {
+        &self.config.timer
+    }
+
+    fn leases(&self) -> &Registry {
+        &self.config.leases
+    }
+
+    /// A store call bounded by the store timeout.
+    async fn timed<T>(&self, call: StoreFuture<'_, T>) -> Result<T, StoreError> {
+        let timer = &self.config.timer;
+        let sleep = || timer.sleep_until(timer.now() + self.config.store_timeout);
+        match crate::intake::first(call, sleep).await {
+            Some(result) => result,
+            None => Err(StoreError::Unavailable(format!(
+                "no answer within {} ms",
+                self.config.store_timeout.as_millis()
+            ))),
+        }
+    }
+
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    fn log_settle_error(&self, what: &str, key: &ReplayKey, error: &StoreError) {
+        #[cfg(feature = "tracing")]
+        tracing::warn!(key = %key, %error, "replay lease: {what} failed; retrying in the background");
+    }
+
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    fn log_renewal(&self, key: &ReplayKey, outcome: Result<bool, StoreError>) {
+        #[cfg(feature = "tracing")]
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(key = %key, "replay lease lost before its handler finished: a copy may be processed meanwhile")
+            }
+            Err(error) => tracing::warn!(key = %key, %error, "replay lease could not be renewed"),
+        }
     }
 }

@@ -1,18 +1,25 @@
 //! The Redis replay store, for receivers with many replicas.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::Script;
 
-use super::{Inserted, ReplayKey, ReplayStore, StoreError, StoreFuture};
+use super::{Claim, LeaseId, ReplayKey, ReplayStore, StoreError, StoreFuture};
 
-/// A [`ReplayStore`] in Redis, shared by every replica: one
-/// `SET <prefix><key> 1 NX PX <ttl>` round trip per delivery.
+/// A [`ReplayStore`] in Redis, shared by every replica: one round trip per
+/// operation (a small Lua script where a check and a write must be atomic).
+///
+/// A key `<prefix><namespace>:<digest>` holds `h:<lease id>` while a delivery
+/// is processed and `d` once it was, each with its TTL (`PX`).
 ///
 /// It connects lazily and reconnects by itself after Redis comes back (a
-/// redis-rs `ConnectionManager`). While Redis is unreachable, operations fail
-/// with [`StoreError::Unavailable`]: 503 `replay_store_unavailable`, or
-/// acceptance with [`ReplayProtection::fail_open`](super::ReplayProtection::fail_open).
+/// redis-rs `ConnectionManager`, 1 s connection and response timeouts).
+/// While Redis is unreachable, operations fail with
+/// [`StoreError::Unavailable`]: 503 `replay_store_unavailable`, or acceptance
+/// with [`ReplayProtection::fail_open`](super::ReplayProtection::fail_open).
+/// With persistence on (AOF or RDB), records and holds survive a restart.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
@@ -30,6 +37,37 @@ impl std::fmt::Debug for RedisStore {
 
 /// The default key prefix: `hookguard:replay:`.
 pub const DEFAULT_PREFIX: &str = "hookguard:replay:";
+
+/// Holds the key for the lease unless it is held or done; returns what was
+/// there (nil when the hold was taken).
+static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"local v = redis.call('GET', KEYS[1])
+          if v then return v end
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return false",
+    )
+});
+
+/// Extends the hold if the lease still has it; 1 if so, else 0.
+static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+            return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+          end
+          return 0",
+    )
+});
+
+/// Frees the key if the lease still holds it.
+static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+            return redis.call('DEL', KEYS[1])
+          end
+          return 0",
+    )
+});
 
 impl RedisStore {
     /// A store at `url` (`redis://host:port/db`), with a 1 s connection and
@@ -65,6 +103,12 @@ impl RedisStore {
     }
 }
 
+fn holder(lease: LeaseId) -> String {
+    format!("h:{:032x}", lease.as_u128())
+}
+
+const DONE: &str = "d";
+
 fn unavailable(error: redis::RedisError) -> StoreError {
     StoreError::Unavailable(error.to_string())
 }
@@ -74,38 +118,57 @@ fn millis(ttl: Duration) -> u64 {
 }
 
 impl ReplayStore for RedisStore {
-    fn insert_if_absent<'a>(
+    fn claim<'a>(
         &'a self,
         key: &'a ReplayKey,
+        lease: LeaseId,
         ttl: Duration,
-    ) -> StoreFuture<'a, Inserted> {
+    ) -> StoreFuture<'a, Claim> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
         Box::pin(async move {
-            let reply: Option<String> = redis::cmd("SET")
-                .arg(&key)
-                .arg(1)
-                .arg("NX")
-                .arg("PX")
+            let found: Option<String> = CLAIM
+                .key(&key)
+                .arg(holder(lease))
                 .arg(millis(ttl))
-                .query_async(&mut connection)
+                .invoke_async(&mut connection)
                 .await
                 .map_err(unavailable)?;
-            Ok(if reply.is_some() {
-                Inserted::Fresh
-            } else {
-                Inserted::Seen
+            Ok(match found.as_deref() {
+                None => Claim::Claimed,
+                Some(DONE) => Claim::Done,
+                Some(_) => Claim::InFlight,
             })
         })
     }
 
-    fn refresh<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
+    fn renew<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        let mut connection = self.connection.clone();
+        let key = self.key(key);
+        Box::pin(async move {
+            let renewed: i64 = RENEW
+                .key(&key)
+                .arg(holder(lease))
+                .arg(millis(ttl))
+                .invoke_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            Ok(renewed == 1)
+        })
+    }
+
+    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
         Box::pin(async move {
             redis::cmd("SET")
                 .arg(&key)
-                .arg(1)
+                .arg(DONE)
                 .arg("PX")
                 .arg(millis(ttl))
                 .query_async::<()>(&mut connection)
@@ -114,14 +177,16 @@ impl ReplayStore for RedisStore {
         })
     }
 
-    fn remove<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
+    fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
         Box::pin(async move {
-            redis::cmd("DEL")
-                .arg(&key)
-                .query_async::<()>(&mut connection)
+            RELEASE
+                .key(&key)
+                .arg(holder(lease))
+                .invoke_async::<i64>(&mut connection)
                 .await
+                .map(drop)
                 .map_err(unavailable)
         })
     }

@@ -1,16 +1,15 @@
-//! Body types of the middleware, and the read-once-while-hashing loop that
-//! the layer and the axum extractor share.
+//! Body types of the middleware: the request body as the intake reads it,
+//! the verified body the inner service gets, and the response body.
 
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, Bytes};
-use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{Full, LengthLimitError};
 use pin_project_lite::pin_project;
 
-use crate::{BodyCollector, Error};
+use crate::intake::{BodyError, BodySource};
 
 /// The request body the inner service receives: the verified bytes, exactly
 /// as they were received.
@@ -83,85 +82,70 @@ where
     }
 }
 
-/// The declared `Content-Length`, if present and a number. A header that is
-/// not a number is left to the HTTP server to reject.
-pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+pin_project! {
+    /// A request body as the intake reads it: its data frames, in order
+    /// (trailers are ignored).
+    pub(crate) struct HttpBody<B> {
+        #[pin]
+        body: B,
+    }
 }
 
-/// Reads frames until the body ends, hashing and keeping each data chunk.
-/// Trailers are ignored. A body error caused by an outer length limit
-/// (`http_body_util::LengthLimitError`) is reported as
-/// [`Error::BodyTooLarge`]; any other as [`Error::BodyUnreadable`].
-pub(crate) fn collect_body<B>(
-    mut body: Pin<&mut B>,
-    collector: &mut BodyCollector,
-    cx: &mut Context<'_>,
-) -> Poll<Result<(), Error>>
+impl<B> HttpBody<B> {
+    pub(crate) fn new(body: B) -> Self {
+        HttpBody { body }
+    }
+}
+
+impl<B> BodySource for HttpBody<B>
 where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    loop {
-        match ready!(body.as_mut().poll_frame(cx)) {
-            None => return Poll::Ready(Ok(())),
-            Some(Ok(frame)) => {
-                if let Ok(mut data) = frame.into_data() {
-                    let chunk = data.copy_to_bytes(data.remaining());
-                    collector.push(chunk)?;
+    fn poll_chunk(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, BodyError>>> {
+        let mut body = self.project().body;
+        loop {
+            match ready!(body.as_mut().poll_frame(cx)) {
+                None => return Poll::Ready(None),
+                Some(Ok(frame)) => {
+                    if let Ok(mut data) = frame.into_data() {
+                        return Poll::Ready(Some(Ok(data.copy_to_bytes(data.remaining()))));
+                    }
                 }
-            }
-            Some(Err(error)) => {
-                let error = error.into();
-                let limit = collector.pending().body_limit();
-                return Poll::Ready(Err(body_error(&*error, limit)));
+                Some(Err(error)) => return Poll::Ready(Some(Err(body_error(error.into())))),
             }
         }
     }
 }
 
-fn body_error(error: &(dyn std::error::Error + 'static), limit: u64) -> Error {
-    let mut source = Some(error);
+/// A body error caused by an outer length limit
+/// (`http_body_util::LengthLimitError`, axum's `DefaultBodyLimit`) is
+/// [`BodyError::TooLarge`]; any other is [`BodyError::Unreadable`].
+fn body_error(error: Box<dyn std::error::Error + Send + Sync>) -> BodyError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&*error);
     while let Some(e) = source {
         if e.is::<LengthLimitError>() {
-            return Error::BodyTooLarge { limit: Some(limit) };
+            return BodyError::TooLarge;
         }
         source = e.source();
     }
-    Error::BodyUnreadable {
-        reason: error.to_string(),
-    }
+    BodyError::Unreadable(error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn content_length_parses_numbers_only() {
-        let mut h = HeaderMap::new();
-        assert_eq!(content_length(&h), None);
-        h.insert("content-length", "42".parse().unwrap());
-        assert_eq!(content_length(&h), Some(42));
-        h.insert("content-length", "-1".parse().unwrap());
-        assert_eq!(content_length(&h), None);
-        h.insert("content-length", "99999999999999999999999".parse().unwrap());
-        assert_eq!(content_length(&h), None);
-    }
-
     #[tokio::test]
-    async fn length_limit_errors_map_to_body_too_large() {
+    async fn length_limit_errors_map_to_too_large() {
         use http_body_util::BodyExt;
         let limited = http_body_util::Limited::new(Full::new(Bytes::from_static(b"abc")), 1);
         let err = limited.collect().await.unwrap_err();
-        assert_eq!(body_error(&*err, 7), Error::BodyTooLarge { limit: Some(7) });
+        assert!(matches!(body_error(err), BodyError::TooLarge));
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
-        assert_eq!(body_error(&io, 7).code(), "body_unreadable");
+        assert!(matches!(body_error(Box::new(io)), BodyError::Unreadable(_)));
     }
 }

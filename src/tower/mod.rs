@@ -1,28 +1,29 @@
 //! Tower middleware that verifies webhook deliveries before the inner
 //! service sees them. Works in axum and in any hyper / tower stack.
 //!
-//! Per request, [`VerifyWebhook`]:
+//! [`VerifyWebhook`] drives the [intake](crate::intake) for each request:
 //!
-//! 1. checks the headers (missing, malformed, stale, future) and rejects
-//!    without reading a byte of the body;
-//! 2. answers 413 straight from a `Content-Length` over the body limit,
-//!    without reading the body; the limit also holds while streaming a
-//!    chunked body or one whose `Content-Length` lies;
-//! 3. reads the body once, feeding each chunk to the HMAC as it arrives and
-//!    keeping it (no second pass, nothing pre-allocated from the declared
-//!    length);
-//! 4. on success calls the inner service with the very same bytes as its body
-//!    and the [`Verified`](crate::Verified) metadata in the request
-//!    extensions.
+//! 1. the headers are checked (encoding, missing, malformed, stale, future)
+//!    and a `Content-Length` over the body limit answered 413, over what is
+//!    left of the unverified-byte budget 503 — without reading a byte of
+//!    the body;
+//! 2. the body is read once, within the limit, the budget and the read
+//!    deadline (408), each chunk hashed as it arrives and kept;
+//! 3. on a valid signature, with replay protection, the delivery's key is
+//!    claimed (409 `replayed` or `in_flight` otherwise);
+//! 4. the inner service is called with the very same bytes as its body and
+//!    the [`VerifiedDelivery`](crate::VerifiedDelivery) in the request
+//!    extensions, while the replay lease is renewed;
+//! 5. the lease is committed when the inner service answers 2xx, released
+//!    otherwise — and released when the request is dropped (a panic, a
+//!    client gone), so that the provider's retry is processed.
 //!
 //! A rejected request never reaches the inner service. The rejection is
 //! built from the shared mapping ([`Error::to_response`](crate::Error::to_response):
-//! status, `application/json`, `{"error":"<code>","message":"<text>"}`) unless
-//! replaced with [`VerifyWebhookLayer::on_rejection`]; either way the
+//! status, `application/json`, `{"error":"<code>","message":"<text>"}`,
+//! `Retry-After` where retrying helps) unless replaced with
+//! [`VerifyWebhookLayer::on_rejection`]; either way the
 //! [`Error`](crate::Error) is attached to the response's extensions.
-//!
-//! The body limit is the verifier's ([`VerifierBuilder::body_limit`],
-//! 1 MiB by default).
 //!
 //! A request rejected before its body was read leaves that body unread, and
 //! hyper then closes the connection. A client still sending a large body at
@@ -30,16 +31,14 @@
 //! has no cure for this short of reading the body, which is what the early
 //! rejection avoids); the providers retry on connection errors.
 //!
-//! [`VerifierBuilder::body_limit`]: crate::VerifierBuilder::body_limit
-//!
 //! # Example
 //!
 //! ```
 //! use axum::{routing::post, Extension, Router};
 //! use bytes::Bytes;
-//! use hookguard::{tower::VerifyWebhookLayer, Scheme, Verified, Verifier};
+//! use hookguard::{tower::VerifyWebhookLayer, Scheme, VerifiedDelivery, Verifier};
 //!
-//! async fn handle(Extension(verified): Extension<Verified>, body: Bytes) -> &'static str {
+//! async fn handle(Extension(delivery): Extension<VerifiedDelivery>, body: Bytes) -> &'static str {
 //!     // `body` holds exactly the bytes that were signed.
 //!     "ok"
 //! }
@@ -65,4 +64,4 @@ pub use rejection::{JsonRejection, OnRejection};
 pub use service::VerifyWebhook;
 
 #[cfg(feature = "axum")]
-pub(crate) use body::{collect_body, content_length};
+pub(crate) use body::HttpBody;

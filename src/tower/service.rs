@@ -6,10 +6,10 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
-use super::body::{content_length, ResponseBody, VerifiedBody};
+use super::body::{HttpBody, ResponseBody, VerifiedBody};
 use super::future::ResponseFuture;
 use super::rejection::{JsonRejection, OnRejection};
-use crate::{Error, Verifier};
+use crate::Verifier;
 
 /// Verifies each request as a webhook delivery before calling the inner
 /// service with the verified bytes. Created by
@@ -50,13 +50,14 @@ impl<S, R> VerifyWebhook<S, R> {
 impl<S, R, B, ResBody> Service<Request<B>> for VerifyWebhook<S, R>
 where
     S: Service<Request<VerifiedBody>, Response = Response<ResBody>> + Clone,
-    B: Body,
+    B: Body + Send + 'static,
+    B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     R: OnRejection,
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, S, B, R, ResBody, S::Error>;
+    type Future = ResponseFuture<S::Future, S, R, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -67,21 +68,14 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let on_rejection = self.on_rejection.clone();
-        let verifier = &self.verifier;
-
-        let pending = match verifier.check_headers(request.headers()) {
-            Ok(pending) => pending,
-            Err(error) => {
-                return ResponseFuture::rejected(error, verifier, request.uri(), on_rejection)
+        match self.verifier.admit(request.headers(), request.uri()) {
+            Err(error) => ResponseFuture::rejected(error, on_rejection),
+            Ok(admitted) => {
+                let (parts, body) = request.into_parts();
+                let receiving = Box::pin(admitted.receive(HttpBody::new(body)));
+                ResponseFuture::receiving(receiving, parts, inner, on_rejection)
             }
-        };
-        let limit = pending.body_limit();
-        if content_length(request.headers()).is_some_and(|len| len > limit) {
-            let error = Error::BodyTooLarge { limit: Some(limit) };
-            return ResponseFuture::rejected(error, verifier, request.uri(), on_rejection);
         }
-        let (parts, body) = request.into_parts();
-        ResponseFuture::reading(parts, body, pending, inner, on_rejection)
     }
 }
 
@@ -99,7 +93,7 @@ mod tests {
 
     use super::*;
     use crate::tower::VerifyWebhookLayer;
-    use crate::{Scheme, Signer};
+    use crate::{Error, Scheme, Signer};
 
     fn verifier(limit: u64) -> Verifier {
         Verifier::builder(Scheme::mittr())
@@ -131,7 +125,7 @@ mod tests {
             let calls = calls.clone();
             async move {
                 calls.fetch_add(1, Ordering::SeqCst);
-                assert!(req.extensions().get::<crate::Verified>().is_some());
+                assert!(req.extensions().get::<crate::VerifiedDelivery>().is_some());
                 Ok::<_, Infallible>(Response::new(req.into_body()))
             }
         })

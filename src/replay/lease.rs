@@ -1,0 +1,237 @@
+//! [`Lease`]: a delivery's hold on its replay key while its handler runs.
+//! Renewed while held, settled by the handler's outcome, released when
+//! dropped unsettled (a panic, a client gone, a shutdown).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+
+use super::{LeaseId, ReplayKey, ReplayProtection, StoreError};
+use crate::intake::Sleep;
+
+type Owned<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send>>;
+
+/// A delivery's hold on its replay key: copies that arrive meanwhile get 409
+/// `in_flight`. Obtained from [`ReplayProtection::claim`]; the adapters hold
+/// one while the handler runs.
+///
+/// - [`commit`](Self::commit) when the delivery was processed: the key is
+///   recorded as done for the record TTL (copies get 409 `replayed`). A
+///   failed commit is retried in the background for up to
+///   [`COMMIT_RETRY_WINDOW`].
+/// - [`release`](Self::release) when it was not: the key is freed so that the
+///   provider's retry is processed.
+/// - Dropped unsettled (the handler panicked, the client went away, the
+///   server shut down), it is released in the background.
+///
+/// While held, the hold lasts [`ReplayProtection::lease_duration`] (10 s by
+/// default) and is renewed every third of it by whoever polls
+/// [`keep_alive`](Self::keep_alive); a hold whose holder vanished without
+/// reaching the store expires by itself within that time.
+#[must_use = "commit or release the lease; dropping it releases the delivery"]
+pub struct Lease {
+    protection: ReplayProtection,
+    key: ReplayKey,
+    id: LeaseId,
+    phase: Phase,
+    renewal: Renewal,
+    /// A renewal task, for a lease nobody polls (an extractor's).
+    background: Option<tokio::task::AbortHandle>,
+}
+
+/// How long a failed commit is retried in the background: 60 s.
+pub const COMMIT_RETRY_WINDOW: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Held,
+    Committing,
+    Releasing,
+    Settled,
+}
+
+enum Renewal {
+    Idle,
+    Waiting(Sleep),
+    Renewing(Owned<bool>),
+}
+
+impl std::fmt::Debug for Lease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lease")
+            .field("key", &self.key)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Lease {
+    pub(super) fn new(protection: ReplayProtection, key: ReplayKey, id: LeaseId) -> Self {
+        protection.leases().insert(id, key.clone());
+        Lease {
+            protection,
+            key,
+            id,
+            phase: Phase::Held,
+            renewal: Renewal::Idle,
+            background: None,
+        }
+    }
+
+    /// Renews the hold from a background task until the lease is settled
+    /// or dropped, for a lease nobody polls (an extractor's [`Ack`](crate::extract::Ack)).
+    #[cfg(any(feature = "axum", feature = "actix"))]
+    pub(crate) fn renew_in_background(&mut self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut keeper = Lease {
+            protection: self.protection.clone(),
+            key: self.key.clone(),
+            id: self.id,
+            phase: Phase::Settled, // the keeper settles nothing
+            renewal: Renewal::Idle,
+            background: None,
+        };
+        let task = runtime.spawn(std::future::poll_fn(move |cx| keeper.poll_renew(cx)));
+        self.background = Some(task.abort_handle());
+    }
+
+    /// The key held.
+    pub fn key(&self) -> &ReplayKey {
+        &self.key
+    }
+
+    /// Runs `future` while keeping the hold alive; yields its output and the
+    /// lease back, to be settled by that output.
+    pub fn keep_alive<F: Future>(self, future: F) -> KeepAlive<F> {
+        KeepAlive {
+            future,
+            lease: Some(self),
+        }
+    }
+
+    /// Renews the hold when due. Never completes; poll it beside the work
+    /// the hold protects (what [`keep_alive`](Self::keep_alive) does).
+    pub fn poll_renew(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            self.renewal = match &mut self.renewal {
+                Renewal::Idle => {
+                    let timer = self.protection.timer();
+                    let due = timer.now() + self.protection.lease_duration() / 3;
+                    Renewal::Waiting(timer.sleep_until(due))
+                }
+                Renewal::Waiting(sleep) => {
+                    ready!(sleep.as_mut().poll(cx));
+                    Renewal::Renewing(self.renew_future())
+                }
+                Renewal::Renewing(renewing) => {
+                    let outcome = ready!(renewing.as_mut().poll(cx));
+                    self.protection.log_renewal(&self.key, outcome);
+                    Renewal::Idle
+                }
+            };
+        }
+    }
+
+    fn renew_future(&self) -> Owned<bool> {
+        let (protection, key, id) = (self.protection.clone(), self.key.clone(), self.id);
+        let ttl = protection.lease_duration();
+        Box::pin(async move { protection.store().renew(&key, id, ttl).await })
+    }
+
+    /// Settles by the handler's outcome: [`commit`](Self::commit) when
+    /// `processed`, [`release`](Self::release) otherwise.
+    pub async fn settle(self, processed: bool) {
+        if processed {
+            self.commit().await;
+        } else {
+            self.release().await;
+        }
+    }
+
+    /// The delivery was processed: records its key as done. One attempt
+    /// inline; a failure is logged and retried in the background (for up
+    /// to [`COMMIT_RETRY_WINDOW`]). If this future is dropped before the
+    /// store answered, the commit still goes ahead in the background.
+    pub async fn commit(mut self) {
+        self.leave_registry();
+        self.phase = Phase::Committing;
+        let ttl = self.protection.record_ttl();
+        let outcome = self.protection.store().commit(&self.key, ttl).await;
+        self.phase = Phase::Settled;
+        if let Err(error) = outcome {
+            self.protection
+                .log_settle_error("commit", &self.key, &error);
+            self.protection.spawn_commit(self.key.clone());
+        }
+    }
+
+    /// The delivery was not processed: frees its key so that a retry is.
+    /// A failure is retried in the background until the hold would have
+    /// expired anyway.
+    pub async fn release(mut self) {
+        self.leave_registry();
+        self.phase = Phase::Releasing;
+        let outcome = self.protection.store().release(&self.key, self.id).await;
+        self.phase = Phase::Settled;
+        if let Err(error) = outcome {
+            self.protection
+                .log_settle_error("release", &self.key, &error);
+            self.protection.spawn_release(self.key.clone(), self.id);
+        }
+    }
+
+    fn leave_registry(&mut self) {
+        if self.phase == Phase::Held {
+            self.protection.leases().remove(self.id);
+        }
+        if let Some(task) = self.background.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        match self.phase {
+            Phase::Held | Phase::Releasing => {
+                self.leave_registry();
+                self.protection.spawn_release(self.key.clone(), self.id);
+            }
+            Phase::Committing => self.protection.spawn_commit(self.key.clone()),
+            Phase::Settled => {}
+        }
+    }
+}
+
+pin_project! {
+    /// A future run under a [`Lease`], renewing it: see [`Lease::keep_alive`].
+    pub struct KeepAlive<F> {
+        #[pin]
+        future: F,
+        lease: Option<Lease>,
+    }
+}
+
+impl<F: Future> Future for KeepAlive<F> {
+    type Output = (F::Output, Lease);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            let lease = this
+                .lease
+                .take()
+                .expect("KeepAlive polled after completion");
+            return Poll::Ready((output, lease));
+        }
+        if let Some(lease) = this.lease.as_mut() {
+            let _ = lease.poll_renew(cx);
+        }
+        Poll::Pending
+    }
+}

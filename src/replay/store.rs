@@ -1,0 +1,123 @@
+//! The [`ReplayStore`] trait: where deliveries in flight and processed are
+//! recorded.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::ReplayKey;
+
+/// The future a [`ReplayStore`] operation returns.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Identifies one lease, so that only its holder renews or releases it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LeaseId(u128);
+
+impl LeaseId {
+    /// A fresh id: unique in this process, and random across processes.
+    pub fn new() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        static NONCE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let nonce = *NONCE.get_or_init(|| {
+            use std::hash::{BuildHasher, Hasher};
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            hasher.write_u32(std::process::id());
+            hasher.finish()
+        });
+        let count = NEXT.fetch_add(1, Ordering::Relaxed);
+        LeaseId((u128::from(nonce) << 64) | u128::from(count))
+    }
+
+    /// The id as a number.
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+
+    /// An id from its number (for stores that read one back).
+    pub fn from_u128(value: u128) -> Self {
+        LeaseId(value)
+    }
+}
+
+impl Default for LeaseId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for LeaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LeaseId({:032x})", self.0)
+    }
+}
+
+/// The outcome of [`ReplayStore::claim`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The key was free: it is now held by the caller's lease.
+    Claimed,
+    /// Another lease holds the key: a copy is being processed.
+    InFlight,
+    /// The key is recorded as processed.
+    Done,
+}
+
+/// A store could not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store is at capacity with unexpired records (and evicting was not chosen).
+    Full,
+    /// The store cannot be reached, or did not answer in time. The operation
+    /// may or may not have taken effect.
+    Unavailable(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Full => f.write_str("the replay store is full"),
+            StoreError::Unavailable(why) => write!(f, "the replay store is unavailable: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Where deliveries are recorded: a key is free, held by a lease (a
+/// delivery in flight), or done (processed).
+///
+/// Each operation must be atomic for its key: of several concurrent claims
+/// of one free key, exactly one sees [`Claim::Claimed`].
+pub trait ReplayStore: Send + Sync + 'static {
+    /// Holds `key` for `lease` for `ttl`, unless it is held or done.
+    fn claim<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, Claim>;
+
+    /// Extends `lease`'s hold on `key` to `ttl` from now; `false` when the
+    /// key is no longer held by `lease` (expired, taken over, or done).
+    fn renew<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool>;
+
+    /// Records `key` as done for `ttl`, whoever holds it.
+    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()>;
+
+    /// Frees `key` if `lease` still holds it (a done key stays done).
+    fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()>;
+}

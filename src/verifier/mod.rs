@@ -1,0 +1,244 @@
+//! The [`Verifier`]: header check, incremental HMAC over the raw body, verdict.
+
+mod builder;
+mod check;
+mod delivery;
+mod pending;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use hmac::Mac;
+
+pub use builder::VerifierBuilder;
+pub use delivery::VerifiedDelivery;
+pub use pending::PendingVerification;
+
+use crate::error::Error;
+use crate::headers::Headers;
+use crate::mac::{compare, HmacSha256};
+use crate::scheme::Scheme;
+use crate::signature::Candidates;
+use crate::timestamp::{Clock, Tolerance};
+
+/// The default body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
+
+/// Verifies deliveries of one [`Scheme`] against one or more secrets.
+///
+/// Built once with [`Verifier::builder`] and shared: cloning is cheap (an
+/// `Arc`), and the HMAC keys are derived once, at build time.
+///
+/// ```
+/// use std::time::Duration;
+/// use hookguard::{Scheme, Signer, Verifier};
+///
+/// let verifier = Verifier::builder(Scheme::mittr())
+///     .secret("current-secret")
+///     .secret("previous-secret") // rotation: either one verifies
+///     .tolerance(Duration::from_secs(300))
+///     .build()?;
+///
+/// let body = br#"{"eventType":"order.created"}"#;
+/// let headers = Signer::new(Scheme::mittr(), "previous-secret")?.sign_now(body).to_header_map();
+/// let delivery = verifier.verify(&headers, body)?;
+/// assert_eq!(delivery.secret_index(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    scheme: Scheme,
+    name: String,
+    keys: Vec<HmacSha256>,
+    fingerprints: Vec<String>,
+    tolerance: Tolerance,
+    body_limit: u64,
+    clock: Box<dyn Clock>,
+    #[cfg(feature = "runtime")]
+    replay: Option<crate::replay::ReplayProtection>,
+    #[cfg(feature = "runtime")]
+    intake: crate::intake::IntakeSettings,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Verifier");
+        out.field("name", &self.inner.name)
+            .field("scheme", &self.inner.scheme)
+            .field("secret_fingerprints", &self.inner.fingerprints)
+            .field("tolerance", &self.inner.tolerance)
+            .field("body_limit", &self.inner.body_limit);
+        #[cfg(feature = "runtime")]
+        out.field("replay", &self.inner.replay)
+            .field("intake", &self.inner.intake);
+        out.finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// Starts configuring a verifier for `scheme`.
+    pub fn builder(scheme: Scheme) -> VerifierBuilder {
+        VerifierBuilder::new(scheme)
+    }
+
+    /// The scheme this verifier checks.
+    pub fn scheme(&self) -> &Scheme {
+        &self.inner.scheme
+    }
+
+    /// The verifier's name: in logs and metrics, and the namespace of its
+    /// replay keys. Defaults to the scheme's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The freshness window in force.
+    pub fn tolerance(&self) -> Tolerance {
+        self.inner.tolerance
+    }
+
+    /// The largest body accepted, in bytes.
+    pub fn body_limit(&self) -> u64 {
+        self.inner.body_limit
+    }
+
+    /// Short fingerprints of the configured secrets, in order (see
+    /// [`Secret::fingerprint`](crate::Secret::fingerprint)).
+    pub fn secret_fingerprints(&self) -> &[String] {
+        &self.inner.fingerprints
+    }
+
+    /// The verifier's clock reading.
+    pub fn now(&self) -> SystemTime {
+        self.inner.clock.now()
+    }
+
+    /// The replay protection in force, if any (with its TTL and namespace
+    /// resolved).
+    #[cfg(feature = "runtime")]
+    pub fn replay_protection(&self) -> Option<&crate::replay::ReplayProtection> {
+        self.inner.replay.as_ref()
+    }
+
+    /// The intake settings: read deadline, unverified-byte budget, timer.
+    #[cfg(feature = "runtime")]
+    pub fn intake(&self) -> &crate::intake::IntakeSettings {
+        &self.inner.intake
+    }
+
+    /// Verifies a whole delivery against the verifier's clock.
+    ///
+    /// `body` must be the raw bytes as received: not decoded, not
+    /// re-serialized. This checks the signature and freshness only; replay
+    /// protection is the intake's ([`crate::intake`]) or yours
+    /// ([`ReplayProtection::claim`](crate::replay::ReplayProtection::claim)).
+    ///
+    /// # Errors
+    /// The first failed check, in the order headers present → well-formed →
+    /// fresh → signature; see [`Error`].
+    pub fn verify<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<VerifiedDelivery, Error> {
+        self.verify_at(headers, body, self.inner.clock.now())
+    }
+
+    /// Verifies a whole delivery as if the time were `now`.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    pub fn verify_at<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<VerifiedDelivery, Error> {
+        // The one-shot path needs no set of running MAC states: each keyed
+        // state is cloned, fed and finalized in place, as in a bare HMAC.
+        let mut candidates = Candidates::new();
+        let checked = self.check_into(headers, now, &mut candidates)?;
+        let received = body.len() as u64;
+        if received > self.inner.body_limit {
+            return Err(Error::BodyTooLarge {
+                limit: Some(self.inner.body_limit),
+            });
+        }
+        let prefix = checked.signed_prefix(self);
+        let mut found = None;
+        for (index, key) in self.inner.keys.iter().enumerate() {
+            let mut mac = key.clone();
+            for part in prefix {
+                mac.update(part);
+            }
+            mac.update(body);
+            compare(mac, index, candidates.as_slice(), &mut found);
+        }
+        let secret_index = self.verdict(found, candidates.as_slice().len())?;
+        let replay_digest = self.start_digest(&checked).map(|mut digest| {
+            digest.update(body);
+            digest.finish()
+        });
+        Ok(VerifiedDelivery {
+            scheme: self.inner.scheme.kind(),
+            timestamp: checked.timestamp,
+            event_type: checked.event_type(),
+            secret_index,
+            body_len: received,
+            replay_digest,
+        })
+    }
+
+    /// First step of a streamed verification: checks the headers (presence,
+    /// format, freshness) against the verifier's clock, before any byte of
+    /// the body is read. Feed the body to the returned
+    /// [`PendingVerification`], then call [`finish`](PendingVerification::finish).
+    ///
+    /// # Errors
+    /// Missing, malformed, stale or future headers.
+    pub fn check_headers<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+    ) -> Result<PendingVerification, Error> {
+        self.check_headers_at(headers, self.inner.clock.now())
+    }
+
+    /// As [`check_headers`](Self::check_headers), as if the time were `now`.
+    ///
+    /// # Errors
+    /// Missing, malformed, stale or future headers.
+    pub fn check_headers_at<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        now: SystemTime,
+    ) -> Result<PendingVerification, Error> {
+        let mut candidates = Candidates::new();
+        let checked = self.check_into(headers, now, &mut candidates)?;
+        Ok(PendingVerification {
+            verifier: self.clone(),
+            macs: self.start_macs(&checked),
+            digest: self.start_digest(&checked),
+            candidates,
+            timestamp: checked.timestamp,
+            event_type: checked.event_type(),
+            received: 0,
+            limit: self.inner.body_limit,
+        })
+    }
+
+    /// 4. Signature: the index of the secret that matched, or the mismatch.
+    fn verdict(&self, found: Option<usize>, candidates: usize) -> Result<usize, Error> {
+        found.ok_or_else(|| Error::SignatureMismatch {
+            header: self.inner.scheme.signature_header().clone(),
+            candidates,
+            secrets: self.inner.keys.len(),
+        })
+    }
+}
