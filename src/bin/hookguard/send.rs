@@ -1,0 +1,49 @@
+//! `hookguard send`: deliver through the reference dispatcher.
+
+use std::process::ExitCode;
+
+use hookguard::dispatcher::{Delivery, Dispatcher, RetryPolicy};
+
+use crate::args::SendArgs;
+use crate::report::Style;
+use crate::{read_input, InputError};
+
+pub fn run(args: SendArgs) -> Result<ExitCode, InputError> {
+    let secrets = args.secrets.collect().map_err(InputError)?;
+    let body = read_input(&args.body_file)?;
+    let mut delivery = Delivery::new(&args.url, args.scheme.scheme(), secrets[0].as_str(), body)?;
+    if let Some(event) = &args.event {
+        delivery = delivery.with_event_type(event)?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let dispatcher = Dispatcher::builder()
+        .retry(RetryPolicy {
+            max_attempts: args.attempts.max(1),
+            ..RetryPolicy::default()
+        })
+        .build();
+    let report = runtime.block_on(dispatcher.deliver(delivery));
+    let style = Style::stdout();
+    for a in report.attempts() {
+        println!(
+            "attempt {}: {}{} after waiting {:?}, took {:?}",
+            a.number,
+            a.outcome,
+            a.error_code
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default(),
+            a.delay_before,
+            a.elapsed
+        );
+    }
+    if report.delivered() {
+        println!("{}", style.paint("32;1", "delivered"));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{}", style.paint("31;1", "not delivered"));
+        Ok(ExitCode::from(1))
+    }
+}
