@@ -594,3 +594,27 @@ async fn listen_prints_verdict_diagnosis_and_payload() {
         "{seen}"
     );
 }
+
+#[test]
+fn request_file_with_header_is_a_usage_error() {
+    let r = run(
+        &[
+            "verify",
+            "--scheme",
+            "mittr",
+            "--secret",
+            "k",
+            "--request-file",
+            "-",
+            "--header",
+            "X-Mittr-Timestamp: 1",
+        ],
+        b"POST / HTTP/1.1\r\n\r\n",
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("--request-file") && r.stderr.contains("--header"),
+        "{}",
+        r.stderr
+    );
+}

@@ -85,7 +85,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "request_file")]
     pub body_file: Option<PathBuf>,
     /// A raw HTTP request (request line, headers, blank line, body), instead of --header and --body-file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "headers")]
     pub request_file: Option<PathBuf>,
     /// Check the timestamp against this time (unix seconds) instead of now.
     #[arg(long, value_name = "UNIX")]
