@@ -618,3 +618,84 @@ fn request_file_with_header_is_a_usage_error() {
         r.stderr
     );
 }
+
+#[test]
+fn extreme_now_tolerance_and_timestamps_never_panic() {
+    let body = b"{}";
+    let max = u64::MAX.to_string();
+    let big = (i64::MAX as u64).to_string();
+    for ts in [0, NOW, i64::MAX as u64, u64::MAX] {
+        let h = sign(Scheme::mittr(), b"k", ts, body);
+        for now in ["0", "1764072000", big.as_str(), max.as_str()] {
+            for tolerance in ["0", "300", max.as_str()] {
+                let mut args = vec![
+                    "verify",
+                    "--scheme",
+                    "mittr",
+                    "--secret",
+                    "k",
+                    "--body-file",
+                    "-",
+                    "--now",
+                    now,
+                    "--tolerance",
+                    tolerance,
+                ];
+                let lines: Vec<String> = h
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap()))
+                    .collect();
+                for l in &lines {
+                    args.extend(["--header", l.as_str()]);
+                }
+                let r = run(&args, body);
+                assert!(
+                    [0, 1, 2].contains(&r.code),
+                    "ts {ts}, --now {now}, --tolerance {tolerance}: exit {}\n{}{}",
+                    r.code,
+                    r.stdout,
+                    r.stderr
+                );
+                if r.code == 2 {
+                    assert!(
+                        r.stderr.contains("--now") && r.stderr.contains(now),
+                        "{}",
+                        r.stderr
+                    );
+                }
+            }
+        }
+    }
+    let r = run(
+        &[
+            "verify",
+            "--scheme",
+            "mittr",
+            "--secret",
+            "k",
+            "--body-file",
+            "-",
+            "--now",
+            &max,
+        ],
+        body,
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("out of range"), "{}", r.stderr);
+    // Signing at the largest timestamp works: it is only a number.
+    let r = run(
+        &[
+            "sign",
+            "--scheme",
+            "mittr",
+            "--secret",
+            "k",
+            "--body-file",
+            "-",
+            "--timestamp",
+            &max,
+        ],
+        body,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hookguard::Scheme;
@@ -88,8 +89,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "headers")]
     pub request_file: Option<PathBuf>,
     /// Check the timestamp against this time (unix seconds) instead of now.
-    #[arg(long, value_name = "UNIX")]
-    pub now: Option<u64>,
+    #[arg(long, value_name = "UNIX", value_parser = unix_time)]
+    pub now: Option<SystemTime>,
     /// Tolerance in seconds, past and future.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub tolerance: u64,
@@ -149,4 +150,15 @@ pub struct ListenArgs {
     /// Tolerance in seconds, past and future.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub tolerance: u64,
+}
+
+/// Unix seconds as a `SystemTime`; a usage error past what the system's
+/// clock can represent (instead of the panic of `UNIX_EPOCH + secs`).
+fn unix_time(text: &str) -> Result<SystemTime, String> {
+    let secs: u64 = text
+        .parse()
+        .map_err(|e| format!("not unix seconds ({e})"))?;
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs))
+        .ok_or_else(|| "out of range: this system's clock cannot represent that time".to_owned())
 }

@@ -1,7 +1,7 @@
 //! `hookguard verify`: verify one delivery and explain a failure.
 
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use hookguard::diagnose::{diagnose_with_tolerance, parse_pasted_headers, parse_raw_request};
 
@@ -23,9 +23,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, InputError> {
             ))
         }
     };
-    let now = args
-        .now
-        .map_or_else(SystemTime::now, |s| UNIX_EPOCH + Duration::from_secs(s));
+    let now = args.now.unwrap_or_else(SystemTime::now);
     let diagnosis = diagnose_with_tolerance(
         &args.scheme.scheme(),
         &headers,
