@@ -308,8 +308,16 @@ impl Delivery {
     }
 }
 
-/// The payload's top-level `event` field, if it is a JSON object with one.
-fn payload_event(payload: &[u8]) -> Option<String> {
+/// The payload's top-level `event` field, if the payload is a JSON object
+/// with a string `event`: what [`Delivery::new`] sends in MITPO's
+/// `X-MITPO-Event` header unless an explicit event type is given.
+///
+/// ```
+/// use hookguard::dispatcher::payload_event;
+/// assert_eq!(payload_event(br#"{"event":"dispatch.completed"}"#).as_deref(), Some("dispatch.completed"));
+/// assert_eq!(payload_event(b"not json"), None);
+/// ```
+pub fn payload_event(payload: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(payload).ok()?;
     Some(value.get("event")?.as_str()?.to_owned())
 }

@@ -699,3 +699,53 @@ fn extreme_now_tolerance_and_timestamps_never_panic() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// The header lines `sign` prints before its blank line.
+fn printed_headers(stdout: &str) -> Vec<&str> {
+    stdout.lines().take_while(|l| !l.is_empty()).collect()
+}
+
+#[test]
+fn sign_takes_the_mitpo_event_from_the_payload_as_send_does() {
+    let body = br#"{"event":"dispatch.completed","id":"d_1"}"#;
+    let args = [
+        "sign",
+        "--scheme",
+        "mitpo",
+        "--secret",
+        "whsec_k",
+        "--body-file",
+        "-",
+        "--timestamp",
+        "1764072000",
+    ];
+    let r = run(&args, body);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        printed_headers(&r.stdout).contains(&"x-mitpo-event: dispatch.completed"),
+        "{}",
+        r.stdout
+    );
+    // An explicit --event wins over the payload's field.
+    let r = run(&[&args[..], &["--event", "other.event"]].concat(), body);
+    let headers = printed_headers(&r.stdout);
+    assert!(
+        headers.contains(&"x-mitpo-event: other.event"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        headers
+            .iter()
+            .filter(|l| l.starts_with("x-mitpo-event"))
+            .count(),
+        1
+    );
+    // No `event` field, no --event: no header. Mittr has no event header.
+    let r = run(&args, b"{\"id\":1}");
+    assert!(!r.stdout.contains("x-mitpo-event"), "{}", r.stdout);
+    let mut mittr = args;
+    mittr[2] = "mittr";
+    let r = run(&mittr, body);
+    assert!(!r.stdout.to_lowercase().contains("event:"), "{}", r.stdout);
+}

@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use hookguard::Signer;
+use hookguard::dispatcher::payload_event;
+use hookguard::{Scheme, Signer};
 
 use crate::args::SignArgs;
 use crate::{read_input, InputError};
@@ -11,10 +12,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
     let secrets = args.secrets.collect().map_err(InputError)?;
     let scheme = args.scheme.scheme();
     let body = read_input(&args.body_file)?;
-    let mut signer = Signer::new(scheme.clone(), secrets[0].as_str())?;
-    if let Some(event) = &args.event {
-        signer = signer.with_event_type(event)?;
-    }
+    let signer = signer(&scheme, &secrets[0], args.event.as_deref(), &body)?;
     let signed = match args.timestamp {
         Some(ts) => signer.sign(ts, &body),
         None => signer.sign_now(&body),
@@ -33,4 +31,29 @@ pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
     };
     println!("\n{curl} {data}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A signer for `secret`, with the scheme's event header (if it has one)
+/// from `--event`, else from the payload's `event` field, as `send` does.
+fn signer(
+    scheme: &Scheme,
+    secret: &str,
+    event: Option<&str>,
+    body: &[u8],
+) -> Result<Signer, InputError> {
+    let signer = Signer::new(scheme.clone(), secret)?;
+    if scheme.event_header().is_none() {
+        return Ok(signer);
+    }
+    match event {
+        Some(event) => signer
+            .with_event_type(event)
+            .map_err(|e| InputError(format!("--event: {e}"))),
+        None => match payload_event(body) {
+            Some(event) => signer
+                .with_event_type(&event)
+                .map_err(|e| InputError(format!("the payload's `event` field: {e}; pass --event"))),
+            None => Ok(signer),
+        },
+    }
 }
