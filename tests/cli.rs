@@ -749,3 +749,93 @@ fn sign_takes_the_mitpo_event_from_the_payload_as_send_does() {
     let r = run(&mittr, body);
     assert!(!r.stdout.to_lowercase().contains("event:"), "{}", r.stdout);
 }
+
+#[test]
+fn sign_with_several_secrets_puts_one_entry_per_secret_that_each_verifies() {
+    let body = br#"{"event":"dispatch.completed"}"#;
+    for (scheme, name, prefix) in [
+        (Scheme::mittr(), "mittr", "v1="),
+        (Scheme::mitpo(), "mitpo", "sha256="),
+    ] {
+        let r = run(
+            &[
+                "sign",
+                "--scheme",
+                name,
+                "--secret",
+                "old-secret",
+                "--secret",
+                "new-secret",
+                "--body-file",
+                "-",
+                "--timestamp",
+                "1764072000",
+            ],
+            body,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let headers = printed_headers(&r.stdout);
+        let sig_header = format!("{}: ", scheme.signature_header());
+        let value = headers
+            .iter()
+            .find_map(|l| l.strip_prefix(sig_header.as_str()))
+            .unwrap_or_else(|| panic!("{}", r.stdout));
+        let expected: Vec<String> = ["old-secret", "new-secret"]
+            .iter()
+            .map(|s| {
+                let digest = Signer::new(scheme.clone(), *s)
+                    .unwrap()
+                    .digest(1_764_072_000, body);
+                format!("{prefix}{}", hex::encode(digest))
+            })
+            .collect();
+        assert_eq!(value, expected.join(","), "{name}");
+        // Either secret alone accepts the printed headers.
+        for secret in ["old-secret", "new-secret"] {
+            let mut args = vec![
+                "verify",
+                "--scheme",
+                name,
+                "--secret",
+                secret,
+                "--body-file",
+                "-",
+                "--now",
+                "1764072000",
+            ];
+            for l in &headers {
+                args.extend(["--header", l]);
+            }
+            let v = run(&args, body);
+            assert_eq!(v.code, 0, "{name} {secret}: {}{}", v.stdout, v.stderr);
+        }
+        let v = run(
+            &[
+                "verify",
+                "--scheme",
+                name,
+                "--secret",
+                "third-secret",
+                "--body-file",
+                "-",
+                "--now",
+                "1764072000",
+                "--header",
+                headers[0],
+                "--header",
+                headers[1],
+            ],
+            body,
+        );
+        assert_eq!(v.code, 1, "{}", v.stdout);
+    }
+    // More secrets than a verifier reads entries: a usage error.
+    let secrets: Vec<String> = (0..17).map(|i| format!("s{i}")).collect();
+    let mut args = vec!["sign", "--scheme", "mittr", "--body-file", "-"];
+    for s in &secrets {
+        args.extend(["--secret", s.as_str()]);
+    }
+    let r = run(&args, body);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("17 secrets given, at most 16"), "{}", r.stderr);
+}

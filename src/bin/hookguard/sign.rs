@@ -1,9 +1,13 @@
 //! `hookguard sign`: the headers a provider would send, and a curl command.
 
 use std::process::ExitCode;
+use std::time::SystemTime;
 
 use hookguard::dispatcher::payload_event;
+use hookguard::signature::MAX_ENTRIES;
+use hookguard::timestamp::unix_seconds;
 use hookguard::{Scheme, Signer};
+use http::{HeaderName, HeaderValue};
 
 use crate::args::SignArgs;
 use crate::{read_input, InputError};
@@ -12,14 +16,17 @@ pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
     let secrets = args.secrets.collect().map_err(InputError)?;
     let scheme = args.scheme.scheme();
     let body = read_input(&args.body_file)?;
-    let signer = signer(&scheme, &secrets[0], args.event.as_deref(), &body)?;
-    let signed = match args.timestamp {
-        Some(ts) => signer.sign(ts, &body),
-        None => signer.sign_now(&body),
-    };
+    let timestamp = args
+        .timestamp
+        .unwrap_or_else(|| unix_seconds(SystemTime::now()));
+    let signers = secrets
+        .iter()
+        .map(|secret| signer(&scheme, secret, args.event.as_deref(), &body))
+        .collect::<Result<Vec<_>, _>>()?;
+    let signed = sign_with_all(&signers, timestamp, &body)?;
     let url = args.url.replace("<scheme>", scheme.kind().as_str());
     let mut curl = format!("curl --url '{url}' -X POST -H 'Content-Type: application/json'");
-    for (name, value) in signed.iter() {
+    for (name, value) in &signed {
         let value = value.to_str().unwrap_or_default();
         println!("{name}: {value}");
         curl.push_str(&format!(" -H '{name}: {value}'"));
@@ -56,4 +63,37 @@ fn signer(
             None => Ok(signer),
         },
     }
+}
+
+/// The headers signed with every secret, as a provider sends them during a
+/// rotation: the first signer's headers, with one signature entry per
+/// secret, in order, comma-separated (`v1=<a>,v1=<b>`).
+fn sign_with_all(
+    signers: &[Signer],
+    timestamp: u64,
+    body: &[u8],
+) -> Result<Vec<(HeaderName, HeaderValue)>, InputError> {
+    if signers.len() > MAX_ENTRIES {
+        return Err(InputError(format!(
+            "{} secrets given, at most {MAX_ENTRIES}: a verifier reads at most \
+             {MAX_ENTRIES} signature entries",
+            signers.len()
+        )));
+    }
+    let first = &signers[0];
+    let prefix = first.scheme().kind().signature_prefix();
+    let entries: Vec<String> = signers
+        .iter()
+        .map(|s| format!("{prefix}{}", hex::encode(s.digest(timestamp, body))))
+        .collect();
+    let signature = HeaderValue::try_from(entries.join(","))?;
+    let name = first.scheme().signature_header();
+    Ok(first
+        .sign(timestamp, body)
+        .into_iter()
+        .map(|(n, v)| {
+            let v = if n == name { signature.clone() } else { v };
+            (n, v)
+        })
+        .collect())
 }
