@@ -431,9 +431,10 @@ fn sign_prints_headers_and_a_curl_command_that_verify_accepts() {
         r.stdout
     );
     assert_eq!(lines[1], "x-mittr-timestamp: 1764072000");
-    let curl = lines.iter().find(|l| l.starts_with("curl ")).unwrap();
+    let curl = lines.iter().find(|l| l.contains("curl ")).unwrap();
     assert!(
-        curl.contains("--url 'http://127.0.0.1:9/hook'") && curl.contains("--data-binary @-"),
+        curl.contains("curl -sS --url 'http://127.0.0.1:9/hook'")
+            && curl.ends_with("--data-binary @-"),
         "{curl}"
     );
     let mut args = vec![
@@ -837,5 +838,112 @@ fn sign_with_several_secrets_puts_one_entry_per_secret_that_each_verifies() {
     }
     let r = run(&args, body);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("17 secrets given, at most 16"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("17 secrets given, at most 16"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// What a test receiver got: path, `X-MITPO-Event`, body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<u8>)>>>;
+
+/// A MITPO receiver on any path, behind the verifying layer, recording
+/// what it accepted.
+async fn recording_receiver(secret: &str) -> (common::server::TestServer, Received) {
+    use hookguard::tower::VerifyWebhookLayer;
+    let received = Received::default();
+    let log = received.clone();
+    let verifier = hookguard::Verifier::builder(Scheme::mitpo())
+        .secret(secret)
+        .build()
+        .unwrap();
+    let app = axum::Router::new()
+        .fallback(
+            move |uri: http::Uri, headers: http::HeaderMap, body: bytes::Bytes| {
+                let log = log.clone();
+                async move {
+                    let event = headers
+                        .get("x-mitpo-event")
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                        .unwrap_or_default();
+                    log.lock()
+                        .unwrap()
+                        .push((uri.path().to_owned(), event, body.to_vec()));
+                    "ok"
+                }
+            },
+        )
+        .layer(VerifyWebhookLayer::new(verifier));
+    (common::server::serve(app).await, received)
+}
+
+/// Runs `command` with `sh -c`, returning its exit code and stdout bytes.
+fn sh(command: &str) -> (i32, Vec<u8>) {
+    let out = StdCommand::new("sh")
+        .args(["-c", command])
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout)
+}
+
+fn curl_installed() -> bool {
+    StdCommand::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[tokio::test]
+async fn the_printed_curl_command_sends_the_exact_bytes_through_sh() {
+    // Quotes, %, backslashes, a leading dash, NUL, controls, invalid UTF-8,
+    // and digits right after bytes that are written as octal escapes.
+    let body: &[u8] = b"-{\"a\":\"it's 100% \\\\ %s\"}\n\x00\x001\xff\x1b[2J\r\n\x089'\"\t\x7f";
+    let (srv, received) = recording_receiver("whsec_curl").await;
+    let dir = std::env::temp_dir().join(format!("hookguard-curl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bo'dy $(x).bin");
+    std::fs::write(&file, body).unwrap();
+    let url = srv.url("/it's/$(hook)");
+    for body_file in ["-", file.to_str().unwrap()] {
+        let r = run(
+            &[
+                "sign",
+                "--scheme",
+                "mitpo",
+                "--secret",
+                "whsec_curl",
+                "--event",
+                "it's.done",
+                "--body-file",
+                body_file,
+                "--url",
+                &url,
+            ],
+            body,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let command = r.stdout.lines().find(|l| l.contains("curl -sS ")).unwrap();
+        if let Some((printf, _)) = command.split_once(" | curl ") {
+            assert_eq!(sh(printf), (0, body.to_vec()), "{printf}");
+        } else {
+            assert_ne!(
+                body_file, "-",
+                "stdin's bytes must be in the command: {command}"
+            );
+        }
+        if !curl_installed() {
+            continue;
+        }
+        let command = command.to_owned();
+        let (code, out) = tokio::task::spawn_blocking(move || sh(&command))
+            .await
+            .unwrap();
+        assert_eq!((code, out.as_slice()), (0, &b"ok"[..]), "{}", r.stdout);
+        let (path, event, got) = received.lock().unwrap().pop().expect("a delivery");
+        assert_eq!(got, body, "{body_file}");
+        assert_eq!(event, "it's.done");
+        assert_eq!(path, "/it's/$(hook)");
+    }
+    std::fs::remove_dir_all(dir).ok();
 }

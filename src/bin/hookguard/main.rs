@@ -4,6 +4,7 @@
 //! Exit codes: 0 verified (or done), 1 rejected, 2 usage or input error.
 
 mod args;
+mod curl;
 mod listen;
 mod report;
 mod send;

@@ -1,5 +1,6 @@
 //! `hookguard sign`: the headers a provider would send, and a curl command.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -10,6 +11,7 @@ use hookguard::{Scheme, Signer};
 use http::{HeaderName, HeaderValue};
 
 use crate::args::SignArgs;
+use crate::curl;
 use crate::{read_input, InputError};
 
 pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
@@ -24,19 +26,18 @@ pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
         .map(|secret| signer(&scheme, secret, args.event.as_deref(), &body))
         .collect::<Result<Vec<_>, _>>()?;
     let signed = sign_with_all(&signers, timestamp, &body)?;
-    let url = args.url.replace("<scheme>", scheme.kind().as_str());
-    let mut curl = format!("curl --url '{url}' -X POST -H 'Content-Type: application/json'");
     for (name, value) in &signed {
-        let value = value.to_str().unwrap_or_default();
-        println!("{name}: {value}");
-        curl.push_str(&format!(" -H '{name}: {value}'"));
+        let mut out = std::io::stdout().lock();
+        out.write_all(format!("{name}: ").as_bytes())?;
+        out.write_all(value.as_bytes())?;
+        out.write_all(b"\n")?;
     }
-    let data = if args.body_file.as_os_str() == "-" {
-        "--data-binary @-".to_owned()
-    } else {
-        format!("--data-binary '@{}'", args.body_file.display())
+    let url = args.url.replace("<scheme>", scheme.kind().as_str());
+    let body = match args.body_file.to_str() {
+        Some(path) if path != "-" => curl::Body::File(path),
+        _ => curl::Body::Inline(&body),
     };
-    println!("\n{curl} {data}");
+    println!("\n{}", curl::command(&url, &signed, body));
     Ok(ExitCode::SUCCESS)
 }
 
