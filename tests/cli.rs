@@ -947,3 +947,69 @@ async fn the_printed_curl_command_sends_the_exact_bytes_through_sh() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `1.9 ms`, `250 ms`, `1.2 s`: a number and a unit a person reads.
+fn is_human_duration(text: &str) -> bool {
+    let (number, unit) = text.split_once(' ').unwrap_or_default();
+    let number = number.strip_prefix("< ").unwrap_or(number);
+    ["ms", "s"].contains(&unit)
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+#[tokio::test]
+async fn send_prints_human_durations() {
+    use axum::response::IntoResponse;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = axum::Router::new().fallback(move || {
+        let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            if n == 0 {
+                (
+                    http::StatusCode::SERVICE_UNAVAILABLE,
+                    [("retry-after", "1")],
+                    "{\"error\":\"busy\"}",
+                )
+                    .into_response()
+            } else {
+                "ok".into_response()
+            }
+        }
+    });
+    let srv = common::server::serve(app).await;
+    let url = srv.url("/hook");
+    let r = tokio::task::spawn_blocking(move || {
+        run(
+            &[
+                "send",
+                &url,
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+            ],
+            b"{}",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("attempt 1: HTTP 503 (busy), took "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        lines[1].starts_with("attempt 2 after waiting 1.0 s: HTTP 200, took "),
+        "{}",
+        r.stdout
+    );
+    for line in &lines[..2] {
+        let took = line.rsplit_once(", took ").unwrap().1;
+        assert!(is_human_duration(took), "{line}");
+    }
+    assert!(!lines[0].contains("after waiting"), "{}", r.stdout);
+}

@@ -1,6 +1,7 @@
 //! What `verify` and `listen` print about a diagnosis: text or JSON.
 
 use std::io::IsTerminal;
+use std::time::Duration;
 
 use hookguard::diagnose::Diagnosis;
 
@@ -76,5 +77,51 @@ pub fn text_report(d: &Diagnosis, style: &Style) -> String {
             }
             out
         }
+    }
+}
+
+/// A duration as a person reads it: `0.4 ms`, `250 ms`, `1.2 s`, `2 min 5 s`.
+pub fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    let ms = secs * 1000.0;
+    if d.is_zero() {
+        "0 ms".to_owned()
+    } else if ms < 0.05 {
+        "< 0.1 ms".to_owned()
+    } else if ms < 9.95 {
+        format!("{ms:.1} ms")
+    } else if ms < 999.5 {
+        format!("{ms:.0} ms")
+    } else if secs < 59.95 {
+        format!("{secs:.1} s")
+    } else {
+        let whole = secs.round() as u64;
+        format!("{} min {} s", whole / 60, whole % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_a_person_would_write_them() {
+        let cases = [
+            (Duration::ZERO, "0 ms"),
+            (Duration::from_nanos(20), "< 0.1 ms"),
+            (Duration::from_micros(400), "0.4 ms"),
+            (Duration::from_nanos(1_913_451), "1.9 ms"),
+            (Duration::from_micros(9_960), "10 ms"),
+            (Duration::from_millis(250), "250 ms"),
+            (Duration::from_micros(999_600), "1.0 s"),
+            (Duration::from_millis(1_234), "1.2 s"),
+            (Duration::from_secs(30), "30.0 s"),
+            (Duration::from_millis(59_960), "1 min 0 s"),
+            (Duration::from_secs(125), "2 min 5 s"),
+        ];
+        for (d, text) in cases {
+            assert_eq!(human_duration(d), text, "{d:?}");
+        }
+        assert!(human_duration(Duration::MAX).ends_with(" s"));
     }
 }

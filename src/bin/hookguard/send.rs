@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
-use hookguard::dispatcher::{Delivery, Dispatcher, RetryPolicy};
+use hookguard::dispatcher::{Attempt, Delivery, Dispatcher, RetryPolicy};
 
 use crate::args::SendArgs;
-use crate::report::Style;
+use crate::report::{human_duration, Style};
 use crate::{read_input, InputError};
 
 pub fn run(args: SendArgs) -> Result<ExitCode, InputError> {
@@ -26,18 +26,8 @@ pub fn run(args: SendArgs) -> Result<ExitCode, InputError> {
         .build();
     let report = runtime.block_on(dispatcher.deliver(delivery));
     let style = Style::stdout();
-    for a in report.attempts() {
-        println!(
-            "attempt {}: {}{} after waiting {:?}, took {:?}",
-            a.number,
-            a.outcome,
-            a.error_code
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default(),
-            a.delay_before,
-            a.elapsed
-        );
+    for attempt in report.attempts() {
+        println!("{}", attempt_line(attempt));
     }
     if report.delivered() {
         println!("{}", style.paint("32;1", "delivered"));
@@ -46,4 +36,24 @@ pub fn run(args: SendArgs) -> Result<ExitCode, InputError> {
         println!("{}", style.paint("31;1", "not delivered"));
         Ok(ExitCode::from(1))
     }
+}
+
+/// `attempt 2 after waiting 1.0 s: HTTP 200, took 1.9 ms`.
+fn attempt_line(a: &Attempt) -> String {
+    let waited = if a.number > 1 {
+        format!(" after waiting {}", human_duration(a.delay_before))
+    } else {
+        String::new()
+    };
+    let code = a
+        .error_code
+        .as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    format!(
+        "attempt {}{waited}: {}{code}, took {}",
+        a.number,
+        a.outcome,
+        human_duration(a.elapsed)
+    )
 }
