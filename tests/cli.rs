@@ -517,6 +517,108 @@ async fn send_delivers_and_reports_each_attempt() {
     );
 }
 
+/// A running `hookguard listen`, killed on drop.
+struct Listener {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Listener {
+    fn start(scheme: &str, secret: &str) -> Self {
+        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookguard"))
+            .args([
+                "listen",
+                "--addr",
+                "127.0.0.1:0",
+                "--scheme",
+                scheme,
+                "--secret",
+                secret,
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("{first}"))
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        Listener { child, addr }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// GETs `url`: status, content type, body.
+async fn get(url: &str) -> (u16, String, Vec<u8>) {
+    use http_body_util::BodyExt;
+    let request = http::Request::get(url)
+        .body(http_body_util::Full::<bytes::Bytes>::default())
+        .unwrap();
+    let response = common::server::client().request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, content_type, body.to_vec())
+}
+
+#[tokio::test]
+async fn listen_answers_get_on_the_root_the_page_and_elsewhere() {
+    let listener = Listener::start("mittr", "k");
+    let (status, content_type, body) = get(&listener.url("/")).await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(status, 200, "{text}");
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert!(text.contains("POST") && text.contains("/verify"), "{text}");
+
+    let page = get(&listener.url("/verify")).await;
+    assert_eq!((page.0, page.1.as_str()), (200, "text/html; charset=utf-8"));
+    assert_eq!(get(&listener.url("/verify/")).await, page);
+    assert_eq!(get(&listener.url("/verify/app.js")).await.0, 200);
+
+    for path in ["/nope", "/webhooks/mittr", "/verify/nope.js"] {
+        let (status, content_type, body) = get(&listener.url(path)).await;
+        let text = String::from_utf8(body).unwrap();
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            content_type.starts_with("text/plain"),
+            "{path}: {content_type}"
+        );
+        assert_eq!(text.lines().count(), 1, "{path}: {text:?}");
+        assert!(text.contains("not found"), "{path}: {text}");
+    }
+    // POST on any path, the root and the page's included, is a delivery.
+    let client = common::server::client();
+    for path in ["/", "/verify", "/anything"] {
+        let reply =
+            common::server::post(&client, &listener.url(path), &http::HeaderMap::new(), "{}").await;
+        assert_eq!(
+            (reply.status, reply.code().as_str()),
+            (400, "missing_header"),
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn listen_prints_verdict_diagnosis_and_payload() {
     let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookguard"))

@@ -3,57 +3,36 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderMap;
-use axum::response::IntoResponse;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Router;
 use hookguard::diagnose::diagnose_with_tolerance;
+use hookguard::Scheme;
 
 use crate::args::ListenArgs;
 use crate::report::{text_report, Style};
-use crate::web::{verifier_asset, verifier_page};
-use crate::InputError;
+use crate::{web, InputError};
+
+/// What every delivery is verified against.
+#[derive(Clone)]
+struct Receiver {
+    scheme: Scheme,
+    secrets: Arc<[String]>,
+    tolerance: Duration,
+}
 
 pub fn run(args: ListenArgs) -> Result<ExitCode, InputError> {
-    let secrets = args.secrets.collect().map_err(InputError)?;
-    let scheme = args.scheme.scheme();
-    let tolerance = Duration::from_secs(args.tolerance);
-    let handler = move |headers: HeaderMap, body: Bytes| {
-        let (scheme, secrets) = (scheme.clone(), secrets.clone());
-        async move {
-            let d = diagnose_with_tolerance(
-                &scheme,
-                &headers,
-                &body,
-                &secrets,
-                SystemTime::now(),
-                tolerance,
-            );
-            let mut out = std::io::stdout().lock();
-            let _ = write!(out, "{}", text_report(&d, &Style::stdout()));
-            let _ = writeln!(
-                out,
-                "payload ({} bytes): {}\n",
-                body.len(),
-                String::from_utf8_lossy(&body)
-            );
-            let _ = out.flush();
-            match d.outcome() {
-                Ok(_) => (axum::http::StatusCode::OK, "verified\n").into_response(),
-                Err(e) => e.clone().into_response(),
-            }
-        }
+    let receiver = Receiver {
+        scheme: args.scheme.scheme(),
+        secrets: args.secrets.collect().map_err(InputError)?.into(),
+        tolerance: Duration::from_secs(args.tolerance),
     };
-    let app = axum::Router::new()
-        .route("/verify", get(verifier_page))
-        .route("/verify/{*asset}", get(verifier_asset))
-        .fallback(post(handler))
-        .layer(DefaultBodyLimit::max(
-            hookguard::DEFAULT_BODY_LIMIT as usize,
-        ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -64,7 +43,46 @@ pub fn run(args: ListenArgs) -> Result<ExitCode, InputError> {
         println!(
             "listening on http://{addr} (POST any path; verifier page at http://{addr}/verify)"
         );
-        axum::serve(listener, app).await
+        axum::serve(listener, router(receiver)).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// POST anywhere is a delivery; GET serves a short note at `/`, the
+/// verifier page at `/verify` (and `/verify/`), and a 404 elsewhere.
+fn router(receiver: Receiver) -> Router {
+    Router::new()
+        .route("/", get(web::index).post(receive))
+        .route("/verify", get(web::verifier_page).post(receive))
+        .route("/verify/", get(web::verifier_page).post(receive))
+        .route("/verify/{*asset}", get(web::verifier_asset).post(receive))
+        .fallback(post(receive).get(web::not_found))
+        .layer(DefaultBodyLimit::max(
+            hookguard::DEFAULT_BODY_LIMIT as usize,
+        ))
+        .with_state(receiver)
+}
+
+async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
+    let d = diagnose_with_tolerance(
+        &r.scheme,
+        &headers,
+        &body,
+        &r.secrets,
+        SystemTime::now(),
+        r.tolerance,
+    );
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", text_report(&d, &Style::stdout()));
+    let _ = writeln!(
+        out,
+        "payload ({} bytes): {}\n",
+        body.len(),
+        String::from_utf8_lossy(&body)
+    );
+    let _ = out.flush();
+    match d.outcome() {
+        Ok(_) => (StatusCode::OK, "verified\n").into_response(),
+        Err(e) => e.clone().into_response(),
+    }
 }

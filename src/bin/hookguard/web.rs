@@ -4,6 +4,27 @@ use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+/// `GET /`: what this is and where the page is.
+pub async fn index() -> &'static str {
+    "hookguard listen: a local webhook receiver.\n\
+     POST a delivery to any path: its verdict, diagnosis and payload are printed \
+     where `hookguard listen` runs.\n\
+     The in-browser verifier is at /verify.\n"
+}
+
+/// Any other `GET`: a 404 with one line of text.
+pub async fn not_found() -> Response {
+    not_found_response()
+}
+
+fn not_found_response() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "not found: POST deliveries to any path; the verifier page is at /verify\n",
+    )
+        .into_response()
+}
+
 pub async fn verifier_page() -> Response {
     web_asset("index.html")
 }
@@ -29,7 +50,7 @@ fn web_asset(name: &str) -> Response {
             *bytes,
         )
             .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
+        None => not_found_response(),
     }
 }
 
