@@ -555,6 +555,15 @@ impl Listener {
     fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+
+    /// Stops the listener and returns everything it printed after its first line.
+    fn output(mut self) -> Vec<u8> {
+        use std::io::Read;
+        self.child.kill().ok();
+        let mut out = Vec::new();
+        self.child.stdout.take().unwrap().read_to_end(&mut out).ok();
+        out
+    }
 }
 
 impl Drop for Listener {
@@ -1114,4 +1123,75 @@ async fn send_prints_human_durations() {
         assert!(is_human_duration(took), "{line}");
     }
     assert!(!lines[0].contains("after waiting"), "{}", r.stdout);
+}
+
+/// The first 2,000 characters of `text`, for failure messages.
+fn head(text: &str) -> &str {
+    text.char_indices()
+        .nth(2000)
+        .map_or(text, |(i, _)| &text[..i])
+}
+
+#[tokio::test]
+async fn listen_escapes_what_the_sender_controls_and_caps_the_payload() {
+    let hostile: &[u8] = b"{\"event\":\"x\"}\x1b]0;pwned\x07\x1b[2J\x1b]52;c;cHduZWQ=\x07\r\
+verified: mittr delivery, secret #0\n\t\x7f\xc2\x9b31m\xff\xfe\x9b\xe2\x80\xae";
+    let listener = Listener::start("mittr", "k");
+    let client = common::server::client();
+    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    // Verified and rejected deliveries alike print the payload.
+    for secret in [&b"k"[..], b"other"] {
+        let headers = sign(Scheme::mittr(), secret, now, hostile);
+        common::server::post(&client, &listener.url("/h"), &headers, hostile).await;
+    }
+    let big: Vec<u8> = (0..10_000u32).map(|i| b"\x1bab"[i as usize % 3]).collect();
+    let headers = sign(Scheme::mittr(), b"k", now, &big);
+    let reply = common::server::post(&client, &listener.url("/h"), &headers, big.clone()).await;
+    assert_eq!(reply.status, 200);
+
+    let out = listener.output();
+    let text = String::from_utf8(out.clone())
+        .unwrap_or_else(|e| panic!("invalid UTF-8 reached the terminal: {e}"));
+    for (byte, name) in [(0x1b, "ESC"), (0x07, "BEL"), (b'\r', "CR"), (0x7f, "DEL")] {
+        assert!(
+            !out.contains(&byte),
+            "{name} reached the terminal: {:?}",
+            head(&text)
+        );
+    }
+    assert!(
+        !text
+            .chars()
+            .any(|c| ('\u{80}'..='\u{9f}').contains(&c) || c == '\u{202e}'),
+        "a C1 or bidi control reached the terminal: {:?}",
+        head(&text)
+    );
+    assert!(
+        text.contains(r"\x1b]0;pwned\x07\x1b[2J\x1b]52;c;cHduZWQ=\x07\r"),
+        "escapes are shown: {}",
+        head(&text)
+    );
+    assert!(
+        text.contains(r"\n\t\x7f\u{9b}31m\xff\xfe\x9b\u{202e}"),
+        "{}",
+        head(&text)
+    );
+    // The sender's "verified" line stays inside its payload line.
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("verified:")).count(),
+        2,
+        "{}",
+        head(&text)
+    );
+    let big_line = text
+        .lines()
+        .find(|l| l.starts_with("payload (10000 bytes"))
+        .unwrap_or_else(|| panic!("{}", head(&text)));
+    assert!(
+        big_line.starts_with("payload (10000 bytes, first 4096 shown): ")
+            && big_line.ends_with("[5904 more bytes not shown]"),
+        "{}",
+        &big_line[..100]
+    );
+    assert!(big_line.len() < 4096 * 4 + 200, "{}", big_line.len());
 }

@@ -16,6 +16,7 @@ use hookguard::diagnose::diagnose_with_tolerance;
 use hookguard::Scheme;
 
 use crate::args::ListenArgs;
+use crate::escape::payload_preview;
 use crate::report::{text_report, Style};
 use crate::{web, InputError};
 
@@ -74,12 +75,7 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
     );
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{}", text_report(&d, &Style::stdout()));
-    let _ = writeln!(
-        out,
-        "payload ({} bytes): {}\n",
-        body.len(),
-        String::from_utf8_lossy(&body)
-    );
+    let _ = writeln!(out, "payload ({}\n", payload_preview(&body));
     let _ = out.flush();
     match d.outcome() {
         Ok(_) => (StatusCode::OK, "verified\n").into_response(),

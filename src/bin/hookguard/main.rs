@@ -5,6 +5,7 @@
 
 mod args;
 mod curl;
+mod escape;
 mod listen;
 mod report;
 mod send;

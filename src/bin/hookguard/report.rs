@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use hookguard::diagnose::Diagnosis;
 
+use crate::escape::terminal_safe;
+
 /// Colour only on a terminal, and never with `NO_COLOR`.
 pub struct Style {
     colour: bool,
@@ -49,6 +51,8 @@ pub fn json_report(d: &Diagnosis) -> serde_json::Value {
     }
 }
 
+/// The verdict in text; what may carry a sender's bytes (the event header,
+/// messages and hints) is escaped for the terminal.
 pub fn text_report(d: &Diagnosis, style: &Style) -> String {
     match d.outcome() {
         Ok(v) => format!(
@@ -58,26 +62,31 @@ pub fn text_report(d: &Diagnosis, style: &Style) -> String {
             v.secret_index(),
             v.timestamp(),
             v.unsigned_event_type()
-                .map(|e| format!(", event {e} (unsigned header)"))
+                .map(|e| format!(", event {} (unsigned header)", safe(e)))
                 .unwrap_or_default()
         ),
         Err(e) => {
             let mut out = format!(
-                "{} {} ({}): {e}\n",
+                "{} {} ({}): {}\n",
                 style.paint("31;1", "rejected:"),
                 e.code(),
-                e.status().as_u16()
+                e.status().as_u16(),
+                safe(&e.to_string())
             );
             if let Some(cause) = d.likely_cause() {
                 out.push_str(&format!(
                     "likely cause: {}\nfix: {}\n",
                     cause.code(),
-                    cause.hint()
+                    safe(&cause.hint())
                 ));
             }
             out
         }
     }
+}
+
+fn safe(text: &str) -> String {
+    terminal_safe(text.as_bytes())
 }
 
 /// A duration as a person reads it: `0.4 ms`, `250 ms`, `1.2 s`, `2 min 5 s`.

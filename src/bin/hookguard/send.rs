@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use hookguard::dispatcher::{Attempt, Delivery, Dispatcher, RetryPolicy};
 
 use crate::args::SendArgs;
+use crate::escape::terminal_safe;
 use crate::report::{human_duration, Style};
 use crate::{read_input, InputError};
 
@@ -45,15 +46,17 @@ fn attempt_line(a: &Attempt) -> String {
     } else {
         String::new()
     };
+    // The receiver chose the error code (and a connection error's text
+    // may quote it): escaped for the terminal.
     let code = a
         .error_code
         .as_deref()
-        .map(|c| format!(" ({c})"))
+        .map(|c| format!(" ({})", terminal_safe(c.as_bytes())))
         .unwrap_or_default();
     format!(
         "attempt {}{waited}: {}{code}, took {}",
         a.number,
-        a.outcome,
+        terminal_safe(a.outcome.to_string().as_bytes()),
         human_duration(a.elapsed)
     )
 }
