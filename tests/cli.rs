@@ -1195,3 +1195,170 @@ verified: mittr delivery, secret #0\n\t\x7f\xc2\x9b31m\xff\xfe\x9b\xe2\x80\xae";
     );
     assert!(big_line.len() < 4096 * 4 + 200, "{}", big_line.len());
 }
+
+#[test]
+fn usage_errors_say_exactly_what_is_wrong() {
+    let dir = std::env::temp_dir().join(format!("hookguard-usage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let headless = dir.join("headless.http");
+    std::fs::write(&headless, b"POST / HTTP/1.1\r\nX-Mittr-Timestamp: 1\r\n").unwrap();
+    let headless = headless.to_str().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap().to_string();
+    let no_blank_line = format!("{headless}: no blank line after the headers");
+    let cannot_listen = format!("cannot listen on {taken_addr}: ");
+    let verify = ["verify", "--scheme", "mittr", "--body-file", "-"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            [&verify[..], &["--secret", "k", "--secret", ""]].concat(),
+            "--secret #2 is empty",
+        ),
+        (
+            [&verify[..], &["--secret-env", "HG_EMPTY"]].concat(),
+            "environment variable HG_EMPTY is empty",
+        ),
+        (
+            [
+                &verify[..],
+                &[
+                    "--secret",
+                    "k",
+                    "--header",
+                    "X-Mittr-Timestamp: 1",
+                    "--header",
+                    "no colon",
+                ],
+            ]
+            .concat(),
+            "--header \"no colon\" is not `Name: value`",
+        ),
+        (
+            vec![
+                "verify",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--request-file",
+                headless,
+            ],
+            &no_blank_line,
+        ),
+        (
+            vec![
+                "send",
+                "http://127.0.0.1:9/",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--attempts",
+                "0",
+            ],
+            "invalid value '0' for '--attempts <N>'",
+        ),
+        (
+            vec![
+                "sign",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--event",
+                "x",
+            ],
+            "--event: Mittr deliveries have no event header",
+        ),
+        (
+            vec![
+                "send",
+                "http://127.0.0.1:9/",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--event",
+                "x",
+            ],
+            "--event: Mittr deliveries have no event header",
+        ),
+        (
+            vec![
+                "sign",
+                "--scheme",
+                "mitpo",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--event",
+                "a\u{7f}b",
+            ],
+            "--event: the event type is not a valid header value",
+        ),
+        (
+            vec![
+                "send",
+                "ftp://example.test/",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+            ],
+            "cannot send to ftp://example.test/: invalid URL",
+        ),
+        (
+            vec![
+                "listen",
+                "--addr",
+                &taken_addr,
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+            ],
+            &cannot_listen,
+        ),
+    ];
+    for (args, why) in cases {
+        let out = hookguard()
+            .args(&args)
+            .env("HG_EMPTY", "")
+            .write_stdin(&b"{}"[..])
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(why),
+            "{args:?}: expected {why:?} in {stderr}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let out = hookguard()
+            .args([&verify[..], &["--secret-env", "HG_BINARY"]].concat())
+            .env("HG_BINARY", std::ffi::OsStr::from_bytes(b"\xff\xfe"))
+            .write_stdin(&b"{}"[..])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("environment variable HG_BINARY is not valid UTF-8"),
+            "{stderr}"
+        );
+    }
+    drop(taken);
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -1,5 +1,6 @@
 //! The command line: subcommands, their arguments, and the secrets.
 
+use std::env::VarError;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -37,6 +38,14 @@ pub enum SchemeArg {
 }
 
 impl SchemeArg {
+    /// The provider's name as it spells it.
+    pub fn provider(self) -> &'static str {
+        match self {
+            SchemeArg::Mittr => "Mittr",
+            SchemeArg::Mitpo => "MITPO",
+        }
+    }
+
     pub fn scheme(self) -> Scheme {
         match self {
             SchemeArg::Mittr => Scheme::mittr(),
@@ -56,20 +65,45 @@ pub struct SecretArgs {
 }
 
 impl SecretArgs {
+    /// The secrets, `--secret` values first, then `--secret-env` ones, each
+    /// in the order given.
     pub fn collect(&self) -> Result<Vec<String>, String> {
-        let mut secrets = self.secrets.clone();
+        let mut secrets = Vec::with_capacity(self.secrets.len() + self.secret_envs.len());
+        for (i, secret) in self.secrets.iter().enumerate() {
+            if secret.is_empty() {
+                return Err(format!("--secret #{} is empty", i + 1));
+            }
+            secrets.push(secret.clone());
+        }
         for var in &self.secret_envs {
-            secrets.push(
-                std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?,
-            );
+            secrets.push(env_secret(var)?);
         }
         if secrets.is_empty() {
             return Err("give at least one --secret or --secret-env".to_owned());
         }
-        if secrets.iter().any(String::is_empty) {
-            return Err("a secret is empty".to_owned());
-        }
         Ok(secrets)
+    }
+}
+
+fn env_secret(var: &str) -> Result<String, String> {
+    match std::env::var(var) {
+        Ok(secret) if secret.is_empty() => Err(format!("environment variable {var} is empty")),
+        Ok(secret) => Ok(secret),
+        Err(VarError::NotPresent) => Err(format!("environment variable {var} is not set")),
+        Err(VarError::NotUnicode(_)) => {
+            Err(format!("environment variable {var} is not valid UTF-8"))
+        }
+    }
+}
+
+/// `--event`, which only a scheme with an event header (MITPO) can send.
+pub fn explicit_event(scheme: SchemeArg, event: Option<&str>) -> Result<Option<&str>, String> {
+    match (event, scheme.scheme().event_header()) {
+        (Some(_), None) => Err(format!(
+            "--event: {} deliveries have no event header",
+            scheme.provider()
+        )),
+        (event, _) => Ok(event),
     }
 }
 
@@ -133,8 +167,8 @@ pub struct SendArgs {
     /// MITPO's event header value (default: the payload's `event` field).
     #[arg(long, value_name = "TYPE")]
     pub event: Option<String>,
-    /// Attempts in all.
-    #[arg(long, default_value_t = 5)]
+    /// Attempts in all (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub attempts: u32,
 }
 

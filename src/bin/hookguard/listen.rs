@@ -39,12 +39,16 @@ pub fn run(args: ListenArgs) -> Result<ExitCode, InputError> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.addr).await?;
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| InputError(format!("cannot listen on {}: {e}", args.addr)))?;
         let addr = listener.local_addr()?;
         println!(
             "listening on http://{addr} (POST any path; verifier page at http://{addr}/verify)"
         );
-        axum::serve(listener, router(receiver)).await
+        axum::serve(listener, router(receiver))
+            .await
+            .map_err(|e| InputError(format!("serving on {addr}: {e}")))
     })?;
     Ok(ExitCode::SUCCESS)
 }

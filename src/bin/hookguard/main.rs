@@ -51,7 +51,9 @@ fn main() -> ExitCode {
 pub fn read_input(path: &Path) -> Result<Vec<u8>, InputError> {
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf)?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| InputError(format!("standard input: {e}")))?;
         Ok(buf)
     } else {
         std::fs::read(path).map_err(|e| InputError(format!("{}: {e}", path.display())))

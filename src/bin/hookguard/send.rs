@@ -2,26 +2,25 @@
 
 use std::process::ExitCode;
 
-use hookguard::dispatcher::{Attempt, Delivery, Dispatcher, RetryPolicy};
+use hookguard::dispatcher::{Attempt, Delivery, Dispatcher, RetryPolicy, SendError};
+use hookguard::ConfigError;
 
-use crate::args::SendArgs;
+use crate::args::{explicit_event, SendArgs};
 use crate::escape::terminal_safe;
 use crate::report::{human_duration, Style};
 use crate::{read_input, InputError};
 
 pub fn run(args: SendArgs) -> Result<ExitCode, InputError> {
     let secrets = args.secrets.collect().map_err(InputError)?;
+    let event = explicit_event(args.scheme, args.event.as_deref()).map_err(InputError)?;
     let body = read_input(&args.body_file)?;
-    let mut delivery = Delivery::new(&args.url, args.scheme.scheme(), secrets[0].as_str(), body)?;
-    if let Some(event) = &args.event {
-        delivery = delivery.with_event_type(event)?;
-    }
+    let delivery = delivery(&args, &secrets[0], event, body)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let dispatcher = Dispatcher::builder()
         .retry(RetryPolicy {
-            max_attempts: args.attempts.max(1),
+            max_attempts: args.attempts,
             ..RetryPolicy::default()
         })
         .build();
@@ -36,6 +35,31 @@ pub fn run(args: SendArgs) -> Result<ExitCode, InputError> {
     } else {
         println!("{}", style.paint("31;1", "not delivered"));
         Ok(ExitCode::from(1))
+    }
+}
+
+/// The delivery, each error naming what is wrong: the URL, `--event`, or
+/// the payload's `event` field.
+fn delivery(
+    args: &SendArgs,
+    secret: &str,
+    event: Option<&str>,
+    body: Vec<u8>,
+) -> Result<Delivery, InputError> {
+    let delivery = Delivery::new(&args.url, args.scheme.scheme(), secret, body).map_err(|e| {
+        InputError(match e {
+            SendError::InvalidUrl(_) => format!("cannot send to {}: {e}", args.url),
+            SendError::Config(ConfigError::InvalidEventType) => {
+                format!("the payload's `event` field: {e}")
+            }
+            e => e.to_string(),
+        })
+    })?;
+    match event {
+        Some(event) => delivery
+            .with_event_type(event)
+            .map_err(|e| InputError(format!("--event: {e}"))),
+        None => Ok(delivery),
     }
 }
 

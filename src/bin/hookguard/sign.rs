@@ -10,7 +10,7 @@ use hookguard::timestamp::unix_seconds;
 use hookguard::{Scheme, Signer};
 use http::{HeaderName, HeaderValue};
 
-use crate::args::SignArgs;
+use crate::args::{explicit_event, SignArgs};
 use crate::curl;
 use crate::{read_input, InputError};
 
@@ -21,13 +21,15 @@ pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
     let timestamp = args
         .timestamp
         .unwrap_or_else(|| unix_seconds(SystemTime::now()));
+    let explicit = explicit_event(args.scheme, args.event.as_deref()).map_err(InputError)?;
+    let event = event(&scheme, explicit, &body);
     let signers = secrets
         .iter()
-        .map(|secret| signer(&scheme, secret, args.event.as_deref(), &body))
+        .map(|secret| signer(&scheme, secret, event.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
     let signed = sign_with_all(&signers, timestamp, &body)?;
+    let mut out = std::io::stdout().lock();
     for (name, value) in &signed {
-        let mut out = std::io::stdout().lock();
         out.write_all(format!("{name}: ").as_bytes())?;
         out.write_all(value.as_bytes())?;
         out.write_all(b"\n")?;
@@ -37,32 +39,40 @@ pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
         Some(path) if path != "-" => curl::Body::File(path),
         _ => curl::Body::Inline(&body),
     };
-    println!("\n{}", curl::command(&url, &signed, body));
+    writeln!(out, "\n{}", curl::command(&url, &signed, body))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// A signer for `secret`, with the scheme's event header (if it has one)
-/// from `--event`, else from the payload's `event` field, as `send` does.
-fn signer(
-    scheme: &Scheme,
-    secret: &str,
-    event: Option<&str>,
-    body: &[u8],
-) -> Result<Signer, InputError> {
+/// A signer for `secret`, with the event header's value if there is one.
+fn signer(scheme: &Scheme, secret: &str, event: Option<&Event>) -> Result<Signer, InputError> {
     let signer = Signer::new(scheme.clone(), secret)?;
-    if scheme.event_header().is_none() {
-        return Ok(signer);
-    }
     match event {
         Some(event) => signer
-            .with_event_type(event)
-            .map_err(|e| InputError(format!("--event: {e}"))),
-        None => match payload_event(body) {
-            Some(event) => signer
-                .with_event_type(&event)
-                .map_err(|e| InputError(format!("the payload's `event` field: {e}; pass --event"))),
-            None => Ok(signer),
-        },
+            .with_event_type(&event.value)
+            .map_err(|e| InputError(format!("{}: {e}", event.source))),
+        None => Ok(signer),
+    }
+}
+
+/// The event header's value and where it came from.
+struct Event {
+    value: String,
+    source: &'static str,
+}
+
+/// `--event`, else the payload's `event` field, as `send` does; none for a
+/// scheme without an event header.
+fn event(scheme: &Scheme, explicit: Option<&str>, body: &[u8]) -> Option<Event> {
+    scheme.event_header()?;
+    match explicit {
+        Some(value) => Some(Event {
+            value: value.to_owned(),
+            source: "--event",
+        }),
+        None => payload_event(body).map(|value| Event {
+            value,
+            source: "the payload's `event` field (or pass --event)",
+        }),
     }
 }
 

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use hookguard::diagnose::{diagnose_with_tolerance, parse_pasted_headers, parse_raw_request};
+use hookguard::diagnose::{self, diagnose_with_tolerance, parse_pasted_headers, parse_raw_request};
+use http::HeaderMap;
 
 use crate::args::VerifyArgs;
 use crate::report::{json_report, text_report, Style};
@@ -12,11 +13,9 @@ use crate::{read_input, InputError};
 pub fn run(args: VerifyArgs) -> Result<ExitCode, InputError> {
     let secrets = args.secrets.collect().map_err(InputError)?;
     let (headers, body) = match (&args.request_file, &args.body_file) {
-        (Some(file), _) => parse_raw_request(&read_input(file)?)?,
-        (None, Some(file)) => (
-            parse_pasted_headers(&args.headers.join("\n"))?,
-            read_input(file)?,
-        ),
+        (Some(file), _) => parse_raw_request(&read_input(file)?)
+            .map_err(|e| InputError(format!("{}: {e}", file.display())))?,
+        (None, Some(file)) => (header_args(&args.headers)?, read_input(file)?),
         (None, None) => {
             return Err(InputError(
                 "give --body-file (with --header) or --request-file".to_owned(),
@@ -42,4 +41,23 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, InputError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The `--header` values, each parsed on its own so that an error names it.
+fn header_args(args: &[String]) -> Result<HeaderMap, InputError> {
+    let mut headers = HeaderMap::new();
+    for arg in args {
+        let parsed = parse_pasted_headers(arg).map_err(|e| {
+            InputError(match e {
+                diagnose::InputError::NotAHeaderLine { .. } => {
+                    format!("--header {arg:?} is not `Name: value`")
+                }
+                _ => format!("--header {arg:?} has a header name or value HTTP does not allow"),
+            })
+        })?;
+        for (name, value) in &parsed {
+            headers.append(name, value.clone());
+        }
+    }
+    Ok(headers)
 }
