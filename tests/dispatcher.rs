@@ -357,3 +357,67 @@ async fn fans_out_to_several_endpoints() {
     assert_eq!(delivered, [true, false, true]);
     assert_eq!(reports[1].url().to_string(), failing.url("/hook"));
 }
+
+/// An endpoint answering `status` with a 100 MiB body (a JSON rejection
+/// padded with spaces), counting the bytes it manages to hand to the socket.
+async fn huge_response(status: u16, written: Arc<AtomicU64>) -> common::server::TestServer {
+    use futures_util::StreamExt;
+    const TOTAL: usize = 100 * 1024 * 1024;
+    let handler = move || {
+        let written = written.clone();
+        async move {
+            let head = Bytes::from_static(br#"{"error":"busy","message":"padded"}"#);
+            let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+            let chunks =
+                std::iter::once(head).chain(std::iter::repeat_n(chunk, TOTAL / (64 * 1024)));
+            let stream = futures_util::stream::iter(chunks).map(move |c| {
+                written.fetch_add(c.len() as u64, Ordering::SeqCst);
+                Ok::<_, std::convert::Infallible>(c)
+            });
+            (
+                StatusCode::from_u16(status).unwrap(),
+                axum::body::Body::from_stream(stream),
+            )
+        }
+    };
+    common::server::serve(Router::new().route("/hook", post(handler))).await
+}
+
+#[tokio::test]
+async fn reads_only_a_bounded_prefix_of_a_huge_response_body() {
+    for status in [200, 503] {
+        let written = Arc::new(AtomicU64::new(0));
+        let srv = huge_response(status, written.clone()).await;
+        let time = FakeTime::new();
+        let d = Dispatcher::builder()
+            .retry(RetryPolicy {
+                max_attempts: 2,
+                jitter: false,
+                ..RetryPolicy::default()
+            })
+            .attempt_timeout(Duration::from_secs(5))
+            .sleeper(time.clone())
+            .build();
+        let report = d
+            .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+            .await
+            .unwrap();
+        let expected_attempts = if status == 200 { 1 } else { 2 };
+        assert_eq!(report.attempts().len(), expected_attempts, "{report:?}");
+        for attempt in report.attempts() {
+            assert_eq!(attempt.outcome, Outcome::Status(status), "{report:?}");
+            assert_eq!(attempt.error_code.as_deref(), Some("busy"));
+            assert!(attempt.elapsed < Duration::from_secs(2), "{report:?}");
+        }
+        assert_eq!(report.delivered(), status == 200);
+        // The server stops when the connection goes: what it wrote is what
+        // the socket buffers took, not the 100 MiB (per attempt).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let written = written.load(Ordering::SeqCst);
+        assert!(
+            written < 24 * 1024 * 1024 * expected_attempts as u64,
+            "{status}: the server wrote {written} bytes"
+        );
+    }
+    assert!(hookguard::dispatcher::RESPONSE_BODY_LIMIT <= 64 * 1024);
+}

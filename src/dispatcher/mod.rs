@@ -10,6 +10,11 @@
 //!   exponential backoff and full jitter (`Retry-After` seconds honoured);
 //!   every attempt is signed again with a fresh timestamp. Other 4xx are not
 //!   retried.
+//! - Of each response it reads the status, `Retry-After`, and at most
+//!   [`RESPONSE_BODY_LIMIT`] (64 KiB) of the body, enough for the error
+//!   code of a JSON rejection (`{"error":"<code>",…}`); the rest is not read
+//!   and the connection is dropped, so a huge or endless answer costs
+//!   neither memory nor time.
 //! - Each call returns a [`DeliveryReport`]; deliveries that exhaust their
 //!   attempts land in an in-memory dead-letter list
 //!   ([`Dispatcher::dead_letters`], [`Dispatcher::replay_dead_letters`]).
@@ -39,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Request};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -52,7 +57,9 @@ pub use policy::{RetryPolicy, Sleeper, TokioSleeper};
 pub use report::{Attempt, DeadLetter, DeliveryReport, Outcome};
 
 use policy::retryable;
-use response::{rejection_code, retry_after};
+pub use response::RESPONSE_BODY_LIMIT;
+
+use response::{read_prefix, rejection_code, retry_after};
 
 /// Configures a [`Dispatcher`].
 #[must_use]
@@ -261,7 +268,7 @@ impl Dispatcher {
             let response = self.client.request(request.map(Full::new)).await?;
             let status = response.status();
             let retry_after = retry_after(response.headers());
-            let body = response.into_body().collect().await?.to_bytes();
+            let body = read_prefix(response.into_body(), RESPONSE_BODY_LIMIT).await?;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>((status, retry_after, body))
         };
         let (outcome, error_code, retry_after) =
