@@ -70,6 +70,8 @@ struct Endpoint {
     fail: usize,
     status: u16,
     retry_after: Option<&'static str>,
+    /// The failing answers' JSON body, if any.
+    body: Option<&'static str>,
     seen: Arc<Mutex<Vec<(String, String)>>>,
     calls: Arc<AtomicUsize>,
 }
@@ -91,7 +93,11 @@ async fn flaky(
         .unwrap()
         .push((header("x-mitpo-timestamp"), header("x-mitpo-signature")));
     if n < ep.fail {
-        let mut response = StatusCode::from_u16(ep.status).unwrap().into_response();
+        let status = StatusCode::from_u16(ep.status).unwrap();
+        let mut response = match ep.body {
+            Some(body) => (status, [("content-type", "application/json")], body).into_response(),
+            None => status.into_response(),
+        };
         if let Some(value) = ep.retry_after {
             response
                 .headers_mut()
@@ -420,4 +426,106 @@ async fn reads_only_a_bounded_prefix_of_a_huge_response_body() {
         );
     }
     assert!(hookguard::dispatcher::RESPONSE_BODY_LIMIT <= 64 * 1024);
+}
+
+#[tokio::test]
+async fn a_409_replayed_means_the_receiver_already_has_it() {
+    let endpoint = Endpoint {
+        fail: 10,
+        status: 409,
+        body: Some(r#"{"error":"replayed","message":"this delivery was already accepted"}"#),
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let d = dispatcher(&time, false);
+    let report = d
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(report.delivered(), "{report:?}");
+    assert_eq!(report.attempts().len(), 1);
+    let last = report.last().unwrap();
+    assert_eq!(last.outcome, Outcome::Status(409));
+    assert_eq!(last.error_code.as_deref(), Some("replayed"));
+    assert!(time.slept().is_empty());
+    assert!(d.dead_letters().is_empty());
+    assert_eq!(endpoint.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_409_in_flight_is_retried_after_retry_after() {
+    let endpoint = Endpoint {
+        fail: 2,
+        status: 409,
+        retry_after: Some("3"),
+        body: Some(r#"{"error":"in_flight","message":"a copy is being processed"}"#),
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let d = dispatcher(&time, false);
+    let report = d
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(report.delivered(), "{report:?}");
+    let codes: Vec<_> = report
+        .attempts()
+        .iter()
+        .map(|a| (a.outcome.clone(), a.error_code.clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (Outcome::Status(409), Some("in_flight".to_owned())),
+            (Outcome::Status(409), Some("in_flight".to_owned())),
+            (Outcome::Status(200), None),
+        ]
+    );
+    assert_eq!(
+        time.slept(),
+        [Duration::from_secs(3), Duration::from_secs(3)]
+    );
+    assert!(d.dead_letters().is_empty());
+
+    // Still in flight after every attempt: not delivered, a dead letter.
+    let endpoint = Endpoint {
+        fail: 100,
+        ..endpoint
+    };
+    endpoint.calls.store(0, Ordering::SeqCst);
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let d = dispatcher(&time, false);
+    let report = d
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(!report.delivered());
+    assert_eq!(report.attempts().len(), 5);
+    assert_eq!(time.slept(), [Duration::from_secs(3); 4]);
+    assert_eq!(d.dead_letters().len(), 1);
+}
+
+#[tokio::test]
+async fn other_409s_stay_final_failures() {
+    for body in [None, Some(r#"{"error":"conflict"}"#)] {
+        let endpoint = Endpoint {
+            fail: 10,
+            status: 409,
+            body,
+            ..Endpoint::default()
+        };
+        let srv = serve(endpoint.clone()).await;
+        let time = FakeTime::new();
+        let d = dispatcher(&time, false);
+        let report = d
+            .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+            .await
+            .unwrap();
+        assert!(!report.delivered(), "{body:?}");
+        assert_eq!(report.attempts().len(), 1);
+        assert_eq!(d.dead_letters().len(), 1);
+    }
 }

@@ -10,6 +10,12 @@
 //!   exponential backoff and full jitter (`Retry-After` seconds honoured);
 //!   every attempt is signed again with a fresh timestamp. Other 4xx are not
 //!   retried.
+//! - A 409 is read by the code of its JSON body: `{"error":"replayed",…}`
+//!   means the receiver has already processed this delivery, so it counts
+//!   as **delivered** (no retry, no dead letter; the attempt records the
+//!   code); `{"error":"in_flight",…}` means a copy of it is being processed
+//!   right now, so it is retried like a 429, honouring `Retry-After`. Any
+//!   other 409 is final.
 //! - Of each response it reads the status, `Retry-After`, and at most
 //!   [`RESPONSE_BODY_LIMIT`] (64 KiB) of the body, enough for the error
 //!   code of a JSON rejection (`{"error":"<code>",…}`); the rest is not read
@@ -56,7 +62,7 @@ pub use delivery::{payload_event, Delivery, RequestHook, SendError};
 pub use policy::{RetryPolicy, Sleeper, TokioSleeper};
 pub use report::{Attempt, DeadLetter, DeliveryReport, Outcome};
 
-use policy::retryable;
+use policy::Verdict;
 pub use response::RESPONSE_BODY_LIMIT;
 
 use response::{read_prefix, rejection_code, retry_after};
@@ -199,9 +205,9 @@ impl Dispatcher {
                 self.sleeper.sleep(delay_before).await;
             }
             let (attempt, retry_after) = self.attempt(&delivery, number, delay_before).await;
-            let retry = retryable(&attempt.outcome);
+            let verdict = attempt.verdict();
             attempts.push(attempt);
-            if !retry {
+            if verdict != Verdict::Retry {
                 break;
             }
             delay_before = self.retry.delay(number, retry_after);

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::Uri;
 
+use super::policy::{verdict, Verdict};
 use super::Delivery;
 
 /// What one attempt got.
@@ -49,6 +50,12 @@ pub struct Attempt {
     pub elapsed: Duration,
 }
 
+impl Attempt {
+    pub(super) fn verdict(&self) -> Verdict {
+        verdict(&self.outcome, self.error_code.as_deref())
+    }
+}
+
 /// The result of one delivery.
 #[derive(Debug, Clone)]
 pub struct DeliveryReport {
@@ -58,9 +65,12 @@ pub struct DeliveryReport {
 }
 
 impl DeliveryReport {
-    /// Whether the last attempt got a 2xx.
+    /// Whether the receiver has the delivery: the last attempt got a 2xx,
+    /// or a 409 `replayed` (the receiver had already processed it).
     pub fn delivered(&self) -> bool {
-        matches!(self.attempts.last(), Some(Attempt { outcome: Outcome::Status(s), .. }) if (200..300).contains(s))
+        self.attempts
+            .last()
+            .is_some_and(|a| a.verdict() == Verdict::Delivered)
     }
 
     /// Every attempt, in order.
