@@ -1300,7 +1300,7 @@ fn usage_errors_say_exactly_what_is_wrong() {
                 "--event",
                 "a\u{7f}b",
             ],
-            "--event: the event type is not a valid header value",
+            "--event: \"a\\u{7f}b\" is not visible ASCII",
         ),
         (
             vec![
@@ -1341,6 +1341,31 @@ fn usage_errors_say_exactly_what_is_wrong() {
         assert!(
             stderr.contains(why),
             "{args:?}: expected {why:?} in {stderr}"
+        );
+    }
+    // An event receivers would reject (they take visible ASCII only), here
+    // with a C1 control, is refused before anything is printed or sent.
+    for command in ["sign", "send"] {
+        let mut args = vec![
+            command,
+            "--scheme",
+            "mitpo",
+            "--secret",
+            "k",
+            "--body-file",
+            "-",
+        ];
+        if command == "send" {
+            args.insert(1, "http://127.0.0.1:9/");
+        }
+        let r = run(&args, "{\"event\":\"x\u{9b}2J\"}".as_bytes());
+        assert_eq!(r.code, 2, "{command}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "{command}: {}", r.stdout);
+        assert!(
+            r.stderr
+                .contains("the payload's `event` field (or pass --event): \"x\\u{9b}2J\" is not visible ASCII"),
+            "{command}: {}",
+            r.stderr
         );
     }
     #[cfg(unix)]

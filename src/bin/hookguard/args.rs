@@ -96,17 +96,6 @@ fn env_secret(var: &str) -> Result<String, String> {
     }
 }
 
-/// `--event`, which only a scheme with an event header (MITPO) can send.
-pub fn explicit_event(scheme: SchemeArg, event: Option<&str>) -> Result<Option<&str>, String> {
-    match (event, scheme.scheme().event_header()) {
-        (Some(_), None) => Err(format!(
-            "--event: {} deliveries have no event header",
-            scheme.provider()
-        )),
-        (event, _) => Ok(event),
-    }
-}
-
 #[derive(Args)]
 pub struct VerifyArgs {
     #[arg(long, value_enum)]

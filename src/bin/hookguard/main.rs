@@ -6,6 +6,7 @@
 mod args;
 mod curl;
 mod escape;
+mod event;
 mod listen;
 mod report;
 mod send;

@@ -5,16 +5,17 @@ use std::process::ExitCode;
 use hookguard::dispatcher::{Attempt, Delivery, Dispatcher, RetryPolicy, SendError};
 use hookguard::ConfigError;
 
-use crate::args::{explicit_event, SendArgs};
+use crate::args::SendArgs;
 use crate::escape::terminal_safe;
+use crate::event::{self, Event};
 use crate::report::{human_duration, Style};
 use crate::{read_input, InputError};
 
 pub fn run(args: SendArgs) -> Result<ExitCode, InputError> {
     let secrets = args.secrets.collect().map_err(InputError)?;
-    let event = explicit_event(args.scheme, args.event.as_deref()).map_err(InputError)?;
     let body = read_input(&args.body_file)?;
-    let delivery = delivery(&args, &secrets[0], event, body)?;
+    let event = event::resolve(args.scheme, args.event.as_deref(), &body)?;
+    let delivery = delivery(&args, &secrets[0], event.as_ref(), body)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -43,7 +44,7 @@ pub fn run(args: SendArgs) -> Result<ExitCode, InputError> {
 fn delivery(
     args: &SendArgs,
     secret: &str,
-    event: Option<&str>,
+    event: Option<&Event>,
     body: Vec<u8>,
 ) -> Result<Delivery, InputError> {
     let delivery = Delivery::new(&args.url, args.scheme.scheme(), secret, body).map_err(|e| {
@@ -57,8 +58,8 @@ fn delivery(
     })?;
     match event {
         Some(event) => delivery
-            .with_event_type(event)
-            .map_err(|e| InputError(format!("--event: {e}"))),
+            .with_event_type(&event.value)
+            .map_err(|e| InputError(format!("{}: {e}", event.source))),
         None => Ok(delivery),
     }
 }

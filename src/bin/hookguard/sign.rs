@@ -4,14 +4,14 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use hookguard::dispatcher::payload_event;
 use hookguard::signature::MAX_ENTRIES;
 use hookguard::timestamp::unix_seconds;
 use hookguard::{Scheme, Signer};
 use http::{HeaderName, HeaderValue};
 
-use crate::args::{explicit_event, SignArgs};
+use crate::args::SignArgs;
 use crate::curl;
+use crate::event::{self, Event};
 use crate::{read_input, InputError};
 
 pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
@@ -21,8 +21,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, InputError> {
     let timestamp = args
         .timestamp
         .unwrap_or_else(|| unix_seconds(SystemTime::now()));
-    let explicit = explicit_event(args.scheme, args.event.as_deref()).map_err(InputError)?;
-    let event = event(&scheme, explicit, &body);
+    let event = event::resolve(args.scheme, args.event.as_deref(), &body)?;
     let signers = secrets
         .iter()
         .map(|secret| signer(&scheme, secret, event.as_ref()))
@@ -51,28 +50,6 @@ fn signer(scheme: &Scheme, secret: &str, event: Option<&Event>) -> Result<Signer
             .with_event_type(&event.value)
             .map_err(|e| InputError(format!("{}: {e}", event.source))),
         None => Ok(signer),
-    }
-}
-
-/// The event header's value and where it came from.
-struct Event {
-    value: String,
-    source: &'static str,
-}
-
-/// `--event`, else the payload's `event` field, as `send` does; none for a
-/// scheme without an event header.
-fn event(scheme: &Scheme, explicit: Option<&str>, body: &[u8]) -> Option<Event> {
-    scheme.event_header()?;
-    match explicit {
-        Some(value) => Some(Event {
-            value: value.to_owned(),
-            source: "--event",
-        }),
-        None => payload_event(body).map(|value| Event {
-            value,
-            source: "the payload's `event` field (or pass --event)",
-        }),
     }
 }
 
