@@ -431,9 +431,10 @@ fn sign_prints_headers_and_a_curl_command_that_verify_accepts() {
         r.stdout
     );
     assert_eq!(lines[1], "x-mittr-timestamp: 1764072000");
-    let curl = lines.iter().find(|l| l.starts_with("curl ")).unwrap();
+    let curl = lines.iter().find(|l| l.contains("curl ")).unwrap();
     assert!(
-        curl.contains("--url 'http://127.0.0.1:9/hook'") && curl.contains("--data-binary @-"),
+        curl.contains("curl -sS --url 'http://127.0.0.1:9/hook'")
+            && curl.ends_with("--data-binary @-"),
         "{curl}"
     );
     let mut args = vec![
@@ -516,6 +517,117 @@ async fn send_delivers_and_reports_each_attempt() {
     );
 }
 
+/// A running `hookguard listen`, killed on drop.
+struct Listener {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Listener {
+    fn start(scheme: &str, secret: &str) -> Self {
+        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookguard"))
+            .args([
+                "listen",
+                "--addr",
+                "127.0.0.1:0",
+                "--scheme",
+                scheme,
+                "--secret",
+                secret,
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("{first}"))
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        Listener { child, addr }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the listener and returns everything it printed after its first line.
+    fn output(mut self) -> Vec<u8> {
+        use std::io::Read;
+        self.child.kill().ok();
+        let mut out = Vec::new();
+        self.child.stdout.take().unwrap().read_to_end(&mut out).ok();
+        out
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// GETs `url`: status, content type, body.
+async fn get(url: &str) -> (u16, String, Vec<u8>) {
+    use http_body_util::BodyExt;
+    let request = http::Request::get(url)
+        .body(http_body_util::Full::<bytes::Bytes>::default())
+        .unwrap();
+    let response = common::server::client().request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, content_type, body.to_vec())
+}
+
+#[tokio::test]
+async fn listen_answers_get_on_the_root_the_page_and_elsewhere() {
+    let listener = Listener::start("mittr", "k");
+    let (status, content_type, body) = get(&listener.url("/")).await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(status, 200, "{text}");
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert!(text.contains("POST") && text.contains("/verify"), "{text}");
+
+    let page = get(&listener.url("/verify")).await;
+    assert_eq!((page.0, page.1.as_str()), (200, "text/html; charset=utf-8"));
+    assert_eq!(get(&listener.url("/verify/")).await, page);
+    assert_eq!(get(&listener.url("/verify/app.js")).await.0, 200);
+
+    for path in ["/nope", "/webhooks/mittr", "/verify/nope.js"] {
+        let (status, content_type, body) = get(&listener.url(path)).await;
+        let text = String::from_utf8(body).unwrap();
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            content_type.starts_with("text/plain"),
+            "{path}: {content_type}"
+        );
+        assert_eq!(text.lines().count(), 1, "{path}: {text:?}");
+        assert!(text.contains("not found"), "{path}: {text}");
+    }
+    // POST on any path, the root and the page's included, is a delivery.
+    let client = common::server::client();
+    for path in ["/", "/verify", "/anything"] {
+        let reply =
+            common::server::post(&client, &listener.url(path), &http::HeaderMap::new(), "{}").await;
+        assert_eq!(
+            (reply.status, reply.code().as_str()),
+            (400, "missing_header"),
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn listen_prints_verdict_diagnosis_and_payload() {
     let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookguard"))
@@ -593,4 +705,685 @@ async fn listen_prints_verdict_diagnosis_and_payload() {
             && seen.contains("likely cause: trailing_newline"),
         "{seen}"
     );
+}
+
+#[test]
+fn request_file_with_header_is_a_usage_error() {
+    let r = run(
+        &[
+            "verify",
+            "--scheme",
+            "mittr",
+            "--secret",
+            "k",
+            "--request-file",
+            "-",
+            "--header",
+            "X-Mittr-Timestamp: 1",
+        ],
+        b"POST / HTTP/1.1\r\n\r\n",
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("--request-file") && r.stderr.contains("--header"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn extreme_now_tolerance_and_timestamps_never_panic() {
+    let body = b"{}";
+    let max = u64::MAX.to_string();
+    let big = (i64::MAX as u64).to_string();
+    for ts in [0, NOW, i64::MAX as u64, u64::MAX] {
+        let h = sign(Scheme::mittr(), b"k", ts, body);
+        for now in ["0", "1764072000", big.as_str(), max.as_str()] {
+            for tolerance in ["0", "300", max.as_str()] {
+                let mut args = vec![
+                    "verify",
+                    "--scheme",
+                    "mittr",
+                    "--secret",
+                    "k",
+                    "--body-file",
+                    "-",
+                    "--now",
+                    now,
+                    "--tolerance",
+                    tolerance,
+                ];
+                let lines: Vec<String> = h
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap()))
+                    .collect();
+                for l in &lines {
+                    args.extend(["--header", l.as_str()]);
+                }
+                let r = run(&args, body);
+                assert!(
+                    [0, 1, 2].contains(&r.code),
+                    "ts {ts}, --now {now}, --tolerance {tolerance}: exit {}\n{}{}",
+                    r.code,
+                    r.stdout,
+                    r.stderr
+                );
+                if r.code == 2 {
+                    assert!(
+                        r.stderr.contains("--now") && r.stderr.contains(now),
+                        "{}",
+                        r.stderr
+                    );
+                }
+            }
+        }
+    }
+    let r = run(
+        &[
+            "verify",
+            "--scheme",
+            "mittr",
+            "--secret",
+            "k",
+            "--body-file",
+            "-",
+            "--now",
+            &max,
+        ],
+        body,
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("out of range"), "{}", r.stderr);
+    // Signing at the largest timestamp works: it is only a number.
+    let r = run(
+        &[
+            "sign",
+            "--scheme",
+            "mittr",
+            "--secret",
+            "k",
+            "--body-file",
+            "-",
+            "--timestamp",
+            &max,
+        ],
+        body,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// The header lines `sign` prints before its blank line.
+fn printed_headers(stdout: &str) -> Vec<&str> {
+    stdout.lines().take_while(|l| !l.is_empty()).collect()
+}
+
+#[test]
+fn sign_takes_the_mitpo_event_from_the_payload_as_send_does() {
+    let body = br#"{"event":"dispatch.completed","id":"d_1"}"#;
+    let args = [
+        "sign",
+        "--scheme",
+        "mitpo",
+        "--secret",
+        "whsec_k",
+        "--body-file",
+        "-",
+        "--timestamp",
+        "1764072000",
+    ];
+    let r = run(&args, body);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        printed_headers(&r.stdout).contains(&"x-mitpo-event: dispatch.completed"),
+        "{}",
+        r.stdout
+    );
+    // An explicit --event wins over the payload's field.
+    let r = run(&[&args[..], &["--event", "other.event"]].concat(), body);
+    let headers = printed_headers(&r.stdout);
+    assert!(
+        headers.contains(&"x-mitpo-event: other.event"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        headers
+            .iter()
+            .filter(|l| l.starts_with("x-mitpo-event"))
+            .count(),
+        1
+    );
+    // No `event` field, no --event: no header. Mittr has no event header.
+    let r = run(&args, b"{\"id\":1}");
+    assert!(!r.stdout.contains("x-mitpo-event"), "{}", r.stdout);
+    let mut mittr = args;
+    mittr[2] = "mittr";
+    let r = run(&mittr, body);
+    assert!(!r.stdout.to_lowercase().contains("event:"), "{}", r.stdout);
+}
+
+#[test]
+fn sign_with_several_secrets_puts_one_entry_per_secret_that_each_verifies() {
+    let body = br#"{"event":"dispatch.completed"}"#;
+    for (scheme, name, prefix) in [
+        (Scheme::mittr(), "mittr", "v1="),
+        (Scheme::mitpo(), "mitpo", "sha256="),
+    ] {
+        let r = run(
+            &[
+                "sign",
+                "--scheme",
+                name,
+                "--secret",
+                "old-secret",
+                "--secret",
+                "new-secret",
+                "--body-file",
+                "-",
+                "--timestamp",
+                "1764072000",
+            ],
+            body,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let headers = printed_headers(&r.stdout);
+        let sig_header = format!("{}: ", scheme.signature_header());
+        let value = headers
+            .iter()
+            .find_map(|l| l.strip_prefix(sig_header.as_str()))
+            .unwrap_or_else(|| panic!("{}", r.stdout));
+        let expected: Vec<String> = ["old-secret", "new-secret"]
+            .iter()
+            .map(|s| {
+                let digest = Signer::new(scheme.clone(), *s)
+                    .unwrap()
+                    .digest(1_764_072_000, body);
+                format!("{prefix}{}", hex::encode(digest))
+            })
+            .collect();
+        assert_eq!(value, expected.join(","), "{name}");
+        // Either secret alone accepts the printed headers.
+        for secret in ["old-secret", "new-secret"] {
+            let mut args = vec![
+                "verify",
+                "--scheme",
+                name,
+                "--secret",
+                secret,
+                "--body-file",
+                "-",
+                "--now",
+                "1764072000",
+            ];
+            for l in &headers {
+                args.extend(["--header", l]);
+            }
+            let v = run(&args, body);
+            assert_eq!(v.code, 0, "{name} {secret}: {}{}", v.stdout, v.stderr);
+        }
+        let v = run(
+            &[
+                "verify",
+                "--scheme",
+                name,
+                "--secret",
+                "third-secret",
+                "--body-file",
+                "-",
+                "--now",
+                "1764072000",
+                "--header",
+                headers[0],
+                "--header",
+                headers[1],
+            ],
+            body,
+        );
+        assert_eq!(v.code, 1, "{}", v.stdout);
+    }
+    // More secrets than a verifier reads entries: a usage error.
+    let secrets: Vec<String> = (0..17).map(|i| format!("s{i}")).collect();
+    let mut args = vec!["sign", "--scheme", "mittr", "--body-file", "-"];
+    for s in &secrets {
+        args.extend(["--secret", s.as_str()]);
+    }
+    let r = run(&args, body);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("17 secrets given, at most 16"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// What a test receiver got: path, `X-MITPO-Event`, body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<u8>)>>>;
+
+/// A MITPO receiver on any path, behind the verifying layer, recording
+/// what it accepted.
+async fn recording_receiver(secret: &str) -> (common::server::TestServer, Received) {
+    use hookguard::tower::VerifyWebhookLayer;
+    let received = Received::default();
+    let log = received.clone();
+    let verifier = hookguard::Verifier::builder(Scheme::mitpo())
+        .secret(secret)
+        .build()
+        .unwrap();
+    let app = axum::Router::new()
+        .fallback(
+            move |uri: http::Uri, headers: http::HeaderMap, body: bytes::Bytes| {
+                let log = log.clone();
+                async move {
+                    let event = headers
+                        .get("x-mitpo-event")
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                        .unwrap_or_default();
+                    log.lock()
+                        .unwrap()
+                        .push((uri.path().to_owned(), event, body.to_vec()));
+                    "ok"
+                }
+            },
+        )
+        .layer(VerifyWebhookLayer::new(verifier));
+    (common::server::serve(app).await, received)
+}
+
+/// Runs `command` with `sh -c`, returning its exit code and stdout bytes.
+fn sh(command: &str) -> (i32, Vec<u8>) {
+    let out = StdCommand::new("sh")
+        .args(["-c", command])
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout)
+}
+
+fn curl_installed() -> bool {
+    StdCommand::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[tokio::test]
+async fn the_printed_curl_command_sends_the_exact_bytes_through_sh() {
+    // Quotes, %, backslashes, a leading dash, NUL, controls, invalid UTF-8,
+    // and digits right after bytes that are written as octal escapes.
+    let body: &[u8] = b"-{\"a\":\"it's 100% \\\\ %s\"}\n\x00\x001\xff\x1b[2J\r\n\x089'\"\t\x7f";
+    let (srv, received) = recording_receiver("whsec_curl").await;
+    let dir = std::env::temp_dir().join(format!("hookguard-curl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bo'dy $(x).bin");
+    std::fs::write(&file, body).unwrap();
+    let url = srv.url("/it's/$(hook)");
+    for body_file in ["-", file.to_str().unwrap()] {
+        let r = run(
+            &[
+                "sign",
+                "--scheme",
+                "mitpo",
+                "--secret",
+                "whsec_curl",
+                "--event",
+                "it's.done",
+                "--body-file",
+                body_file,
+                "--url",
+                &url,
+            ],
+            body,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let command = r.stdout.lines().find(|l| l.contains("curl -sS ")).unwrap();
+        if let Some((printf, _)) = command.split_once(" | curl ") {
+            assert_eq!(sh(printf), (0, body.to_vec()), "{printf}");
+        } else {
+            assert_ne!(
+                body_file, "-",
+                "stdin's bytes must be in the command: {command}"
+            );
+        }
+        if !curl_installed() {
+            continue;
+        }
+        let command = command.to_owned();
+        let (code, out) = tokio::task::spawn_blocking(move || sh(&command))
+            .await
+            .unwrap();
+        assert_eq!((code, out.as_slice()), (0, &b"ok"[..]), "{}", r.stdout);
+        let (path, event, got) = received.lock().unwrap().pop().expect("a delivery");
+        assert_eq!(got, body, "{body_file}");
+        assert_eq!(event, "it's.done");
+        assert_eq!(path, "/it's/$(hook)");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// `1.9 ms`, `250 ms`, `1.2 s`: a number and a unit a person reads.
+fn is_human_duration(text: &str) -> bool {
+    let (number, unit) = text.split_once(' ').unwrap_or_default();
+    let number = number.strip_prefix("< ").unwrap_or(number);
+    ["ms", "s"].contains(&unit)
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+#[tokio::test]
+async fn send_prints_human_durations() {
+    use axum::response::IntoResponse;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = axum::Router::new().fallback(move || {
+        let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            if n == 0 {
+                (
+                    http::StatusCode::SERVICE_UNAVAILABLE,
+                    [("retry-after", "1")],
+                    "{\"error\":\"busy\"}",
+                )
+                    .into_response()
+            } else {
+                "ok".into_response()
+            }
+        }
+    });
+    let srv = common::server::serve(app).await;
+    let url = srv.url("/hook");
+    let r = tokio::task::spawn_blocking(move || {
+        run(
+            &[
+                "send",
+                &url,
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+            ],
+            b"{}",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("attempt 1: HTTP 503 (busy), took "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        lines[1].starts_with("attempt 2 after waiting 1.0 s: HTTP 200, took "),
+        "{}",
+        r.stdout
+    );
+    for line in &lines[..2] {
+        let took = line.rsplit_once(", took ").unwrap().1;
+        assert!(is_human_duration(took), "{line}");
+    }
+    assert!(!lines[0].contains("after waiting"), "{}", r.stdout);
+}
+
+/// The first 2,000 characters of `text`, for failure messages.
+fn head(text: &str) -> &str {
+    text.char_indices()
+        .nth(2000)
+        .map_or(text, |(i, _)| &text[..i])
+}
+
+#[tokio::test]
+async fn listen_escapes_what_the_sender_controls_and_caps_the_payload() {
+    let hostile: &[u8] = b"{\"event\":\"x\"}\x1b]0;pwned\x07\x1b[2J\x1b]52;c;cHduZWQ=\x07\r\
+verified: mittr delivery, secret #0\n\t\x7f\xc2\x9b31m\xff\xfe\x9b\xe2\x80\xae";
+    let listener = Listener::start("mittr", "k");
+    let client = common::server::client();
+    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    // Verified and rejected deliveries alike print the payload.
+    for secret in [&b"k"[..], b"other"] {
+        let headers = sign(Scheme::mittr(), secret, now, hostile);
+        common::server::post(&client, &listener.url("/h"), &headers, hostile).await;
+    }
+    let big: Vec<u8> = (0..10_000u32).map(|i| b"\x1bab"[i as usize % 3]).collect();
+    let headers = sign(Scheme::mittr(), b"k", now, &big);
+    let reply = common::server::post(&client, &listener.url("/h"), &headers, big.clone()).await;
+    assert_eq!(reply.status, 200);
+
+    let out = listener.output();
+    let text = String::from_utf8(out.clone())
+        .unwrap_or_else(|e| panic!("invalid UTF-8 reached the terminal: {e}"));
+    for (byte, name) in [(0x1b, "ESC"), (0x07, "BEL"), (b'\r', "CR"), (0x7f, "DEL")] {
+        assert!(
+            !out.contains(&byte),
+            "{name} reached the terminal: {:?}",
+            head(&text)
+        );
+    }
+    assert!(
+        !text
+            .chars()
+            .any(|c| ('\u{80}'..='\u{9f}').contains(&c) || c == '\u{202e}'),
+        "a C1 or bidi control reached the terminal: {:?}",
+        head(&text)
+    );
+    assert!(
+        text.contains(r"\x1b]0;pwned\x07\x1b[2J\x1b]52;c;cHduZWQ=\x07\r"),
+        "escapes are shown: {}",
+        head(&text)
+    );
+    assert!(
+        text.contains(r"\n\t\x7f\u{9b}31m\xff\xfe\x9b\u{202e}"),
+        "{}",
+        head(&text)
+    );
+    // The sender's "verified" line stays inside its payload line.
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("verified:")).count(),
+        2,
+        "{}",
+        head(&text)
+    );
+    let big_line = text
+        .lines()
+        .find(|l| l.starts_with("payload (10000 bytes"))
+        .unwrap_or_else(|| panic!("{}", head(&text)));
+    assert!(
+        big_line.starts_with("payload (10000 bytes, first 4096 shown): ")
+            && big_line.ends_with("[5904 more bytes not shown]"),
+        "{}",
+        &big_line[..100]
+    );
+    assert!(big_line.len() < 4096 * 4 + 200, "{}", big_line.len());
+}
+
+#[test]
+fn usage_errors_say_exactly_what_is_wrong() {
+    let dir = std::env::temp_dir().join(format!("hookguard-usage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let headless = dir.join("headless.http");
+    std::fs::write(&headless, b"POST / HTTP/1.1\r\nX-Mittr-Timestamp: 1\r\n").unwrap();
+    let headless = headless.to_str().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap().to_string();
+    let no_blank_line = format!("{headless}: no blank line after the headers");
+    let cannot_listen = format!("cannot listen on {taken_addr}: ");
+    let verify = ["verify", "--scheme", "mittr", "--body-file", "-"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            [&verify[..], &["--secret", "k", "--secret", ""]].concat(),
+            "--secret #2 is empty",
+        ),
+        (
+            [&verify[..], &["--secret-env", "HG_EMPTY"]].concat(),
+            "environment variable HG_EMPTY is empty",
+        ),
+        (
+            [
+                &verify[..],
+                &[
+                    "--secret",
+                    "k",
+                    "--header",
+                    "X-Mittr-Timestamp: 1",
+                    "--header",
+                    "no colon",
+                ],
+            ]
+            .concat(),
+            "--header \"no colon\" is not `Name: value`",
+        ),
+        (
+            vec![
+                "verify",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--request-file",
+                headless,
+            ],
+            &no_blank_line,
+        ),
+        (
+            vec![
+                "send",
+                "http://127.0.0.1:9/",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--attempts",
+                "0",
+            ],
+            "invalid value '0' for '--attempts <N>'",
+        ),
+        (
+            vec![
+                "sign",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--event",
+                "x",
+            ],
+            "--event: Mittr deliveries have no event header",
+        ),
+        (
+            vec![
+                "send",
+                "http://127.0.0.1:9/",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--event",
+                "x",
+            ],
+            "--event: Mittr deliveries have no event header",
+        ),
+        (
+            vec![
+                "sign",
+                "--scheme",
+                "mitpo",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+                "--event",
+                "a\u{7f}b",
+            ],
+            "--event: \"a\\u{7f}b\" is not visible ASCII",
+        ),
+        (
+            vec![
+                "send",
+                "ftp://example.test/",
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+                "--body-file",
+                "-",
+            ],
+            "cannot send to ftp://example.test/: invalid URL",
+        ),
+        (
+            vec![
+                "listen",
+                "--addr",
+                &taken_addr,
+                "--scheme",
+                "mittr",
+                "--secret",
+                "k",
+            ],
+            &cannot_listen,
+        ),
+    ];
+    for (args, why) in cases {
+        let out = hookguard()
+            .args(&args)
+            .env("HG_EMPTY", "")
+            .write_stdin(&b"{}"[..])
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(why),
+            "{args:?}: expected {why:?} in {stderr}"
+        );
+    }
+    // An event receivers would reject (they take visible ASCII only), here
+    // with a C1 control, is refused before anything is printed or sent.
+    for command in ["sign", "send"] {
+        let mut args = vec![
+            command,
+            "--scheme",
+            "mitpo",
+            "--secret",
+            "k",
+            "--body-file",
+            "-",
+        ];
+        if command == "send" {
+            args.insert(1, "http://127.0.0.1:9/");
+        }
+        let r = run(&args, "{\"event\":\"x\u{9b}2J\"}".as_bytes());
+        assert_eq!(r.code, 2, "{command}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "{command}: {}", r.stdout);
+        assert!(
+            r.stderr
+                .contains("the payload's `event` field (or pass --event): \"x\\u{9b}2J\" is not visible ASCII"),
+            "{command}: {}",
+            r.stderr
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let out = hookguard()
+            .args([&verify[..], &["--secret-env", "HG_BINARY"]].concat())
+            .env("HG_BINARY", std::ffi::OsStr::from_bytes(b"\xff\xfe"))
+            .write_stdin(&b"{}"[..])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("environment variable HG_BINARY is not valid UTF-8"),
+            "{stderr}"
+        );
+    }
+    drop(taken);
+    std::fs::remove_dir_all(dir).ok();
 }

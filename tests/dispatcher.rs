@@ -70,6 +70,8 @@ struct Endpoint {
     fail: usize,
     status: u16,
     retry_after: Option<&'static str>,
+    /// The failing answers' JSON body, if any.
+    body: Option<&'static str>,
     seen: Arc<Mutex<Vec<(String, String)>>>,
     calls: Arc<AtomicUsize>,
 }
@@ -91,7 +93,11 @@ async fn flaky(
         .unwrap()
         .push((header("x-mitpo-timestamp"), header("x-mitpo-signature")));
     if n < ep.fail {
-        let mut response = StatusCode::from_u16(ep.status).unwrap().into_response();
+        let status = StatusCode::from_u16(ep.status).unwrap();
+        let mut response = match ep.body {
+            Some(body) => (status, [("content-type", "application/json")], body).into_response(),
+            None => status.into_response(),
+        };
         if let Some(value) = ep.retry_after {
             response
                 .headers_mut()
@@ -356,4 +362,170 @@ async fn fans_out_to_several_endpoints() {
     let delivered: Vec<bool> = reports.iter().map(|r| r.delivered()).collect();
     assert_eq!(delivered, [true, false, true]);
     assert_eq!(reports[1].url().to_string(), failing.url("/hook"));
+}
+
+/// An endpoint answering `status` with a 100 MiB body (a JSON rejection
+/// padded with spaces), counting the bytes it manages to hand to the socket.
+async fn huge_response(status: u16, written: Arc<AtomicU64>) -> common::server::TestServer {
+    use futures_util::StreamExt;
+    const TOTAL: usize = 100 * 1024 * 1024;
+    let handler = move || {
+        let written = written.clone();
+        async move {
+            let head = Bytes::from_static(br#"{"error":"busy","message":"padded"}"#);
+            let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+            let chunks =
+                std::iter::once(head).chain(std::iter::repeat_n(chunk, TOTAL / (64 * 1024)));
+            let stream = futures_util::stream::iter(chunks).map(move |c| {
+                written.fetch_add(c.len() as u64, Ordering::SeqCst);
+                Ok::<_, std::convert::Infallible>(c)
+            });
+            (
+                StatusCode::from_u16(status).unwrap(),
+                axum::body::Body::from_stream(stream),
+            )
+        }
+    };
+    common::server::serve(Router::new().route("/hook", post(handler))).await
+}
+
+#[tokio::test]
+async fn reads_only_a_bounded_prefix_of_a_huge_response_body() {
+    for status in [200, 503] {
+        let written = Arc::new(AtomicU64::new(0));
+        let srv = huge_response(status, written.clone()).await;
+        let time = FakeTime::new();
+        let d = Dispatcher::builder()
+            .retry(RetryPolicy {
+                max_attempts: 2,
+                jitter: false,
+                ..RetryPolicy::default()
+            })
+            .attempt_timeout(Duration::from_secs(5))
+            .sleeper(time.clone())
+            .build();
+        let report = d
+            .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+            .await
+            .unwrap();
+        let expected_attempts = if status == 200 { 1 } else { 2 };
+        assert_eq!(report.attempts().len(), expected_attempts, "{report:?}");
+        for attempt in report.attempts() {
+            assert_eq!(attempt.outcome, Outcome::Status(status), "{report:?}");
+            assert_eq!(attempt.error_code.as_deref(), Some("busy"));
+            assert!(attempt.elapsed < Duration::from_secs(2), "{report:?}");
+        }
+        assert_eq!(report.delivered(), status == 200);
+        // The server stops when the connection goes: what it wrote is what
+        // the socket buffers took, not the 100 MiB (per attempt).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let written = written.load(Ordering::SeqCst);
+        assert!(
+            written < 24 * 1024 * 1024 * expected_attempts as u64,
+            "{status}: the server wrote {written} bytes"
+        );
+    }
+    const { assert!(hookguard::dispatcher::RESPONSE_BODY_LIMIT <= 64 * 1024) };
+}
+
+#[tokio::test]
+async fn a_409_replayed_means_the_receiver_already_has_it() {
+    let endpoint = Endpoint {
+        fail: 10,
+        status: 409,
+        body: Some(r#"{"error":"replayed","message":"this delivery was already accepted"}"#),
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let d = dispatcher(&time, false);
+    let report = d
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(report.delivered(), "{report:?}");
+    assert_eq!(report.attempts().len(), 1);
+    let last = report.last().unwrap();
+    assert_eq!(last.outcome, Outcome::Status(409));
+    assert_eq!(last.error_code.as_deref(), Some("replayed"));
+    assert!(time.slept().is_empty());
+    assert!(d.dead_letters().is_empty());
+    assert_eq!(endpoint.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_409_in_flight_is_retried_after_retry_after() {
+    let endpoint = Endpoint {
+        fail: 2,
+        status: 409,
+        retry_after: Some("3"),
+        body: Some(r#"{"error":"in_flight","message":"a copy is being processed"}"#),
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let d = dispatcher(&time, false);
+    let report = d
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(report.delivered(), "{report:?}");
+    let codes: Vec<_> = report
+        .attempts()
+        .iter()
+        .map(|a| (a.outcome.clone(), a.error_code.clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (Outcome::Status(409), Some("in_flight".to_owned())),
+            (Outcome::Status(409), Some("in_flight".to_owned())),
+            (Outcome::Status(200), None),
+        ]
+    );
+    assert_eq!(
+        time.slept(),
+        [Duration::from_secs(3), Duration::from_secs(3)]
+    );
+    assert!(d.dead_letters().is_empty());
+
+    // Still in flight after every attempt: not delivered, a dead letter.
+    let endpoint = Endpoint {
+        fail: 100,
+        ..endpoint
+    };
+    endpoint.calls.store(0, Ordering::SeqCst);
+    let srv = serve(endpoint.clone()).await;
+    let time = FakeTime::new();
+    let d = dispatcher(&time, false);
+    let report = d
+        .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+        .await
+        .unwrap();
+    assert!(!report.delivered());
+    assert_eq!(report.attempts().len(), 5);
+    assert_eq!(time.slept(), [Duration::from_secs(3); 4]);
+    assert_eq!(d.dead_letters().len(), 1);
+}
+
+#[tokio::test]
+async fn other_409s_stay_final_failures() {
+    for body in [None, Some(r#"{"error":"conflict"}"#)] {
+        let endpoint = Endpoint {
+            fail: 10,
+            status: 409,
+            body,
+            ..Endpoint::default()
+        };
+        let srv = serve(endpoint.clone()).await;
+        let time = FakeTime::new();
+        let d = dispatcher(&time, false);
+        let report = d
+            .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
+            .await
+            .unwrap();
+        assert!(!report.delivered(), "{body:?}");
+        assert_eq!(report.attempts().len(), 1);
+        assert_eq!(d.dead_letters().len(), 1);
+    }
 }

@@ -1,0 +1,88 @@
+//! `hookguard listen`: a local receiver that prints each delivery's
+//! verdict, diagnosis and payload.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use hookguard::diagnose::diagnose_with_tolerance;
+use hookguard::Scheme;
+
+use crate::args::ListenArgs;
+use crate::escape::payload_preview;
+use crate::report::{text_report, Style};
+use crate::{web, InputError};
+
+/// What every delivery is verified against.
+#[derive(Clone)]
+struct Receiver {
+    scheme: Scheme,
+    secrets: Arc<[String]>,
+    tolerance: Duration,
+}
+
+pub fn run(args: ListenArgs) -> Result<ExitCode, InputError> {
+    let receiver = Receiver {
+        scheme: args.scheme.scheme(),
+        secrets: args.secrets.collect().map_err(InputError)?.into(),
+        tolerance: Duration::from_secs(args.tolerance),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| InputError(format!("cannot listen on {}: {e}", args.addr)))?;
+        let addr = listener.local_addr()?;
+        println!(
+            "listening on http://{addr} (POST any path; verifier page at http://{addr}/verify)"
+        );
+        axum::serve(listener, router(receiver))
+            .await
+            .map_err(|e| InputError(format!("serving on {addr}: {e}")))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// POST anywhere is a delivery; GET serves a short note at `/`, the
+/// verifier page at `/verify` (and `/verify/`), and a 404 elsewhere.
+fn router(receiver: Receiver) -> Router {
+    Router::new()
+        .route("/", get(web::index).post(receive))
+        .route("/verify", get(web::verifier_page).post(receive))
+        .route("/verify/", get(web::verifier_page).post(receive))
+        .route("/verify/{*asset}", get(web::verifier_asset).post(receive))
+        .fallback(post(receive).get(web::not_found))
+        .layer(DefaultBodyLimit::max(
+            hookguard::DEFAULT_BODY_LIMIT as usize,
+        ))
+        .with_state(receiver)
+}
+
+async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
+    let d = diagnose_with_tolerance(
+        &r.scheme,
+        &headers,
+        &body,
+        &r.secrets,
+        SystemTime::now(),
+        r.tolerance,
+    );
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", text_report(&d, &Style::stdout()));
+    let _ = writeln!(out, "payload ({}\n", payload_preview(&body));
+    let _ = out.flush();
+    match d.outcome() {
+        Ok(_) => (StatusCode::OK, "verified\n").into_response(),
+        Err(e) => e.clone().into_response(),
+    }
+}
