@@ -60,7 +60,7 @@ use axum_core::RequestExt;
 use http::request::Parts;
 use http_body::Body as _;
 
-use crate::extract::{bytes_as, Ack, VerifiedBytes};
+use crate::extract::{bytes_as, Ack};
 use crate::intake::Accepted;
 use crate::tower::HttpBody;
 use crate::{Error, VerifiedDelivery, Verifier};
@@ -78,11 +78,8 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         if let Some(delivery) = request.extensions().get::<VerifiedDelivery>().cloned() {
             // Behind the layer: verified already, the body is the verified
-            // bytes, and the layer settles the lease by the response.
-            let kept = request.extensions().get::<VerifiedBytes>();
-            if let Some(body) = kept.and_then(|VerifiedBytes(bytes)| bytes_as::<T>(bytes)) {
-                return Ok(Verified::new(body, delivery, Ack::none()));
-            }
+            // bytes (read through `T`, and axum's `DefaultBodyLimit`), and
+            // the layer settles the lease by the response.
             let body = T::from_request(request, state)
                 .await
                 .map_err(VerifiedRejection::Inner)?;

@@ -123,9 +123,11 @@ fn warn_once_unsettled() {
     }
 }
 
-/// The verified bytes, kept in the request extensions by the layer and the
-/// middleware so that `Verified<Bytes>` behind them takes them directly,
-/// without the framework's own body limit applying a second time.
+/// The verified bytes, kept in the request extensions by the actix-web
+/// middleware so that `Verified<web::Bytes>` behind it takes them directly,
+/// without actix's `PayloadConfig` (256 KiB by default) applying a second
+/// time.
+#[cfg(feature = "actix")]
 #[derive(Clone)]
 pub(crate) struct VerifiedBytes(pub(crate) bytes::Bytes);
 

@@ -5,9 +5,13 @@
 //! | name | kind | labels | what |
 //! |---|---|---|---|
 //! | `hookguard_deliveries_total` | counter | `verifier`, `scheme`, `outcome` | deliveries by outcome: `accepted`, or the rejection's code (`signature_mismatch`, `replayed`, `in_flight`, `overloaded`, …) |
-//! | `hookguard_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict (the body's arrival included) |
+//! | `hookguard_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict, whatever it is (the body's arrival included) |
 //! | `hookguard_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
 //! | `hookguard_reservations_in_flight` | gauge | | replay leases held: deliveries being processed |
+//!
+//! Handles are registered with the recorder installed when a verifier sees
+//! its first delivery (and the gauges' when the process first uses them):
+//! install the recorder before serving.
 
 #![cfg_attr(not(feature = "metrics"), allow(unused_variables))]
 #![cfg_attr(not(feature = "runtime"), allow(dead_code))]
@@ -23,29 +27,117 @@ pub const UNVERIFIED_BYTES: &str = "hookguard_unverified_bytes";
 /// `hookguard_reservations_in_flight`.
 pub const RESERVATIONS_IN_FLIGHT: &str = "hookguard_reservations_in_flight";
 
-pub(crate) fn delivery(verifier: &str, scheme: &'static str, outcome: &'static str) {
+/// Every outcome a delivery can have: `accepted` and each error code.
+#[cfg(feature = "metrics")]
+const OUTCOMES: [&str; 17] = [
+    "accepted",
+    "missing_header",
+    "malformed_header",
+    "timestamp_too_old",
+    "timestamp_in_future",
+    "signature_mismatch",
+    "body_too_large",
+    "body_unreadable",
+    "body_timeout",
+    "overloaded",
+    "unsupported_content_encoding",
+    "replayed",
+    "in_flight",
+    "replay_store_full",
+    "replay_store_unavailable",
+    "not_configured",
+    "other",
+];
+
+/// One verifier's metric handles, registered once (on its first delivery)
+/// so that a delivery costs an atomic add, not a registry lookup.
+#[derive(Default)]
+pub(crate) struct VerifierMetrics {
     #[cfg(feature = "metrics")]
-    metrics::counter!(DELIVERIES_TOTAL, "verifier" => verifier.to_owned(), "scheme" => scheme, "outcome" => outcome)
-        .increment(1);
+    handles: std::sync::OnceLock<Handles>,
 }
 
-pub(crate) fn verification_time(verifier: &str, scheme: &'static str, elapsed: Duration) {
+#[cfg(feature = "metrics")]
+struct Handles {
+    outcomes: Vec<metrics::Counter>,
+    verification: metrics::Histogram,
+}
+
+impl VerifierMetrics {
     #[cfg(feature = "metrics")]
-    metrics::histogram!(VERIFICATION_SECONDS, "verifier" => verifier.to_owned(), "scheme" => scheme)
-        .record(elapsed.as_secs_f64());
+    fn handles(&self, verifier: &str, scheme: &'static str) -> &Handles {
+        self.handles.get_or_init(|| {
+            let name: std::sync::Arc<str> = verifier.into();
+            let outcomes = OUTCOMES
+                .iter()
+                .map(|outcome| {
+                    metrics::counter!(DELIVERIES_TOTAL, "verifier" => name.clone(), "scheme" => scheme, "outcome" => *outcome)
+                })
+                .collect();
+            let verification =
+                metrics::histogram!(VERIFICATION_SECONDS, "verifier" => name, "scheme" => scheme);
+            Handles {
+                outcomes,
+                verification,
+            }
+        })
+    }
+
+    /// Counts a delivery's outcome.
+    pub(crate) fn delivery(&self, verifier: &str, scheme: &'static str, outcome: &str) {
+        #[cfg(feature = "metrics")]
+        {
+            let index = OUTCOMES
+                .iter()
+                .position(|o| *o == outcome)
+                .unwrap_or(OUTCOMES.len() - 1);
+            self.handles(verifier, scheme).outcomes[index].increment(1);
+        }
+    }
+
+    /// Records how long a verdict took.
+    pub(crate) fn verification_time(
+        &self,
+        verifier: &str,
+        scheme: &'static str,
+        elapsed: Duration,
+    ) {
+        #[cfg(feature = "metrics")]
+        self.handles(verifier, scheme)
+            .verification
+            .record(elapsed.as_secs_f64());
+    }
+}
+
+impl std::fmt::Debug for VerifierMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifierMetrics")
+    }
+}
+
+#[cfg(feature = "metrics")]
+fn unverified_gauge() -> &'static metrics::Gauge {
+    static GAUGE: std::sync::OnceLock<metrics::Gauge> = std::sync::OnceLock::new();
+    GAUGE.get_or_init(|| metrics::gauge!(UNVERIFIED_BYTES))
+}
+
+#[cfg(feature = "metrics")]
+fn leases_gauge() -> &'static metrics::Gauge {
+    static GAUGE: std::sync::OnceLock<metrics::Gauge> = std::sync::OnceLock::new();
+    GAUGE.get_or_init(|| metrics::gauge!(RESERVATIONS_IN_FLIGHT))
 }
 
 pub(crate) fn unverified_bytes(delta: f64) {
     #[cfg(feature = "metrics")]
-    metrics::gauge!(UNVERIFIED_BYTES).increment(delta);
+    unverified_gauge().increment(delta);
 }
 
 pub(crate) fn lease_taken() {
     #[cfg(feature = "metrics")]
-    metrics::gauge!(RESERVATIONS_IN_FLIGHT).increment(1.0);
+    leases_gauge().increment(1.0);
 }
 
 pub(crate) fn lease_settled() {
     #[cfg(feature = "metrics")]
-    metrics::gauge!(RESERVATIONS_IN_FLIGHT).decrement(1.0);
+    leases_gauge().decrement(1.0);
 }

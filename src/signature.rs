@@ -1,4 +1,5 @@
-//! Parsing the signature header into candidate digests, without allocating.
+//! Parsing the signature header into candidate digests, without allocating
+//! for one or two entries.
 
 use std::fmt;
 
@@ -19,7 +20,8 @@ pub const DIGEST_LEN: usize = 32;
 /// [`Verifier`](crate::Verifier) applies: entries separated by commas and/or
 /// whitespace, entries with another prefix ignored, hex in either case,
 /// exactly 32 bytes, at most [`MAX_ENTRIES`] entries in all and
-/// [`MAX_HEADER_LEN`] bytes per value. Kept inline: parsing never allocates.
+/// [`MAX_HEADER_LEN`] bytes per value. Up to two digests are kept inline:
+/// parsing a header with one or two entries does not allocate.
 ///
 /// ```
 /// use hookguard::{signature::Signatures, SchemeKind};
@@ -74,18 +76,24 @@ impl fmt::Debug for Signatures {
     }
 }
 
-/// The digests found in the signature header(s), kept inline.
+/// The digests found in the signature header(s): the first two inline (one
+/// entry, or two during a rotation: no allocation), more in a vector.
 #[derive(Clone)]
 pub(crate) struct Candidates {
-    digests: [[u8; DIGEST_LEN]; MAX_ENTRIES],
+    inline: [[u8; DIGEST_LEN]; INLINE],
+    spill: Vec<[u8; DIGEST_LEN]>,
     len: usize,
     entries: usize,
 }
 
+/// Digests kept without allocating.
+const INLINE: usize = 2;
+
 impl Candidates {
     pub(crate) const fn new() -> Self {
         Candidates {
-            digests: [[0; DIGEST_LEN]; MAX_ENTRIES],
+            inline: [[0; DIGEST_LEN]; INLINE],
+            spill: Vec::new(),
             len: 0,
             entries: 0,
         }
@@ -93,7 +101,23 @@ impl Candidates {
 
     /// The digests with the scheme's prefix.
     pub(crate) fn as_slice(&self) -> &[[u8; DIGEST_LEN]] {
-        &self.digests[..self.len]
+        if self.spill.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+
+    fn push(&mut self, digest: [u8; DIGEST_LEN]) {
+        if self.len < INLINE {
+            self.inline[self.len] = digest;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.inline);
+            }
+            self.spill.push(digest);
+        }
+        self.len += 1;
     }
 
     /// Reads one value of the signature header.
@@ -119,8 +143,7 @@ impl Candidates {
             let Some(hex) = token.strip_prefix(prefix) else {
                 continue;
             };
-            self.digests[self.len] = decode_digest(hex)?;
-            self.len += 1;
+            self.push(decode_digest(hex)?);
         }
         Ok(())
     }

@@ -95,17 +95,7 @@ async fn a_client_gone_while_the_handler_runs_then_retrying_is_processed_once() 
         let headers = signed(&body);
         script.plan("client-gone", &[Step::SlowAct(Duration::from_millis(400))]);
         // The client sends the whole request, then goes away mid-handler.
-        let head = server::raw_head(
-            "/hook",
-            &headers,
-            &format!("Content-Length: {}\r\n", body.len()),
-        );
-        let mut stream = tokio::net::TcpStream::connect(receiver.addr).await.unwrap();
-        tokio::io::AsyncWriteExt::write_all(&mut stream, &[head.as_bytes(), &body].concat())
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        drop(stream);
+        receivers::cut_after(receiver.addr, &headers, &body, Duration::from_millis(100)).await;
         // The provider retries the same signed request until it is delivered.
         let client = server::client();
         let outcome = deliver(&client, &receiver.url(), &headers, &body, 40).await;
@@ -348,7 +338,7 @@ impl ReplayStore for FaultyStore {
         lease: LeaseId,
         ttl: Duration,
     ) -> StoreFuture<'a, Claim> {
-        Box::pin(async move {
+        StoreFuture::new(async move {
             // The claim lands at once; only the answer is late.
             let claimed = self.inner.claim(key, lease, ttl).await;
             if Self::take(&self.late_claims) {
@@ -369,9 +359,9 @@ impl ReplayStore for FaultyStore {
 
     fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
         if Self::take(&self.failed_commits) {
-            return Box::pin(async {
-                Err(StoreError::Unavailable("injected commit failure".into()))
-            });
+            return StoreFuture::ready(Err(StoreError::Unavailable(
+                "injected commit failure".into(),
+            )));
         }
         self.inner.commit(key, ttl)
     }

@@ -87,6 +87,14 @@ impl BodyBuffer {
         }
     }
 
+    /// The body so far when it came in one chunk (or none).
+    pub(crate) fn single(&self) -> Option<&Bytes> {
+        match &self.kept {
+            Kept::One(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
     /// Bytes held, spare capacity included.
     #[cfg(test)]
     pub(crate) fn held(&self) -> usize {

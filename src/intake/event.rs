@@ -19,11 +19,10 @@ pub(crate) fn rejected(verifier: &Verifier, route: &Route, error: Error) -> Erro
         secrets = secrets_configured(&error),
         "webhook rejected: {error}"
     );
-    crate::metrics::delivery(
-        verifier.name(),
-        verifier.scheme().kind().as_str(),
-        error.code(),
-    );
+    let scheme = verifier.scheme().kind().as_str();
+    verifier
+        .metrics()
+        .delivery(verifier.name(), scheme, error.code());
     error
 }
 
@@ -37,11 +36,20 @@ fn secrets_configured(error: &Error) -> Option<usize> {
     }
 }
 
-/// Reports a delivery that verified (and, with replay protection, was
-/// claimed), and how long its verification took since its headers were
-/// accepted.
-pub(crate) fn accepted(verifier: &Verifier, verification: Duration) {
+/// Records how long a verdict took since the headers were accepted (the
+/// body's arrival included), whatever the verdict.
+pub(crate) fn verified(verifier: &Verifier, elapsed: Duration) {
     let scheme = verifier.scheme().kind().as_str();
-    crate::metrics::delivery(verifier.name(), scheme, "accepted");
-    crate::metrics::verification_time(verifier.name(), scheme, verification);
+    verifier
+        .metrics()
+        .verification_time(verifier.name(), scheme, elapsed);
+}
+
+/// Reports a delivery that verified (and, with replay protection, was
+/// claimed): it goes to the handler.
+pub(crate) fn accepted(verifier: &Verifier) {
+    let scheme = verifier.scheme().kind().as_str();
+    verifier
+        .metrics()
+        .delivery(verifier.name(), scheme, "accepted");
 }

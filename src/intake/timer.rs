@@ -164,14 +164,14 @@ impl Drop for ManualSleep {
 /// `Some(output)` of `work` if it completes first, `None` if the sleep does.
 /// The sleep is only made if `work` has to wait: work that completes at
 /// once (an in-memory store) needs no timer, nor a runtime.
-pub(crate) async fn first<T>(
-    mut work: Pin<Box<dyn Future<Output = T> + Send + '_>>,
+pub(crate) async fn first<F: Future + Unpin>(
+    mut work: F,
     sleep: impl FnOnce() -> Sleep,
-) -> Option<T> {
+) -> Option<F::Output> {
     let mut sleep = Some(sleep);
     let mut armed: Option<Sleep> = None;
     std::future::poll_fn(|cx| {
-        if let Poll::Ready(output) = work.as_mut().poll(cx) {
+        if let Poll::Ready(output) = Pin::new(&mut work).poll(cx) {
             return Poll::Ready(Some(output));
         }
         let timer = armed.get_or_insert_with(|| (sleep.take().expect("armed once"))());

@@ -26,22 +26,31 @@ use crate::VerifiedDelivery;
 pub struct ReplayKey {
     namespace: Arc<str>,
     digest: u128,
+    fingerprint: u128,
 }
 
 impl ReplayKey {
     /// The key of a verified delivery in `namespace`; `None` when the
     /// delivery was verified without replay protection (no digest kept).
-    pub fn of(namespace: &Arc<str>, delivery: &VerifiedDelivery) -> Option<Self> {
-        Some(ReplayKey {
-            namespace: Arc::clone(namespace),
-            digest: delivery.replay_digest?,
-        })
+    pub fn of(namespace: &Namespace, delivery: &VerifiedDelivery) -> Option<Self> {
+        Some(Self::in_namespace(namespace, delivery.replay_digest?))
+    }
+
+    /// The key of `digest` in `namespace`.
+    pub fn in_namespace(namespace: &Namespace, digest: u128) -> Self {
+        ReplayKey {
+            namespace: Arc::clone(&namespace.name),
+            digest,
+            fingerprint: digest ^ namespace.mask,
+        }
     }
 
     /// A key from its parts (for stores and tests).
     pub fn new(namespace: impl Into<Arc<str>>, digest: u128) -> Self {
+        let namespace = Namespace::new(namespace.into());
         ReplayKey {
-            namespace: namespace.into(),
+            fingerprint: digest ^ namespace.mask,
+            namespace: namespace.name,
             digest,
         }
     }
@@ -56,19 +65,40 @@ impl ReplayKey {
         self.digest
     }
 
-    /// One number for the whole key, namespace included: what an in-memory
-    /// store indexes by.
+    /// One number for the whole key, namespace included (the digest, a
+    /// uniformly spread hash, masked with the namespace's hash): what an
+    /// in-memory store indexes by.
     pub fn fingerprint(&self) -> u128 {
-        let mut input = Vec::with_capacity(self.namespace.len() + 17);
-        input.extend_from_slice(self.namespace.as_bytes());
-        input.push(0xFF); // not UTF-8: cannot be part of the namespace
-        input.extend_from_slice(&self.digest.to_le_bytes());
-        xxhash_rust::xxh3::xxh3_128(&input)
+        self.fingerprint
     }
 
     /// The key as stored: `<namespace>:<32 hex digits>`.
     pub fn storage_name(&self) -> String {
         format!("{}:{:032x}", self.namespace, self.digest)
+    }
+}
+
+/// A verifier's namespace: its name, and the hash that keeps its keys apart
+/// from other namespaces' in one in-memory store.
+#[derive(Clone, Debug)]
+pub struct Namespace {
+    name: Arc<str>,
+    mask: u128,
+}
+
+impl Namespace {
+    /// The namespace `name`.
+    pub fn new(name: impl Into<Arc<str>>) -> Self {
+        let name = name.into();
+        Namespace {
+            mask: xxhash_rust::xxh3::xxh3_128(name.as_bytes()),
+            name,
+        }
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Lease {
     protection: ReplayProtection,
     key: ReplayKey,
     id: LeaseId,
+    /// Its slot in the registry of held leases.
+    slot: usize,
     phase: Phase,
     renewal: Renewal,
     /// A renewal task, for a lease nobody polls (an extractor's).
@@ -70,11 +72,12 @@ impl std::fmt::Debug for Lease {
 
 impl Lease {
     pub(super) fn new(protection: ReplayProtection, key: ReplayKey, id: LeaseId) -> Self {
-        protection.leases().insert(id, key.clone());
+        let slot = protection.leases().insert(id, key.digest());
         Lease {
             protection,
             key,
             id,
+            slot,
             phase: Phase::Held,
             renewal: Renewal::Idle,
             background: None,
@@ -92,6 +95,7 @@ impl Lease {
             protection: self.protection.clone(),
             key: self.key.clone(),
             id: self.id,
+            slot: usize::MAX,
             phase: Phase::Settled, // the keeper settles nothing
             renewal: Renewal::Idle,
             background: None,
@@ -187,7 +191,7 @@ impl Lease {
 
     fn leave_registry(&mut self) {
         if self.phase == Phase::Held {
-            self.protection.leases().remove(self.id);
+            self.protection.leases().remove(self.slot, self.id);
         }
         if let Some(task) = self.background.take() {
             task.abort();

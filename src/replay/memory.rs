@@ -4,6 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, UNIX_EPOCH};
 
+use super::hasher::MixState;
 use super::{Claim, LeaseId, ReplayKey, ReplayStore, StoreError, StoreFuture};
 use crate::timestamp::{Clock, SystemClock};
 
@@ -70,7 +71,7 @@ fn holder(lease: LeaseId) -> u64 {
 
 #[derive(Default)]
 struct State {
-    records: HashMap<Key, Record>,
+    records: HashMap<Key, Record, MixState>,
     /// (expiry, key) in insertion order: nearly expiry order, since TTLs are
     /// mostly equal; stale slots (removed or refreshed keys) are skipped.
     queue: VecDeque<(u64, Key)>,
@@ -280,7 +281,7 @@ impl ReplayStore for MemoryStore {
         lease: LeaseId,
         ttl: Duration,
     ) -> StoreFuture<'a, Claim> {
-        Box::pin(std::future::ready(self.claim_sync(key, lease, ttl)))
+        StoreFuture::ready(self.claim_sync(key, lease, ttl))
     }
 
     fn renew<'a>(
@@ -289,17 +290,17 @@ impl ReplayStore for MemoryStore {
         lease: LeaseId,
         ttl: Duration,
     ) -> StoreFuture<'a, bool> {
-        Box::pin(std::future::ready(Ok(self.renew_sync(key, lease, ttl))))
+        StoreFuture::ready(Ok(self.renew_sync(key, lease, ttl)))
     }
 
     fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
         self.commit_sync(key, ttl);
-        Box::pin(std::future::ready(Ok(())))
+        StoreFuture::ready(Ok(()))
     }
 
     fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()> {
         self.release_sync(key, lease);
-        Box::pin(std::future::ready(Ok(())))
+        StoreFuture::ready(Ok(()))
     }
 }
 

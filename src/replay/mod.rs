@@ -68,6 +68,7 @@
 //! handlers (idempotent on the payload's id) may see such a delivery twice.
 
 mod background;
+mod hasher;
 mod key;
 mod lease;
 mod memory;
@@ -83,7 +84,7 @@ use std::time::Duration;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisStore;
-pub use key::ReplayKey;
+pub use key::{Namespace, ReplayKey};
 pub use lease::{KeepAlive, Lease, COMMIT_RETRY_WINDOW};
 pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY};
 pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
@@ -116,7 +117,7 @@ struct Config {
     lease_ttl: Duration,
     store_timeout: Duration,
     fail_open: bool,
-    namespace: Arc<str>,
+    namespace: Namespace,
     timer: Arc<dyn Timer>,
     leases: Arc<Registry>,
 }
@@ -125,7 +126,7 @@ impl fmt::Debug for ReplayProtection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.config;
         f.debug_struct("ReplayProtection")
-            .field("namespace", &c.namespace)
+            .field("namespace", &c.namespace.name())
             .field("ttl", &c.ttl)
             .field("lease_ttl", &c.lease_ttl)
             .field("store_timeout", &c.store_timeout)
@@ -149,7 +150,7 @@ impl ReplayProtection {
                 lease_ttl: DEFAULT_LEASE_TTL,
                 store_timeout: DEFAULT_STORE_TIMEOUT,
                 fail_open: false,
-                namespace: Arc::from(""),
+                namespace: Namespace::new(""),
                 timer: Arc::new(TokioTimer),
                 leases: Arc::default(),
             }),
@@ -219,14 +220,15 @@ impl ReplayProtection {
         };
         Ok(self.edit(|c| {
             c.ttl = Some(ttl);
-            c.namespace = Arc::from(name);
+            c.namespace = Namespace::new(name);
             c.timer = timer;
+            c.leases = Arc::default(); // this verifier's own
         }))
     }
 
     /// The namespace keys are recorded under: the verifier's name.
     pub fn namespace(&self) -> &str {
-        &self.config.namespace
+        self.config.namespace.name()
     }
 
     /// The record TTL in force.
@@ -294,7 +296,8 @@ impl ReplayProtection {
     /// shutdown, after the server stopped accepting and its in-flight
     /// requests finished or were given up on.
     pub async fn release_in_flight(&self) {
-        for (id, key) in self.config.leases.drain() {
+        for (id, digest) in self.config.leases.drain() {
+            let key = ReplayKey::in_namespace(&self.config.namespace, digest);
             let outcome = self.timed(self.store().release(&key, id)).await;
             if let Err(error) = outcome {
                 self.log_settle_error("release", &key, &error);

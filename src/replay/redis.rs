@@ -126,7 +126,7 @@ impl ReplayStore for RedisStore {
     ) -> StoreFuture<'a, Claim> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
-        Box::pin(async move {
+        StoreFuture::new(async move {
             let found: Option<String> = CLAIM
                 .key(&key)
                 .arg(holder(lease))
@@ -150,7 +150,7 @@ impl ReplayStore for RedisStore {
     ) -> StoreFuture<'a, bool> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
-        Box::pin(async move {
+        StoreFuture::new(async move {
             let renewed: i64 = RENEW
                 .key(&key)
                 .arg(holder(lease))
@@ -165,7 +165,7 @@ impl ReplayStore for RedisStore {
     fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
-        Box::pin(async move {
+        StoreFuture::new(async move {
             redis::cmd("SET")
                 .arg(&key)
                 .arg(DONE)
@@ -180,7 +180,7 @@ impl ReplayStore for RedisStore {
     fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
-        Box::pin(async move {
+        StoreFuture::new(async move {
             RELEASE
                 .key(&key)
                 .arg(holder(lease))

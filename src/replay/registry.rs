@@ -1,38 +1,73 @@
-//! The leases held in this process: for a shutdown that releases them, and
-//! the `hookguard_reservations_in_flight` gauge.
+//! The leases held in this process under one verifier's replay protection
+//! (so all in one namespace): for a shutdown that releases them, and the
+//! `hookguard_reservations_in_flight` gauge. A slab: a lease keeps its
+//! slot's number, so taking and freeing a slot is O(1) under one short lock.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::{LeaseId, ReplayKey};
+use super::LeaseId;
 
 #[derive(Default)]
 pub(super) struct Registry {
-    held: Mutex<HashMap<LeaseId, ReplayKey>>,
+    slab: Mutex<Slab>,
+}
+
+#[derive(Default)]
+struct Slab {
+    slots: Vec<Option<(LeaseId, u128)>>,
+    free: Vec<usize>,
+    held: usize,
 }
 
 impl Registry {
-    fn lock(&self) -> MutexGuard<'_, HashMap<LeaseId, ReplayKey>> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Slab> {
+        self.slab.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(super) fn insert(&self, id: LeaseId, key: ReplayKey) {
-        self.lock().insert(id, key);
+    /// Records a lease of the key with `digest` (in this registry's
+    /// namespace); its slot's number is what frees it.
+    pub(super) fn insert(&self, id: LeaseId, digest: u128) -> usize {
+        let mut slab = self.lock();
+        slab.held += 1;
+        let slot = match slab.free.pop() {
+            Some(slot) => slot,
+            None => {
+                slab.slots.push(None);
+                slab.slots.len() - 1
+            }
+        };
+        slab.slots[slot] = Some((id, digest));
+        drop(slab);
         crate::metrics::lease_taken();
+        slot
     }
 
-    pub(super) fn remove(&self, id: LeaseId) {
-        if self.lock().remove(&id).is_some() {
-            crate::metrics::lease_settled();
-        }
+    /// Forgets lease `id` from `slot`, unless a shutdown released it already.
+    pub(super) fn remove(&self, slot: usize, id: LeaseId) {
+        let mut slab = self.lock();
+        let entry = slab.slots.get_mut(slot);
+        let Some(entry) = entry.filter(|e| e.as_ref().is_some_and(|(held, _)| *held == id)) else {
+            return;
+        };
+        *entry = None;
+        slab.free.push(slot);
+        slab.held -= 1;
+        drop(slab);
+        crate::metrics::lease_settled();
     }
 
     pub(super) fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().held
     }
 
-    pub(super) fn drain(&self) -> Vec<(LeaseId, ReplayKey)> {
-        let drained: Vec<_> = self.lock().drain().collect();
+    /// Every lease still held, forgotten here.
+    pub(super) fn drain(&self) -> Vec<(LeaseId, u128)> {
+        let mut slab = self.lock();
+        let drained: Vec<_> = slab.slots.iter_mut().filter_map(Option::take).collect();
+        let count = slab.slots.len();
+        slab.free = (0..count).collect();
+        slab.held = 0;
+        drop(slab);
         for _ in &drained {
             crate::metrics::lease_settled();
         }

@@ -5,12 +5,58 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::ReplayKey;
 
-/// The future a [`ReplayStore`] operation returns.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+/// The future a [`ReplayStore`] operation returns: an answer already known
+/// ([`ready`](Self::ready), what an in-memory store gives, without an
+/// allocation) or one to wait for ([`new`](Self::new)).
+pub struct StoreFuture<'a, T>(Answer<'a, T>);
+
+enum Answer<'a, T> {
+    Ready(Option<Result<T, StoreError>>),
+    Waiting(Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>),
+}
+
+impl<'a, T> StoreFuture<'a, T> {
+    /// An answer known at once.
+    pub fn ready(answer: Result<T, StoreError>) -> Self {
+        StoreFuture(Answer::Ready(Some(answer)))
+    }
+
+    /// An answer to wait for.
+    pub fn new(future: impl Future<Output = Result<T, StoreError>> + Send + 'a) -> Self {
+        StoreFuture(Answer::Waiting(Box::pin(future)))
+    }
+}
+
+impl<T> Future for StoreFuture<'_, T> {
+    type Output = Result<T, StoreError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            Answer::Ready(answer) => {
+                Poll::Ready(answer.take().expect("StoreFuture polled after completion"))
+            }
+            Answer::Waiting(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+// Nothing in it is pinned in place: the answer is moved out, the boxed
+// future pinned on the heap.
+impl<T> Unpin for StoreFuture<'_, T> {}
+
+impl<T> fmt::Debug for StoreFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            Answer::Ready(_) => "StoreFuture(ready)",
+            Answer::Waiting(_) => "StoreFuture(waiting)",
+        })
+    }
+}
 
 /// Identifies one lease, so that only its holder renews or releases it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

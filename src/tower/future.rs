@@ -11,32 +11,30 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::body::{ResponseBody, VerifiedBody};
+use super::body::{HttpBody, ResponseBody, VerifiedBody};
 use super::rejection::OnRejection;
-use crate::intake::Accepted;
+use crate::intake::{Accepted, Receive};
 use crate::replay::Lease;
 use crate::Error;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// The intake's work for one request: read, verify, claim.
-pub(crate) type Receiving = BoxFuture<Result<Accepted, Error>>;
-
 pin_project! {
     /// Response future of [`VerifyWebhook`](super::VerifyWebhook).
-    pub struct ResponseFuture<F, S, R, ResBody, E> {
+    pub struct ResponseFuture<F, S, B, R, ResBody, E> {
         #[pin]
-        state: State<F, S, ResBody, E>,
+        state: State<F, S, B, ResBody, E>,
         on_rejection: R,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<F, S, ResBody, E> {
+    enum State<F, S, B, ResBody, E> {
         Rejected { error: Option<Error> },
         Receiving {
-            receiving: Receiving,
+            #[pin]
+            receiving: Receive<HttpBody<B>>,
             parts: Option<Parts>,
             inner: Option<S>,
         },
@@ -52,7 +50,7 @@ pin_project! {
     }
 }
 
-impl<F, S, R, ResBody, E> ResponseFuture<F, S, R, ResBody, E> {
+impl<F, S, B, R, ResBody, E> ResponseFuture<F, S, B, R, ResBody, E> {
     pub(crate) fn rejected(error: Error, on_rejection: R) -> Self {
         ResponseFuture {
             state: State::Rejected { error: Some(error) },
@@ -60,7 +58,12 @@ impl<F, S, R, ResBody, E> ResponseFuture<F, S, R, ResBody, E> {
         }
     }
 
-    pub(crate) fn receiving(receiving: Receiving, parts: Parts, inner: S, on_rejection: R) -> Self {
+    pub(crate) fn receiving(
+        receiving: Receive<HttpBody<B>>,
+        parts: Parts,
+        inner: S,
+        on_rejection: R,
+    ) -> Self {
         ResponseFuture {
             state: State::Receiving {
                 receiving,
@@ -74,10 +77,12 @@ impl<F, S, R, ResBody, E> ResponseFuture<F, S, R, ResBody, E> {
 
 const POLLED_AFTER_COMPLETION: &str = "ResponseFuture polled after completion";
 
-impl<F, S, R, ResBody, E> Future for ResponseFuture<F, S, R, ResBody, E>
+impl<F, S, B, R, ResBody, E> Future for ResponseFuture<F, S, B, R, ResBody, E>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
     S: Service<Request<VerifiedBody>, Future = F>,
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     R: OnRejection,
 {
     type Output = Result<Response<ResponseBody<ResBody>>, E>;
@@ -94,7 +99,7 @@ where
                     receiving,
                     parts,
                     inner,
-                } => match ready!(receiving.as_mut().poll(cx)) {
+                } => match ready!(receiving.poll(cx)) {
                     Err(error) => State::Rejected { error: Some(error) },
                     Ok(accepted) => {
                         let parts = parts.take().expect(POLLED_AFTER_COMPLETION);
@@ -151,10 +156,6 @@ fn verified_request(
         ..
     } = accepted;
     parts.extensions.insert(delivery);
-    #[cfg(feature = "axum")]
-    parts
-        .extensions
-        .insert(crate::extract::VerifiedBytes(body.clone()));
     (Request::from_parts(parts, Full::new(body)), lease)
 }
 

@@ -51,13 +51,12 @@ impl<S, R, B, ResBody> Service<Request<B>> for VerifyWebhook<S, R>
 where
     S: Service<Request<VerifiedBody>, Response = Response<ResBody>> + Clone,
     B: Body + Send + 'static,
-    B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     R: OnRejection,
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, S, R, ResBody, S::Error>;
+    type Future = ResponseFuture<S::Future, S, B, R, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -72,7 +71,7 @@ where
             Err(error) => ResponseFuture::rejected(error, on_rejection),
             Ok(admitted) => {
                 let (parts, body) = request.into_parts();
-                let receiving = Box::pin(admitted.receive(HttpBody::new(body)));
+                let receiving = admitted.receive(HttpBody::new(body));
                 ResponseFuture::receiving(receiving, parts, inner, on_rejection)
             }
         }

@@ -168,6 +168,8 @@ impl VerifierBuilder {
                 replay,
                 #[cfg(feature = "runtime")]
                 intake: self.intake,
+                #[cfg(feature = "runtime")]
+                metrics: crate::metrics::VerifierMetrics::default(),
             }),
         })
     }

@@ -3,45 +3,66 @@
 
 use std::time::SystemTime;
 
-use super::pending::{MacSet, ReplayDigest};
+use super::digest::ReplayDigest;
 use super::Verifier;
 use crate::error::{Error, Malformed};
 use crate::headers::Headers;
 use crate::signature::{Candidates, MAX_HEADER_LEN};
 use crate::timestamp::{self, Stale};
 
-/// What the header check found, borrowing from the headers.
-pub(super) struct CheckedHeaders<'h> {
+/// What the header check found, owned: the signature candidates, the
+/// timestamp, the signed bytes that precede the body, the event type.
+pub(crate) struct Checked {
+    pub(super) candidates: Candidates,
     pub(super) timestamp: u64,
-    /// The timestamp header's trimmed text, which Mittr signs as is.
-    pub(super) ts_text: &'h [u8],
-    pub(super) event: Option<&'h [u8]>,
+    pub(super) prefix: SignedPrefix,
+    pub(super) event: Option<String>,
 }
 
-impl CheckedHeaders<'_> {
-    pub(super) fn event_type(&self) -> Option<String> {
-        // `read_event` admits visible ASCII only, so this is lossless.
-        self.event.map(|v| String::from_utf8_lossy(v).into_owned())
+/// The signed bytes that precede the body (`<timestamp>.` for Mittr,
+/// nothing for MITPO), kept inline when short, as they always are.
+pub(crate) struct SignedPrefix {
+    inline: [u8; 32],
+    len: usize,
+    long: Vec<u8>,
+}
+
+impl SignedPrefix {
+    fn new(parts: &[&[u8]]) -> Self {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let mut prefix = SignedPrefix {
+            inline: [0; 32],
+            len: total,
+            long: Vec::new(),
+        };
+        if total <= prefix.inline.len() {
+            let mut at = 0;
+            for part in parts {
+                prefix.inline[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
+            }
+        } else {
+            prefix.long = parts.concat();
+        }
+        prefix
     }
 
-    /// The signed bytes that precede the body (`<timestamp>.` for Mittr).
-    pub(super) fn signed_prefix(&self, verifier: &Verifier) -> [&[u8]; 2] {
-        if verifier.scheme().kind().signs_timestamp() {
-            [self.ts_text, b"."]
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        if self.long.is_empty() {
+            &self.inline[..self.len]
         } else {
-            [&[], &[]]
+            &self.long
         }
     }
 }
 
 impl Verifier {
-    /// Presence → well-formedness → freshness, filling `candidates`.
-    pub(super) fn check_into<'h, H: Headers + ?Sized>(
+    /// Presence → well-formedness → freshness.
+    pub(crate) fn check<H: Headers + ?Sized>(
         &self,
-        headers: &'h H,
+        headers: &H,
         now: SystemTime,
-        candidates: &mut Candidates,
-    ) -> Result<CheckedHeaders<'h>, Error> {
+    ) -> Result<Checked, Error> {
         let scheme = self.scheme();
         let (sig_header, ts_header) = (scheme.signature_header(), scheme.timestamp_header());
         let malformed = |header: &http::HeaderName, reason| Error::MalformedHeader {
@@ -53,6 +74,7 @@ impl Verifier {
         // lookup), but a parse error is only reported after the presence of
         // the timestamp header has been checked.
         let prefix = scheme.kind().signature_prefix();
+        let mut candidates = Candidates::new();
         let mut sig_present = false;
         let mut sig_parsed = Ok(());
         for value in headers.values(sig_header) {
@@ -89,10 +111,17 @@ impl Verifier {
 
         // 3. Freshness.
         self.check_fresh(timestamp, timestamp::unix_seconds(now))?;
-        Ok(CheckedHeaders {
+        let prefix = if scheme.kind().signs_timestamp() {
+            SignedPrefix::new(&[ts_text, b"."])
+        } else {
+            SignedPrefix::new(&[])
+        };
+        Ok(Checked {
+            candidates,
             timestamp,
-            ts_text,
-            event,
+            prefix,
+            // `read_event` admits visible ASCII only, so this is lossless.
+            event: event.map(|v| String::from_utf8_lossy(v).into_owned()),
         })
     }
 
@@ -116,26 +145,21 @@ impl Verifier {
             })
     }
 
-    /// Clones the keyed MAC states and feeds them what precedes the body.
-    pub(super) fn start_macs(&self, checked: &CheckedHeaders<'_>) -> MacSet {
-        let mut macs = MacSet::new(&self.inner.keys);
-        for part in checked.signed_prefix(self) {
-            if !part.is_empty() {
-                macs.update(part);
-            }
-        }
-        macs
-    }
-
-    /// Starts the replay digest when replay protection is on.
-    pub(super) fn start_digest(&self, checked: &CheckedHeaders<'_>) -> Option<Box<ReplayDigest>> {
+    /// The replay digest of a whole delivery, when replay protection is on.
+    pub(super) fn whole_digest(&self, checked: &Checked, body: &[u8]) -> Option<u128> {
         #[cfg(feature = "runtime")]
         if self.inner.replay.is_some() {
-            let mut digest = ReplayDigest::new();
-            for part in checked.signed_prefix(self) {
-                digest.update(part);
-            }
-            return Some(digest);
+            return Some(super::digest::one_shot(checked.prefix.as_bytes(), body));
+        }
+        let _ = (checked, body);
+        None
+    }
+
+    /// Starts the replay digest of a streamed body, when replay protection is on.
+    pub(super) fn start_digest(&self, checked: &Checked) -> Option<Box<ReplayDigest>> {
+        #[cfg(feature = "runtime")]
+        if self.inner.replay.is_some() {
+            return Some(ReplayDigest::new(checked.prefix.as_bytes()));
         }
         let _ = checked;
         None

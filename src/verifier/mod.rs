@@ -3,6 +3,7 @@
 mod builder;
 mod check;
 mod delivery;
+mod digest;
 mod pending;
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ use std::time::SystemTime;
 use hmac::Mac;
 
 pub use builder::VerifierBuilder;
+pub(crate) use check::Checked;
 pub use delivery::VerifiedDelivery;
 pub use pending::PendingVerification;
 
@@ -21,8 +23,8 @@ use crate::error::Error;
 use crate::headers::Headers;
 use crate::mac::{compare, HmacSha256};
 use crate::scheme::Scheme;
-use crate::signature::Candidates;
 use crate::timestamp::{Clock, Tolerance};
+use pending::MacSet;
 
 /// The default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
@@ -65,6 +67,8 @@ struct Inner {
     replay: Option<crate::replay::ReplayProtection>,
     #[cfg(feature = "runtime")]
     intake: crate::intake::IntakeSettings,
+    #[cfg(feature = "runtime")]
+    metrics: crate::metrics::VerifierMetrics,
 }
 
 impl fmt::Debug for Verifier {
@@ -133,6 +137,11 @@ impl Verifier {
         &self.inner.intake
     }
 
+    #[cfg(feature = "runtime")]
+    pub(crate) fn metrics(&self) -> &crate::metrics::VerifierMetrics {
+        &self.inner.metrics
+    }
+
     /// Verifies a whole delivery against the verifier's clock.
     ///
     /// `body` must be the raw bytes as received: not decoded, not
@@ -161,38 +170,39 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<VerifiedDelivery, Error> {
-        // The one-shot path needs no set of running MAC states: each keyed
-        // state is cloned, fed and finalized in place, as in a bare HMAC.
-        let mut candidates = Candidates::new();
-        let checked = self.check_into(headers, now, &mut candidates)?;
-        let received = body.len() as u64;
-        if received > self.inner.body_limit {
+        let checked = self.check(headers, now)?;
+        if body.len() as u64 > self.inner.body_limit {
             return Err(Error::BodyTooLarge {
                 limit: Some(self.inner.body_limit),
             });
         }
-        let prefix = checked.signed_prefix(self);
+        self.verdict_whole(checked, body)
+    }
+
+    /// The verdict on a whole body: each keyed state cloned, fed and
+    /// finalized in place, as in a bare HMAC (no set of running states).
+    pub(crate) fn verdict_whole(
+        &self,
+        checked: Checked,
+        body: &[u8],
+    ) -> Result<VerifiedDelivery, Error> {
+        let prefix = checked.prefix.as_bytes();
+        let candidates = checked.candidates.as_slice();
         let mut found = None;
         for (index, key) in self.inner.keys.iter().enumerate() {
             let mut mac = key.clone();
-            for part in prefix {
-                mac.update(part);
-            }
+            mac.update(prefix);
             mac.update(body);
-            compare(mac, index, candidates.as_slice(), &mut found);
+            compare(mac, index, candidates, &mut found);
         }
-        let secret_index = self.verdict(found, candidates.as_slice().len())?;
-        let replay_digest = self.start_digest(&checked).map(|mut digest| {
-            digest.update(body);
-            digest.finish()
-        });
+        let secret_index = self.verdict(found, candidates.len())?;
         Ok(VerifiedDelivery {
             scheme: self.inner.scheme.kind(),
             timestamp: checked.timestamp,
-            event_type: checked.event_type(),
+            replay_digest: self.whole_digest(&checked, body),
+            event_type: checked.event,
             secret_index,
-            body_len: received,
-            replay_digest,
+            body_len: body.len() as u64,
         })
     }
 
@@ -219,18 +229,24 @@ impl Verifier {
         headers: &H,
         now: SystemTime,
     ) -> Result<PendingVerification, Error> {
-        let mut candidates = Candidates::new();
-        let checked = self.check_into(headers, now, &mut candidates)?;
-        Ok(PendingVerification {
+        Ok(self.start_stream(self.check(headers, now)?))
+    }
+
+    /// Starts a streamed verification: the keyed states cloned and fed what
+    /// precedes the body.
+    pub(crate) fn start_stream(&self, checked: Checked) -> PendingVerification {
+        let mut macs = MacSet::new(&self.inner.keys);
+        macs.update(checked.prefix.as_bytes());
+        PendingVerification {
             verifier: self.clone(),
-            macs: self.start_macs(&checked),
+            macs,
             digest: self.start_digest(&checked),
-            candidates,
+            candidates: checked.candidates,
             timestamp: checked.timestamp,
-            event_type: checked.event_type(),
+            event_type: checked.event,
             received: 0,
             limit: self.inner.body_limit,
-        })
+        }
     }
 
     /// 4. Signature: the index of the secret that matched, or the mismatch.

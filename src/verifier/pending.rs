@@ -6,6 +6,7 @@ use std::fmt;
 use hmac::Mac;
 
 use super::delivery::VerifiedDelivery;
+use super::digest::ReplayDigest;
 use super::Verifier;
 use crate::error::Error;
 use crate::mac::{compare, HmacSha256};
@@ -153,36 +154,5 @@ impl MacSet {
             compare(mac, index, candidates, &mut found);
         }
         found
-    }
-}
-
-/// The running digest a replay key is made of: a 128-bit XXH3 of the signed
-/// message (what precedes the body, then the body). Only kept with replay
-/// protection on; see [`crate::replay`] for why a non-cryptographic hash is
-/// sound here.
-pub(crate) struct ReplayDigest {
-    #[cfg(feature = "runtime")]
-    state: xxhash_rust::xxh3::Xxh3Default,
-}
-
-impl ReplayDigest {
-    #[cfg(feature = "runtime")]
-    pub(super) fn new() -> Box<Self> {
-        Box::new(ReplayDigest {
-            state: xxhash_rust::xxh3::Xxh3Default::new(),
-        })
-    }
-
-    #[cfg_attr(not(feature = "runtime"), allow(unused_variables))]
-    pub(super) fn update(&mut self, bytes: &[u8]) {
-        #[cfg(feature = "runtime")]
-        self.state.update(bytes);
-    }
-
-    pub(super) fn finish(&self) -> u128 {
-        #[cfg(feature = "runtime")]
-        return self.state.digest128();
-        #[cfg(not(feature = "runtime"))]
-        0
     }
 }

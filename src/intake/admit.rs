@@ -1,0 +1,132 @@
+//! Admission: what is decided from a request's headers, before a byte of
+//! its body is read.
+
+use std::fmt;
+
+use http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
+
+use super::budget::Charge;
+use super::buffer::BodyBuffer;
+use super::reading::Reading;
+use super::receive::Receive;
+use super::{event, BodySource, Route};
+use crate::error::shown;
+use crate::{Error, Headers, Verifier};
+
+/// A delivery whose headers were admitted; [`receive`](Self::receive) its body.
+pub struct Admitted {
+    route: Route,
+    reading: Reading,
+}
+
+impl fmt::Debug for Admitted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Admitted")
+            .field("route", &self.route.path())
+            .field("limit", &self.reading.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// Admits a delivery from its headers, before a byte of its body is
+    /// read: the scheme's headers present, well-formed and fresh (400, 401),
+    /// no `Content-Encoding` (415), a `Content-Length` within the body limit
+    /// (413) and within what is left of the budget of unverified bytes (503
+    /// `overloaded`). A rejection is reported (a `tracing` event, the
+    /// metrics) before it is returned.
+    ///
+    /// # Errors
+    /// The first check that failed.
+    pub fn admit<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        route: impl Into<Route>,
+    ) -> Result<Admitted, Error> {
+        self.admit_within(headers, route, None)
+    }
+
+    /// As [`admit`](Self::admit), with an outer body limit (a framework's
+    /// own, such as axum's `DefaultBodyLimit`): the smaller limit wins.
+    ///
+    /// # Errors
+    /// As [`admit`](Self::admit).
+    pub fn admit_within<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        route: impl Into<Route>,
+        outer_limit: Option<u64>,
+    ) -> Result<Admitted, Error> {
+        let route = route.into();
+        match self.admission(headers, outer_limit) {
+            Ok(reading) => Ok(Admitted { route, reading }),
+            Err(error) => Err(event::rejected(self, &route, error)),
+        }
+    }
+
+    fn admission<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        outer_limit: Option<u64>,
+    ) -> Result<Reading, Error> {
+        let checked = self.check(headers, self.now())?;
+        refuse_encoded(headers)?;
+        let limit = outer_limit.map_or(self.body_limit(), |outer| outer.min(self.body_limit()));
+        let declared = crate::headers::decimal(headers, &CONTENT_LENGTH);
+        if declared.is_some_and(|length| length > limit) {
+            return Err(Error::BodyTooLarge { limit: Some(limit) });
+        }
+        let settings = self.intake();
+        let budget = settings.budget();
+        if declared.is_some_and(|length| length > budget.available()) {
+            return Err(Error::Overloaded {
+                budget: budget.limit(),
+            });
+        }
+        Ok(Reading::new(
+            self.clone(),
+            checked,
+            limit,
+            BodyBuffer::new(declared),
+            Charge::new(budget),
+        ))
+    }
+}
+
+/// An encoded body is refused before it is read: what is verified and
+/// handed over is always the bytes as sent, never decoded.
+fn refuse_encoded<H: Headers + ?Sized>(headers: &H) -> Result<(), Error> {
+    for value in headers.values(&CONTENT_ENCODING) {
+        let encoded = value
+            .split(|&b| b == b',')
+            .map(crate::timestamp::trim)
+            .any(|token| !token.is_empty() && !token.eq_ignore_ascii_case(b"identity"));
+        if encoded {
+            return Err(Error::UnsupportedEncoding {
+                encoding: shown(value),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Admitted {
+    /// The verifier this delivery is admitted under.
+    pub fn verifier(&self) -> &Verifier {
+        &self.reading.verifier
+    }
+
+    /// Reads the body within the limit, the budget and the read deadline,
+    /// hashing and keeping each chunk; gives the verdict; with replay
+    /// protection, claims the delivery's key. A rejection is reported
+    /// before it is returned; its bytes are freed.
+    ///
+    /// The future resolves to the [`Accepted`](super::Accepted) delivery, or
+    /// to [`Error::BodyTooLarge`], [`Error::Overloaded`],
+    /// [`Error::BodyTimeout`], [`Error::BodyUnreadable`],
+    /// [`Error::SignatureMismatch`], then the replay errors of
+    /// [`ReplayProtection::claim`](crate::replay::ReplayProtection::claim).
+    pub fn receive<B: BodySource>(self, body: B) -> Receive<B> {
+        Receive::new(body, self.reading, self.route)
+    }
+}

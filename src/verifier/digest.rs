@@ -1,0 +1,85 @@
+//! The digest a replay key is made of: a 128-bit XXH3 of the signed
+//! message, kept only with replay protection on. See
+//! [`ReplayKey`](crate::replay::ReplayKey) for why a non-cryptographic hash
+//! is sound here.
+//!
+//! The message is what precedes the body (`<timestamp>.` for Mittr) and the
+//! body; the digest is `XXH3-128(XXH3-128(prefix) ‖ XXH3-128(body))`, so
+//! that the body, the long part, is hashed in one pass whether it comes
+//! whole or in chunks, and both paths agree.
+
+#[cfg(feature = "runtime")]
+use xxhash_rust::xxh3::{xxh3_128, Xxh3Default};
+
+/// A digest being computed over a streamed body.
+pub(crate) struct ReplayDigest {
+    #[cfg(feature = "runtime")]
+    prefix: u128,
+    #[cfg(feature = "runtime")]
+    body: Xxh3Default,
+}
+
+impl ReplayDigest {
+    /// Starts the digest of a message that begins with `prefix`.
+    #[cfg(feature = "runtime")]
+    pub(super) fn new(prefix: &[u8]) -> Box<Self> {
+        Box::new(ReplayDigest {
+            prefix: xxh3_128(prefix),
+            body: Xxh3Default::new(),
+        })
+    }
+
+    /// Feeds the next chunk of the body.
+    #[cfg_attr(not(feature = "runtime"), allow(unused_variables))]
+    pub(super) fn update(&mut self, chunk: &[u8]) {
+        #[cfg(feature = "runtime")]
+        self.body.update(chunk);
+    }
+
+    /// The digest.
+    pub(super) fn finish(&self) -> u128 {
+        #[cfg(feature = "runtime")]
+        return combine(self.prefix, self.body.digest128());
+        #[cfg(not(feature = "runtime"))]
+        0
+    }
+}
+
+/// The digest of a whole message.
+#[cfg(feature = "runtime")]
+pub(super) fn one_shot(prefix: &[u8], body: &[u8]) -> u128 {
+    combine(xxh3_128(prefix), xxh3_128(body))
+}
+
+#[cfg(feature = "runtime")]
+fn combine(prefix: u128, body: u128) -> u128 {
+    let mut both = [0u8; 32];
+    both[..16].copy_from_slice(&prefix.to_le_bytes());
+    both[16..].copy_from_slice(&body.to_le_bytes());
+    xxh3_128(&both)
+}
+
+#[cfg(all(test, feature = "runtime"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_and_whole_agree_in_any_chunking() {
+        let body: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let prefix = b"1764071982.";
+        let whole = one_shot(prefix, &body);
+        for size in [1, 7, 64, 1000, 5000] {
+            let mut streamed = ReplayDigest::new(prefix);
+            for chunk in body.chunks(size) {
+                streamed.update(chunk);
+            }
+            assert_eq!(streamed.finish(), whole, "chunks of {size}");
+        }
+        // The prefix counts, and where it ends does not blur into the body.
+        assert_ne!(one_shot(b"1764071983.", &body), whole);
+        assert_ne!(
+            one_shot(b"1764071982.x", &body[1..]),
+            one_shot(prefix, &body)
+        );
+    }
+}
