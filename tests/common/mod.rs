@@ -1,5 +1,9 @@
+#[cfg(feature = "redis")]
+pub mod proxy;
 #[cfg(all(feature = "axum", feature = "actix"))]
 pub mod receivers;
+#[cfg(feature = "redis")]
+pub mod redis_server;
 #[cfg(feature = "tower")]
 pub mod server;
 pub mod vectors;

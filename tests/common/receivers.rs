@@ -133,7 +133,7 @@ pub fn payload(id: &str) -> Vec<u8> {
 pub struct Receiver {
     pub adapter: Adapter,
     pub addr: SocketAddr,
-    stop: Option<Box<dyn FnOnce() + Send>>,
+    stop: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl Receiver {
@@ -150,8 +150,27 @@ impl Drop for Receiver {
     }
 }
 
+/// Scripted panics are expected: their messages (and backtraces) would
+/// only bury the test output. Other panics print as usual.
+fn quiet_scripted_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let scripted = info
+                .payload()
+                .downcast_ref::<String>()
+                .is_some_and(|m| m.starts_with("scripted panic"));
+            if !scripted {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Starts a receiver of `adapter` on 127.0.0.1:0 verifying with `verifier`.
 pub async fn start(adapter: Adapter, verifier: Verifier, script: Script) -> Receiver {
+    quiet_scripted_panics();
     match adapter {
         Adapter::TowerLayer | Adapter::AxumExtractor => {
             let server = server::serve(axum_app(adapter, verifier, script)).await;
@@ -351,5 +370,27 @@ pub async fn attempt(
     match tokio::time::timeout(Duration::from_secs(10), exchange).await {
         Ok(Some(answer)) => answer,
         _ => (0, String::new()),
+    }
+}
+
+/// Sends the whole request over a fresh connection, then closes it after
+/// `after` without reading the answer: a client that goes away while the
+/// handler runs.
+pub async fn cut_after(addr: SocketAddr, headers: &http::HeaderMap, body: &[u8], after: Duration) {
+    use tokio::io::AsyncWriteExt;
+    let head = server::raw_head(
+        "/hook",
+        headers,
+        &format!("Content-Length: {}\r\n", body.len()),
+    );
+    let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await else {
+        return;
+    };
+    if stream
+        .write_all(&[head.as_bytes(), body].concat())
+        .await
+        .is_ok()
+    {
+        tokio::time::sleep(after).await;
     }
 }
