@@ -1,15 +1,18 @@
 //! The Redis round trip per delivery: sequential claims and commits (one
-//! `SET key 1 NX PX ttl` each) against a local `redis-server` started here,
+//! Lua script and one `SET key d PX ttl` each) against a local `redis-server` started here,
 //! compared with verification alone. Needs `redis-server`
 //! (`apt-get install -y redis-server`); skipped otherwise.
 //!
 //! Run with `cargo bench --bench replay_redis`.
 
-use std::process::{Command, Stdio};
+#[path = "../tests/common/redis_server.rs"]
+mod redis_server;
+
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use hookguard::replay::{RedisStore, ReplayProtection};
 use hookguard::{Scheme, Signer, Verifier};
+use redis_server::RedisServer;
 
 const N: usize = 5000;
 
@@ -19,31 +22,12 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let Ok(mut child) = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-    else {
+    if !redis_server::available() {
         println!("skipping: redis-server is not installed");
         return;
-    };
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(20));
     }
+    let redis = RedisServer::start();
+    let port = redis.port;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -93,6 +77,4 @@ fn main() {
             r.as_secs_f64() / v.as_secs_f64()
         );
     });
-    let _ = child.kill();
-    let _ = child.wait();
 }

@@ -5,12 +5,19 @@
 //! - `hookguard_verify`: `Verifier::verify_at` (headers parsed, timestamp
 //!   checked, signature compared in constant time).
 //!
+//! After criterion's absolute figures, the same comparisons run interleaved
+//! (`benches/interleaved`), which gives ratios that hold on a noisy machine:
+//! hookguard against the pre-keyed HMAC per size, and verify plus the
+//! in-memory replay check against verify alone at 1 KiB.
+//!
 //! Run with `cargo bench --bench verify`.
+
+mod interleaved;
 
 use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
 use hookguard::{Scheme, Signer, Verifier};
 use sha2::Sha256;
@@ -82,62 +89,81 @@ fn bench_verify(c: &mut Criterion) {
     group.finish();
 }
 
-/// Verify alone vs verify plus the in-memory replay check, at 1 KiB. Every
-/// check inserts a fresh record: the store's clock jumps past the TTL on each
-/// call, so the previous round's records have expired.
-fn bench_replay(c: &mut Criterion) {
-    use hookguard::replay::{MemoryStore, ReplayProtection};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Arc;
+/// Two verifiers (one with in-memory replay protection) and 512 signed
+/// 1 KiB deliveries. Every check claims a fresh key: the store's clock
+/// jumps past the TTL on each call, so the previous round's records have
+/// expired (and are evicted as a long-running store would).
+struct ReplaySetup {
+    now: std::time::SystemTime,
+    plain: Verifier,
+    guarded: Verifier,
+    deliveries: Vec<(http::HeaderMap, Vec<u8>)>,
+}
 
-    const DELIVERIES: usize = 4096;
-    let now = UNIX_EPOCH + Duration::from_secs(TS + 10);
-    let clock = Arc::new(AtomicU64::new(TS));
-    let store_clock = clock.clone();
-    let store = MemoryStore::new(DELIVERIES * 2).clock(move || {
-        UNIX_EPOCH + Duration::from_secs(store_clock.fetch_add(601, Ordering::Relaxed))
-    });
-    let plain = Verifier::builder(Scheme::mittr())
-        .secret(SECRET)
-        .build()
-        .unwrap();
-    let guarded = Verifier::builder(Scheme::mittr())
-        .secret(SECRET)
-        .replay_protection(ReplayProtection::new(store))
-        .build()
-        .unwrap();
-    let signer = Signer::new(Scheme::mittr(), SECRET).unwrap();
-    let deliveries: Vec<(http::HeaderMap, Vec<u8>)> = (0..DELIVERIES)
-        .map(|i| {
-            let mut body = format!("{{\"id\":{i},\"pad\":\"").into_bytes();
-            body.resize(1022, b'x');
-            body.extend_from_slice(b"\"}");
-            (signer.sign(TS, &body).to_header_map(), body)
+impl ReplaySetup {
+    fn new() -> Self {
+        use hookguard::replay::{MemoryStore, ReplayProtection};
+        use std::sync::atomic::{AtomicU64, Ordering};
+
+        const DELIVERIES: usize = 512;
+        let clock = AtomicU64::new(TS);
+        let store = MemoryStore::new(DELIVERIES * 2).clock(move || {
+            UNIX_EPOCH + Duration::from_secs(clock.fetch_add(601, Ordering::Relaxed))
+        });
+        let signer = Signer::new(Scheme::mittr(), SECRET).unwrap();
+        ReplaySetup {
+            now: UNIX_EPOCH + Duration::from_secs(TS + 10),
+            plain: Verifier::builder(Scheme::mittr())
+                .secret(SECRET)
+                .build()
+                .unwrap(),
+            guarded: Verifier::builder(Scheme::mittr())
+                .secret(SECRET)
+                .replay_protection(ReplayProtection::new(store))
+                .build()
+                .unwrap(),
+            deliveries: (0..DELIVERIES)
+                .map(|i| {
+                    let mut body = format!("{{\"id\":{i},\"pad\":\"").into_bytes();
+                    body.resize(1022, b'x');
+                    body.extend_from_slice(b"\"}");
+                    (signer.sign(TS, &body).to_header_map(), body)
+                })
+                .collect(),
+        }
+    }
+
+    /// Verifies, claims the delivery's key, commits it.
+    fn verify_and_record(&self, headers: &http::HeaderMap, body: &[u8]) {
+        let delivery = self.guarded.verify_at(headers, body, self.now).unwrap();
+        let replay = self.guarded.replay_protection().unwrap();
+        futures_util::FutureExt::now_or_never(async {
+            let lease = replay.claim(&delivery).await.unwrap().unwrap();
+            lease.commit().await;
         })
-        .collect();
+        .expect("the memory store answers at once");
+    }
+}
 
-    let replay = guarded.replay_protection().unwrap().clone();
+fn bench_replay(c: &mut Criterion) {
+    let setup = ReplaySetup::new();
+    let n = setup.deliveries.len();
     let mut group = c.benchmark_group("replay_1KiB");
     group.throughput(Throughput::Elements(1));
     let mut i = 0;
     group.bench_function("verify", |b| {
         b.iter(|| {
-            let (h, body) = &deliveries[i % DELIVERIES];
+            let (h, body) = &setup.deliveries[i % n];
             i += 1;
-            black_box(plain.verify_at(h, body, now).is_ok())
+            black_box(setup.plain.verify_at(h, body, setup.now).is_ok())
         })
     });
     let mut i = 0;
     group.bench_function("verify_and_memory_replay_check", |b| {
         b.iter(|| {
-            let (h, body) = &deliveries[i % DELIVERIES];
+            let (h, body) = &setup.deliveries[i % n];
             i += 1;
-            let delivery = guarded.verify_at(h, body, now).unwrap();
-            let processed = futures_util::FutureExt::now_or_never(async {
-                let lease = replay.claim(&delivery).await.unwrap().unwrap();
-                lease.commit().await;
-            });
-            processed.expect("the memory store answers at once");
+            setup.verify_and_record(h, body);
         })
     });
     group.finish();
@@ -150,4 +176,75 @@ criterion_group! {
         .measurement_time(Duration::from_secs(2));
     targets = bench_verify, bench_replay
 }
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    ratios_per_size();
+    ratio_with_replay();
+}
+
+/// hookguard's `verify_at` against a pre-keyed HMAC doing the same hashing.
+fn ratios_per_size() {
+    let now = UNIX_EPOCH + Duration::from_secs(TS + 10);
+    let verifier = Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    let prekeyed = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    for size in [256usize, 1024, 16 * 1024, 1024 * 1024] {
+        let body: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+        let signer = Signer::new(Scheme::mittr(), SECRET).unwrap();
+        let headers = signer.sign(TS, &body).to_header_map();
+        let expected = signer.digest(TS, &body);
+        let iters = (64 * 1024 * 1024 / size.max(4096)) as u32;
+        interleaved::compare(
+            &format!("mittr {size} B"),
+            15,
+            iters.clamp(20, 20_000),
+            &mut [
+                interleaved::case("hmac_prekeyed_clone", || {
+                    let mut mac = prekeyed.clone();
+                    mac.update(TS_TEXT);
+                    mac.update(b".");
+                    mac.update(black_box(&body));
+                    black_box(mac.verify_slice(&expected).is_ok());
+                }),
+                interleaved::case("hookguard_verify", || {
+                    black_box(
+                        verifier
+                            .verify_at(black_box(&headers), black_box(&body), now)
+                            .is_ok(),
+                    );
+                }),
+            ],
+        );
+    }
+}
+
+/// Verify alone against verify plus the in-memory replay check (claim, then
+/// commit), at 1 KiB; every check claims a fresh key.
+fn ratio_with_replay() {
+    let setup = ReplaySetup::new();
+    let (mut a, mut b) = (0, 0);
+    interleaved::compare(
+        "replay 1 KiB",
+        15,
+        20_000,
+        &mut [
+            interleaved::case("verify", || {
+                let (h, body) = &setup.deliveries[a % setup.deliveries.len()];
+                a += 1;
+                black_box(setup.plain.verify_at(h, body, setup.now).is_ok());
+            }),
+            interleaved::case("verify_and_memory_replay_check", || {
+                let (h, body) = &setup.deliveries[b % setup.deliveries.len()];
+                b += 1;
+                setup.verify_and_record(h, body);
+            }),
+        ],
+    );
+}

@@ -37,51 +37,26 @@ fn micros(text: &str) -> f64 {
     }
 }
 
-/// Posts `body` with `signed` headers to each route in turn, three rounds
-/// alternating, and prints each round, the medians and the ratios to the
-/// first route. `LOAD_SECS` (default 5) and `LOAD_CONNECTIONS` (default 32)
-/// tune the runs; `LOAD_ONLY=/route` runs one route once (for profiling).
-pub fn compare(addr: SocketAddr, routes: &[&str], body: &str, signed: &SignedHeaders, goal: &str) {
+/// Posts `body` with `signed` headers to each route in turn, five rounds
+/// alternating, and prints each round, then per route the median
+/// throughput and p99, and the medians of the per-round ratios to each
+/// route in `against` (a ratio within a round compares runs made under the
+/// same conditions). `LOAD_SECS` (default 5), `LOAD_CONNECTIONS` (default
+/// 32) and `LOAD_ROUNDS` (default 5) tune the runs; `LOAD_ONLY=/route` runs
+/// one route once (for profiling).
+pub fn compare(
+    addr: SocketAddr,
+    routes: &[&str],
+    against: &[&str],
+    body: &str,
+    signed: &SignedHeaders,
+    goal: &str,
+) {
     let secs = env_or("LOAD_SECS", 5);
     let connections = env_or("LOAD_CONNECTIONS", 32);
-    let mut script = format!("wrk.method = \"POST\"\nwrk.body = \"{body}\"\n");
-    for (name, value) in signed.iter() {
-        script.push_str(&format!(
-            "wrk.headers[\"{name}\"] = \"{}\"\n",
-            value.to_str().unwrap()
-        ));
-    }
-    let script_path =
-        std::env::temp_dir().join(format!("hookguard-load-{}.lua", std::process::id()));
-    std::fs::write(&script_path, script).unwrap();
-
-    let run = |path: &str| -> (f64, f64) {
-        let out = Command::new("wrk")
-            .args([
-                "-t1",
-                &format!("-c{connections}"),
-                &format!("-d{secs}s"),
-                "--latency",
-                "-s",
-            ])
-            .arg(&script_path)
-            .arg(format!("http://{addr}{path}"))
-            .output()
-            .expect("wrk runs");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(!text.contains("Non-2xx"), "{path} answered errors:\n{text}");
-        let rps = text
-            .lines()
-            .find_map(|l| l.strip_prefix("Requests/sec:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no Requests/sec in:\n{text}"));
-        let p99 = text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("99%"))
-            .map(|v| micros(v.trim()))
-            .unwrap_or_else(|| panic!("no 99% latency in:\n{text}"));
-        (rps, p99)
-    };
+    let rounds = env_or("LOAD_ROUNDS", 5) as usize;
+    let script_path = write_script(body, signed);
+    let run = |path: &str| run_wrk(addr, path, secs, connections, &script_path);
 
     if let Ok(path) = std::env::var("LOAD_ONLY") {
         let (rps, p99) = run(&path);
@@ -90,7 +65,7 @@ pub fn compare(addr: SocketAddr, routes: &[&str], body: &str, signed: &SignedHea
     }
     run(routes[0]); // warm-up
     let mut results: Vec<Vec<(f64, f64)>> = vec![Vec::new(); routes.len()];
-    for round in 1..=3 {
+    for round in 1..=rounds {
         let mut line = format!("round {round}:");
         for (i, route) in routes.iter().enumerate() {
             let (rps, p99) = run(route);
@@ -99,23 +74,81 @@ pub fn compare(addr: SocketAddr, routes: &[&str], body: &str, signed: &SignedHea
         }
         println!("{}", line.trim_end_matches(" |"));
     }
-    let median = |v: &[(f64, f64)], f: fn(&(f64, f64)) -> f64| {
-        let mut xs: Vec<f64> = v.iter().map(f).collect();
-        xs.sort_by(f64::total_cmp);
-        xs[xs.len() / 2]
+    let index = |route: &str| {
+        routes
+            .iter()
+            .position(|r| *r == route)
+            .expect("a compared route")
     };
-    let (b_rps, b_p99) = (median(&results[0], |x| x.0), median(&results[0], |x| x.1));
     for (route, runs) in routes.iter().zip(&results) {
-        let (rps, p99) = (median(runs, |x| x.0), median(runs, |x| x.1));
-        println!(
-            "median {route:<11} {rps:>8.0} req/s ({:.3}x {}), p99 {p99:>5.0} us ({:.3}x)",
-            rps / b_rps,
-            routes[0],
-            p99 / b_p99
-        );
+        let rps = median(runs.iter().map(|r| r.0).collect());
+        let p99 = median(runs.iter().map(|r| r.1).collect());
+        let mut line = format!("median {route:<11} {rps:>8.0} req/s, p99 {p99:>5.0} us");
+        for base in against.iter().filter(|b| *b != route) {
+            let base_runs = &results[index(base)];
+            let throughput = median(runs.iter().zip(base_runs).map(|(r, b)| r.0 / b.0).collect());
+            let latency = median(runs.iter().zip(base_runs).map(|(r, b)| r.1 / b.1).collect());
+            line.push_str(&format!(
+                " | vs {base}: {throughput:.3}x req/s, {latency:.3}x p99"
+            ));
+        }
+        println!("{line}");
     }
     println!("{goal}");
     let _ = std::fs::remove_file(script_path);
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn write_script(body: &str, signed: &SignedHeaders) -> std::path::PathBuf {
+    let mut script = format!("wrk.method = \"POST\"\nwrk.body = \"{body}\"\n");
+    for (name, value) in signed.iter() {
+        script.push_str(&format!(
+            "wrk.headers[\"{name}\"] = \"{}\"\n",
+            value.to_str().unwrap()
+        ));
+    }
+    let path = std::env::temp_dir().join(format!("hookguard-load-{}.lua", std::process::id()));
+    std::fs::write(&path, script).unwrap();
+    path
+}
+
+/// One wrk run: requests per second and p99 latency in microseconds.
+fn run_wrk(
+    addr: SocketAddr,
+    path: &str,
+    secs: u64,
+    connections: u64,
+    script: &std::path::Path,
+) -> (f64, f64) {
+    let out = Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{connections}"),
+            &format!("-d{secs}s"),
+            "--latency",
+            "-s",
+        ])
+        .arg(script)
+        .arg(format!("http://{addr}{path}"))
+        .output()
+        .expect("wrk runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Non-2xx"), "{path} answered errors:\n{text}");
+    let rps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no Requests/sec in:\n{text}"));
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| micros(v.trim()))
+        .unwrap_or_else(|| panic!("no 99% latency in:\n{text}"));
+    (rps, p99)
 }
 
 /// A 1 KiB ASCII body, safe to embed in the wrk script.
