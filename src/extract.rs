@@ -49,15 +49,9 @@ impl<T> Verified<T> {
 /// Without replay protection, and behind the layer or the middleware (which
 /// settle by the response's status themselves), it does nothing.
 ///
-/// ```ignore
-/// async fn handle(Verified { body: Json(event), ack, .. }: Verified<Json<Event>>) -> StatusCode {
-///     if process(&event).await.is_err() {
-///         return StatusCode::INTERNAL_SERVER_ERROR; // ack dropped: the retry is processed
-///     }
-///     ack.commit().await; // processed: replays are refused
-///     StatusCode::OK
-/// }
-/// ```
+/// The axum module's example shows one (`hookguard::axum`); in short: return
+/// early on a failure (the ack, dropped, releases the delivery), and
+/// `ack.commit().await` once the delivery is processed.
 #[derive(Debug)]
 #[must_use = "commit the Ack once the delivery is processed; dropped, it releases the delivery"]
 pub struct Ack {

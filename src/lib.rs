@@ -19,7 +19,7 @@
 //! can change them. hookguard still checks the timestamp's freshness, but for
 //! MITPO that stops only honest stale retries, not an attacker, who can
 //! re-send a captured body with a fresh timestamp. Replay protection (a store
-//! of accepted signatures) is what closes that gap. The event type is exposed
+//! of processed deliveries, keyed by the body) is what closes that gap. The event type is exposed
 //! as [`VerifiedDelivery::unsigned_event_type`]: route on the payload's own `event`
 //! field, which the signature covers.
 //!
@@ -46,11 +46,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Framework adapters call the two-step API: [`Verifier::check_headers`]
-//! rejects missing, malformed, stale and future headers before a byte of the
-//! body is read, then [`PendingVerification::update`] hashes the body chunk
-//! by chunk as it arrives and [`PendingVerification::finish`] gives the
-//! verdict.
+//! Framework adapters drive the [`intake`] (feature `runtime`, on by
+//! default): [`Verifier::admit`] rejects missing, malformed, stale and
+//! future headers, encoded bodies and oversized `Content-Length`s before a
+//! byte of the body is read; `Admitted::receive` reads the body within the
+//! limit, the read deadline and the budget of unverified bytes, hashes it,
+//! gives the verdict and claims its [`replay`] key. Without the runtime,
+//! [`Verifier::check_headers`] and [`PendingVerification`] verify a body
+//! streamed chunk by chunk.
 //!
 //! ## Guarantees
 //!
@@ -62,6 +65,11 @@
 //!   parsing (at most [`MAX_SIGNATURE_ENTRIES`] entries and
 //!   [`MAX_SIGNATURE_HEADER_LEN`] bytes per value).
 //! - No allocation on the Mittr verification path (with up to two secrets).
+//! - Bounded memory: bodies are held to the body limit, a read deadline and a
+//!   process-wide budget of unverified bytes ([`intake`]).
+//! - Replay protection loses no delivery: a delivery holds its key while its
+//!   handler runs and is released when the handler fails, panics or loses
+//!   its client ([`replay`]).
 //! - Secrets are redacted in `Debug` and zeroed on drop; no error message
 //!   contains a secret or an expected signature.
 //!
@@ -76,7 +84,11 @@
 //! | `signature_mismatch` | 401 | no secret signed these bytes |
 //! | `body_too_large` | 413 | the body exceeds the limit |
 //! | `body_unreadable` | 400 | the body stream failed |
-//! | `replayed` | 409 | already accepted, or in flight ([`replay`]) |
+//! | `body_timeout` | 408 | the body did not arrive within the read deadline |
+//! | `unsupported_content_encoding` | 415 | the body is sent encoded (refused before it is read) |
+//! | `overloaded` | 503 | the budget of unverified bytes cannot take this body now (`Retry-After`) |
+//! | `replayed` | 409 | already processed ([`replay`]; final) |
+//! | `in_flight` | 409 | a copy is being processed right now (`Retry-After`) |
 //! | `replay_store_full` | 503 | the in-memory replay store is full of unexpired records |
 //! | `replay_store_unavailable` | 503 | the replay store cannot be reached (fail closed) |
 //! | `not_configured` | 500 | an adapter found no verifier for the route |
@@ -85,8 +97,10 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | *(none)* | | the framework-free core: [`Verifier`], [`Signer`], [`Error`], [`BodyCollector`] |
+//! | *(none)* | | the framework-free core: [`Verifier`], [`Signer`], [`Error`], [`PendingVerification`] |
 //! | `tracing` | yes | a `tracing` event per rejection (code, status, scheme, route; never secrets) |
+//! | `runtime` | yes | [`intake`] (deadline, budget, the pipeline) and [`replay`] (stores, leases), on tokio |
+//! | `metrics` | no | counters, a histogram and gauges through the `metrics` facade ([`metrics`]) |
 //! | `tower` | no | `tower::VerifyWebhookLayer` / `tower::VerifyWebhook` for any tower or hyper stack |
 //! | `axum` | no | `axum::Verified<T>` extractors; implies `tower` |
 //! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhook` middleware |

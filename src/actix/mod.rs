@@ -20,7 +20,7 @@
 //! - **Middleware**: `.wrap(VerifyWebhook::new(verifier))` protects a whole
 //!   scope: it verifies, puts the verified bytes back as the payload (so
 //!   `web::Bytes`, `web::Json`, … work unchanged downstream) and the
-//!   [`crate::Verified`] metadata in the request extensions. Behind it,
+//!   [`VerifiedDelivery`](crate::VerifiedDelivery) metadata in the request extensions. Behind it,
 //!   `Verified<T>` does not verify a second time.
 //! - **Replay protection** (when the verifier has it): the middleware
 //!   holds the delivery's lease while the handler runs, commits it when the

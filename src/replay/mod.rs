@@ -18,8 +18,8 @@
 //!    (10 s), renewed every third of that while the handler runs. A copy
 //!    arriving meanwhile gets 409 `in_flight` with `Retry-After`.
 //! 2. When the handler succeeds (a 2xx answer from the layer's or the
-//!    middleware's inner service, or the extractor's [`Ack`](crate::extract::Ack)
-//!    committed), the key is recorded as done for the record TTL (past +
+//!    middleware's inner service, or the extractor's `Ack` committed), the
+//!    key is recorded as done for the record TTL (past +
 //!    future tolerance by default): copies get 409 `replayed`, final.
 //! 3. Otherwise — a non-2xx answer, a panic, a client that went away, a
 //!    shutdown — the hold is released, so the provider's retry is processed.
