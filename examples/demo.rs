@@ -243,7 +243,7 @@ async fn main() -> ExitCode {
                     }
                 })
                 .build();
-            let path = format!("http://{addr}/webhooks/{}", s.scheme.kind());
+            let path = format!("http://{addr}/webhooks/{}", s.scheme.name());
             let mut delivery = Delivery::new(&path, s.scheme.clone(), s.secret, s.payload.clone())
                 .expect("valid delivery");
             if let Some(hook) = s.hook.clone() {
@@ -267,7 +267,7 @@ async fn main() -> ExitCode {
             let attempts = report.attempts().len();
             rows.push((
                 s.name,
-                s.scheme.kind().as_str(),
+                s.scheme.name().to_owned(),
                 receiver,
                 s.expected_status,
                 s.expected_code,

@@ -31,14 +31,10 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
-use hmac::{KeyInit, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use subtle::ConstantTimeEq;
 
-use crate::mac::HmacSha256;
-use crate::signature::{Signatures, DIGEST_LEN};
-use crate::timestamp::trim;
-use crate::{Error, Headers, Malformed, Scheme, SchemeKind, Secret, VerifiedDelivery, Verifier};
+use crate::scheme::Part;
+use crate::{Error, Headers, Malformed, Scheme, Secret, VerifiedDelivery, Verifier};
 
 /// The verdict on a delivery and, when it failed, what most likely went wrong.
 #[derive(Debug, Clone)]
@@ -81,7 +77,7 @@ pub enum LikelyCause {
     /// The request carries the other provider's headers or prefix.
     WrongScheme {
         /// The scheme the request looks like.
-        looks_like: SchemeKind,
+        looks_like: &'static str,
     },
     /// A header cannot be parsed.
     MalformedHeader {
@@ -104,7 +100,7 @@ pub enum LikelyCause {
     SchemeMixup {
         /// The form that matched: `Mitpo` for the body alone, `Mittr` for
         /// `<timestamp>.<body>`.
-        signed_as: SchemeKind,
+        signed_as: &'static str,
     },
     /// The secret was used with its `whsec_` prefix on one side and without
     /// it on the other.
@@ -188,8 +184,8 @@ impl LikelyCause {
                     seconds.unsigned_abs()
                 )
             }
-            LikelyCause::SchemeMixup { signed_as } => match signed_as {
-                SchemeKind::Mitpo => "the signature is over the body alone (MITPO's form): this endpoint expects Mittr's `<timestamp>.<body>`".to_owned(),
+            LikelyCause::SchemeMixup { signed_as } => match *signed_as {
+                "mitpo" => "the signature is over the body alone (MITPO's form): this endpoint expects Mittr's `<timestamp>.<body>`".to_owned(),
                 _ => "the signature is over `<timestamp>.<body>` (Mittr's form): this endpoint expects MITPO's body-only signature".to_owned(),
             },
             LikelyCause::SecretPrefix { sender_stripped: true } => {
@@ -286,10 +282,11 @@ pub fn diagnose_with_tolerance<H: Headers + ?Sized, S: AsRef<[u8]>>(
     Diagnosis { outcome, cause }
 }
 
-fn other(kind: SchemeKind) -> Scheme {
-    match kind {
-        SchemeKind::Mittr => Scheme::mitpo(),
-        _ => Scheme::mittr(),
+/// The other first-party scheme, and its name.
+fn other(scheme: &Scheme) -> (Scheme, &'static str) {
+    match scheme.name() {
+        "mittr" => (Scheme::mitpo(), "mitpo"),
+        _ => (Scheme::mittr(), "mittr"),
     }
 }
 
@@ -301,14 +298,13 @@ fn explain<H: Headers + ?Sized>(
     now: SystemTime,
     error: &Error,
 ) -> LikelyCause {
-    let kind = scheme.kind();
-    let other_scheme = other(kind);
+    let (other_scheme, other_name) = other(scheme);
     let has = |name: &HeaderName| headers.values(name).next().is_some();
     match error {
         Error::MissingHeader { header } => {
             if has(other_scheme.signature_header()) {
                 LikelyCause::WrongScheme {
-                    looks_like: other_scheme.kind(),
+                    looks_like: other_name,
                 }
             } else {
                 LikelyCause::MissingHeader {
@@ -317,7 +313,8 @@ fn explain<H: Headers + ?Sized>(
             }
         }
         Error::MalformedHeader { header, reason } => {
-            let other_prefix = other_scheme.kind().signature_prefix().as_bytes();
+            let other_prefix = format!("{}=", other_scheme.methods()[0].label());
+            let other_prefix = other_prefix.as_bytes();
             let carries_other_prefix = header == scheme.signature_header()
                 && headers.values(header).any(|v| {
                     v.split(|b| matches!(b, b',' | b' ' | b'\t'))
@@ -325,7 +322,7 @@ fn explain<H: Headers + ?Sized>(
                 });
             if carries_other_prefix {
                 LikelyCause::WrongScheme {
-                    looks_like: other_scheme.kind(),
+                    looks_like: other_name,
                 }
             } else {
                 LikelyCause::MalformedHeader {
@@ -374,42 +371,36 @@ fn explain_mismatch<H: Headers + ?Sized>(
     body: &[u8],
     secrets: &[Secret],
 ) -> LikelyCause {
-    let kind = scheme.kind();
     let fallback = || LikelyCause::DifferentSecret {
         fingerprints: secrets.iter().map(Secret::fingerprint).collect(),
     };
-    let Ok(candidates) = Signatures::parse(headers.values(scheme.signature_header()), kind) else {
-        return fallback();
+    let signs_ts = scheme.signs_timestamp();
+    let mut flipped = scheme.clone();
+    flipped.message = if signs_ts {
+        vec![Part::Body]
+    } else {
+        vec![Part::Timestamp, Part::DOT, Part::Body]
     };
-    let candidates: Vec<[u8; DIGEST_LEN]> = candidates.iter().copied().collect();
-    let ts_text: Vec<u8> = headers
-        .values(scheme.timestamp_header())
-        .next()
-        .map(|v| trim(v).to_vec())
-        .unwrap_or_default();
-    let matches = |key: &[u8], timestamp_signed: bool, body: &[u8]| {
-        let Ok(mut mac) = HmacSha256::new_from_slice(key) else {
-            return false;
-        };
-        if timestamp_signed {
-            mac.update(&ts_text);
-            mac.update(b".");
-        }
-        mac.update(body);
-        let tag = mac.finalize().into_bytes();
-        candidates
-            .iter()
-            .any(|c| bool::from(tag.as_slice().ct_eq(c.as_slice())))
+    let matches = |key: &[u8], other_form: bool, body: &[u8]| {
+        let form = if other_form { &flipped } else { scheme };
+        Verifier::builder(form.clone())
+            .secret(key)
+            .disable_timestamp_check()
+            .body_limit(u64::MAX)
+            .build()
+            .is_ok_and(|v| v.verify_at(headers, body, SystemTime::UNIX_EPOCH).is_ok())
     };
-    let signs_ts = kind.signs_timestamp();
+    let signs_ts = false;
 
     // The other scheme's message form, with a configured secret.
-    if secrets.iter().any(|s| matches(s.expose(), !signs_ts, body)) {
+    if scheme.timestamp_source().is_some()
+        && secrets.iter().any(|s| matches(s.expose(), true, body))
+    {
         return LikelyCause::SchemeMixup {
-            signed_as: if signs_ts {
-                SchemeKind::Mitpo
+            signed_as: if scheme.signs_timestamp() {
+                "mitpo"
             } else {
-                SchemeKind::Mittr
+                "mittr"
             },
         };
     }

@@ -136,17 +136,26 @@ pub enum Malformed {
         /// The limit.
         limit: usize,
     },
-    /// No entry with the scheme's prefix (`v1=` or `sha256=`).
+    /// No entry labeled with one of the scheme's methods (`v1=`, `sha256=`).
     NoSignature {
-        /// The prefix that was looked for.
-        prefix: &'static str,
+        /// What an entry should look like, such as `v1=<hex>`.
+        expected: crate::signature::EntryShape,
     },
     /// A signature entry is not hexadecimal.
     InvalidHex,
-    /// A signature entry has the wrong number of hex digits (64 expected).
+    /// A signature entry is not standard padded base64.
+    InvalidBase64,
+    /// A signature entry has the wrong length for its algorithm.
     WrongLength {
         /// The number of characters found.
         found: usize,
+        /// The number of characters expected.
+        expected: usize,
+    },
+    /// The signature header has no timestamp entry (Stripe's `t=`).
+    NoTimestampEntry {
+        /// What the entry should look like, such as `t=<unix seconds>`.
+        expected: crate::signature::EntryShape,
     },
     /// The timestamp is empty.
     Empty,
@@ -166,12 +175,16 @@ impl fmt::Display for Malformed {
             Malformed::TooManyEntries { limit } => {
                 write!(f, "more than {limit} signature entries")
             }
-            Malformed::NoSignature { prefix } => write!(f, "no `{prefix}<hex>` entry"),
+            Malformed::NoSignature { expected } => write!(f, "no `{expected}` entry"),
             Malformed::InvalidHex => f.write_str("a signature entry is not hexadecimal"),
-            Malformed::WrongLength { found } => write!(
+            Malformed::InvalidBase64 => f.write_str("a signature entry is not base64"),
+            Malformed::WrongLength { found, expected } => write!(
                 f,
-                "a signature entry has {found} hex digits, expected 64 (32 bytes)"
+                "a signature entry has {found} characters, expected {expected}"
             ),
+            Malformed::NoTimestampEntry { expected } => {
+                write!(f, "no `{expected}` timestamp entry")
+            }
             Malformed::Empty => f.write_str("the value is empty"),
             Malformed::NotDigits => {
                 f.write_str("not unix seconds in ASCII digits (no sign, decimal point or exponent)")
@@ -450,6 +463,9 @@ pub enum ConfigError {
     },
     /// An event type that cannot be sent as a header value.
     InvalidEventType,
+    /// A delivery id that cannot be sent as a header value (empty, or not
+    /// visible ASCII).
+    InvalidDeliveryId,
     /// Replay protection needs a TTL when the timestamp check is off on
     /// either side: set [`ReplayProtection::ttl`](crate::replay::ReplayProtection::ttl).
     ReplayTtlRequired,
@@ -458,6 +474,27 @@ pub enum ConfigError {
     ReplayTtlTooShort {
         /// The shortest TTL that is safe.
         minimum: Duration,
+    },
+    /// A scheme description is inconsistent (see [`SchemeBuilder::build`](crate::scheme::SchemeBuilder::build)).
+    InvalidScheme {
+        /// The first inconsistency found.
+        reason: &'static str,
+    },
+    /// The secret at this position cannot be a key of the scheme (not
+    /// base64 where the scheme decodes it, a prefix no method takes, …).
+    InvalidSecret {
+        /// Position of the secret, in the order given.
+        index: usize,
+        /// Why, without the secret.
+        reason: &'static str,
+    },
+    /// The secret at this position needs a crate feature that is off
+    /// (a `whpk_` key needs `ed25519`).
+    FeatureRequired {
+        /// Position of the secret.
+        index: usize,
+        /// The feature to turn on.
+        feature: &'static str,
     },
 }
 
@@ -476,6 +513,9 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidEventType => {
                 f.write_str("the event type is not a valid header value (visible ASCII only)")
             }
+            ConfigError::InvalidDeliveryId => {
+                f.write_str("the delivery id is empty or not visible ASCII")
+            }
             ConfigError::ReplayTtlRequired => f.write_str(
                 "replay protection needs an explicit TTL when the timestamp check is off",
             ),
@@ -484,6 +524,13 @@ impl fmt::Display for ConfigError {
                 "the replay TTL must be at least past + future tolerance ({} s)",
                 minimum.as_secs()
             ),
+            ConfigError::InvalidScheme { reason } => write!(f, "invalid scheme: {reason}"),
+            ConfigError::InvalidSecret { index, reason } => {
+                write!(f, "secret #{index} is not a key of this scheme: {reason}")
+            }
+            ConfigError::FeatureRequired { index, feature } => {
+                write!(f, "secret #{index} needs hookguard's `{feature}` feature")
+            }
         }
     }
 }

@@ -114,7 +114,7 @@
 
 pub mod error;
 pub mod headers;
-mod mac;
+mod key;
 pub mod metrics;
 pub mod scheme;
 pub mod secret;
@@ -134,8 +134,7 @@ pub mod replay;
 pub use error::{ConfigError, Error, Malformed};
 pub use headers::Headers;
 pub use scheme::{
-    Scheme, SchemeKind, MITPO_EVENT, MITPO_SIGNATURE, MITPO_TIMESTAMP, MITTR_SIGNATURE,
-    MITTR_TIMESTAMP,
+    Scheme, MITPO_EVENT, MITPO_SIGNATURE, MITPO_TIMESTAMP, MITTR_SIGNATURE, MITTR_TIMESTAMP,
 };
 pub use secret::Secret;
 pub use sign::{SignedHeaders, Signer};

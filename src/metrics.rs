@@ -65,13 +65,14 @@ struct Handles {
 
 impl VerifierMetrics {
     #[cfg(feature = "metrics")]
-    fn handles(&self, verifier: &str, scheme: &'static str) -> &Handles {
+    fn handles(&self, verifier: &str, scheme: &str) -> &Handles {
         self.handles.get_or_init(|| {
             let name: std::sync::Arc<str> = verifier.into();
+            let scheme: std::sync::Arc<str> = scheme.into();
             let outcomes = OUTCOMES
                 .iter()
                 .map(|outcome| {
-                    metrics::counter!(DELIVERIES_TOTAL, "verifier" => name.clone(), "scheme" => scheme, "outcome" => *outcome)
+                    metrics::counter!(DELIVERIES_TOTAL, "verifier" => name.clone(), "scheme" => scheme.clone(), "outcome" => *outcome)
                 })
                 .collect();
             let verification =
@@ -84,7 +85,7 @@ impl VerifierMetrics {
     }
 
     /// Counts a delivery's outcome.
-    pub(crate) fn delivery(&self, verifier: &str, scheme: &'static str, outcome: &str) {
+    pub(crate) fn delivery(&self, verifier: &str, scheme: &str, outcome: &str) {
         #[cfg(feature = "metrics")]
         {
             let index = OUTCOMES
@@ -96,12 +97,7 @@ impl VerifierMetrics {
     }
 
     /// Records how long a verdict took.
-    pub(crate) fn verification_time(
-        &self,
-        verifier: &str,
-        scheme: &'static str,
-        elapsed: Duration,
-    ) {
+    pub(crate) fn verification_time(&self, verifier: &str, scheme: &str, elapsed: Duration) {
         #[cfg(feature = "metrics")]
         self.handles(verifier, scheme)
             .verification

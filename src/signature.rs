@@ -1,32 +1,36 @@
-//! Parsing the signature header into candidate digests, without allocating
-//! for one or two entries.
+//! Reading the signature header into candidate signatures, by the rules of
+//! the scheme's [`SignatureFormat`](crate::scheme::SignatureFormat), without
+//! allocating for one or two entries.
 
 use std::fmt;
 
-use crate::error::Malformed;
-use crate::SchemeKind;
+use base64::Engine as _;
 
-/// Most signature entries read from the signature header(s) of one request,
-/// all instances of the header together. Bounds the work an attacker can cause.
+use crate::error::Malformed;
+use crate::scheme::{Encoding, OnInvalid, Scheme};
+
+/// Most entries read from the signature header(s) of one request, all
+/// values together. Bounds the work an attacker can cause.
 pub const MAX_ENTRIES: usize = 16;
+
+/// Most asymmetric (Ed25519) entries read from one request: each costs a
+/// pass over the body per public key.
+pub const MAX_ASYMMETRIC_ENTRIES: usize = 4;
 
 /// Longest signature header value accepted, in bytes.
 pub const MAX_HEADER_LEN: usize = 4096;
 
-/// Length of an HMAC-SHA256 digest in bytes.
-pub const DIGEST_LEN: usize = 32;
+/// Longest signature, in bytes (HMAC-SHA512, Ed25519).
+pub const MAX_SIGNATURE_LEN: usize = 64;
 
 /// The signature entries of one request, parsed with the rules the
-/// [`Verifier`](crate::Verifier) applies: entries separated by commas and/or
-/// whitespace, entries with another prefix ignored, hex in either case,
-/// exactly 32 bytes, at most [`MAX_ENTRIES`] entries in all and
-/// [`MAX_HEADER_LEN`] bytes per value. Up to two digests are kept inline:
-/// parsing a header with one or two entries does not allocate.
+/// [`Verifier`](crate::Verifier) applies for `scheme`. Up to two entries are
+/// kept inline: parsing a header with one or two entries does not allocate.
 ///
 /// ```
-/// use hookguard::{signature::Signatures, SchemeKind};
+/// use hookguard::{signature::Signatures, Scheme};
 /// let value = format!("v2=ignored, v1={}", "ab".repeat(32));
-/// let parsed = Signatures::parse([value.as_bytes()], SchemeKind::Mittr)?;
+/// let parsed = Signatures::parse([value.as_bytes()], &Scheme::mittr())?;
 /// assert_eq!(parsed.len(), 1);
 /// # Ok::<(), hookguard::Malformed>(())
 /// ```
@@ -34,37 +38,42 @@ pub const DIGEST_LEN: usize = 32;
 pub struct Signatures(Candidates);
 
 impl Signatures {
-    /// Parses every value of the signature header, in order.
+    /// Parses every value of the signature header, in order. A timestamp
+    /// entry (Stripe's `t=`) is skipped, not checked.
     ///
     /// # Errors
-    /// The first rule broken; [`Malformed::NoSignature`] when no entry has
-    /// the scheme's prefix.
+    /// The first rule broken; [`Malformed::NoSignature`] when no entry is
+    /// labeled with one of the scheme's methods.
     pub fn parse<'a>(
         values: impl IntoIterator<Item = &'a [u8]>,
-        kind: SchemeKind,
+        scheme: &Scheme,
     ) -> Result<Self, Malformed> {
-        let prefix = kind.signature_prefix();
-        let mut candidates = Candidates::new();
+        let mut reader = EntryReader::new(scheme);
         for value in values {
-            candidates.parse_value(value, prefix.as_bytes())?;
+            reader.read(value)?;
         }
-        candidates.finish(prefix)?;
-        Ok(Signatures(candidates))
+        reader
+            .finish()
+            .map(|(candidates, _)| Signatures(candidates))
     }
 
-    /// How many entries had the scheme's prefix (at least 1, at most [`MAX_ENTRIES`]).
+    /// How many entries were labeled with one of the scheme's methods
+    /// (decodable or not).
     pub fn len(&self) -> usize {
-        self.0.len
+        self.0.labeled
     }
 
     /// Always `false` for a successfully parsed header.
     pub fn is_empty(&self) -> bool {
-        self.0.len == 0
+        self.0.labeled == 0
     }
 
-    /// The decoded digests, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &[u8; DIGEST_LEN]> {
-        self.0.as_slice().iter()
+    /// The decoded signatures, in order, each with the index of its method.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        self.0
+            .as_slice()
+            .iter()
+            .map(|c| (usize::from(c.method), c.bytes()))
     }
 }
 
@@ -76,86 +85,277 @@ impl fmt::Debug for Signatures {
     }
 }
 
-/// The digests found in the signature header(s): the first two inline (one
-/// entry, or two during a rotation: no allocation), more in a vector.
-#[derive(Clone)]
-pub(crate) struct Candidates {
-    inline: [[u8; DIGEST_LEN]; INLINE],
-    spill: Vec<[u8; DIGEST_LEN]>,
-    len: usize,
-    entries: usize,
+/// What an entry must look like, for messages: `v1=<hex>`, `t=<unix seconds>`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct EntryShape {
+    text: [u8; 32],
+    len: u8,
 }
 
-/// Digests kept without allocating.
+impl EntryShape {
+    pub(crate) fn new(parts: &[&str]) -> Self {
+        let mut shape = EntryShape {
+            text: [0; 32],
+            len: 0,
+        };
+        for byte in parts.iter().flat_map(|p| p.bytes()) {
+            if usize::from(shape.len) < shape.text.len() {
+                shape.text[usize::from(shape.len)] = byte;
+                shape.len += 1;
+            }
+        }
+        shape
+    }
+
+    /// The shape of a signature entry of `scheme`'s first method.
+    pub(crate) fn signature(scheme: &Scheme) -> Self {
+        let format = scheme.signature_format();
+        let encoding = match format.value_encoding() {
+            Encoding::Hex => "<hex>",
+            _ => "<base64>",
+        };
+        match format.label_separator() {
+            Some(sep) => {
+                let sep = [sep];
+                let sep = std::str::from_utf8(&sep).unwrap_or("=");
+                EntryShape::new(&[scheme.methods()[0].label(), sep, encoding])
+            }
+            None => EntryShape::new(&[encoding]),
+        }
+    }
+
+    /// The text, as a string.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or("?")
+    }
+}
+
+impl fmt::Display for EntryShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for EntryShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// One decoded signature and the index of its method.
+#[derive(Clone, Copy)]
+pub(crate) struct Candidate {
+    bytes: [u8; MAX_SIGNATURE_LEN],
+    len: u8,
+    pub(crate) method: u8,
+}
+
+impl Candidate {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+const EMPTY: Candidate = Candidate {
+    bytes: [0; MAX_SIGNATURE_LEN],
+    len: 0,
+    method: 0,
+};
+
+/// The decoded signatures: the first two inline (one entry, or two during
+/// a rotation: no allocation), more in a vector.
+#[derive(Clone)]
+pub(crate) struct Candidates {
+    inline: [Candidate; INLINE],
+    spill: Vec<Candidate>,
+    kept: usize,
+    /// Entries labeled with a method, decodable or not.
+    pub(crate) labeled: usize,
+}
+
+/// Signatures kept without allocating.
 const INLINE: usize = 2;
 
 impl Candidates {
     pub(crate) const fn new() -> Self {
         Candidates {
-            inline: [[0; DIGEST_LEN]; INLINE],
+            inline: [EMPTY; INLINE],
             spill: Vec::new(),
-            len: 0,
-            entries: 0,
+            kept: 0,
+            labeled: 0,
         }
     }
 
-    /// The digests with the scheme's prefix.
-    pub(crate) fn as_slice(&self) -> &[[u8; DIGEST_LEN]] {
+    pub(crate) fn as_slice(&self) -> &[Candidate] {
         if self.spill.is_empty() {
-            &self.inline[..self.len]
+            &self.inline[..self.kept]
         } else {
             &self.spill
         }
     }
 
-    fn push(&mut self, digest: [u8; DIGEST_LEN]) {
-        if self.len < INLINE {
-            self.inline[self.len] = digest;
+    fn push(&mut self, candidate: Candidate) {
+        if self.kept < INLINE {
+            self.inline[self.kept] = candidate;
         } else {
             if self.spill.is_empty() {
                 self.spill.extend_from_slice(&self.inline);
             }
-            self.spill.push(digest);
+            self.spill.push(candidate);
         }
-        self.len += 1;
+        self.kept += 1;
+    }
+}
+
+/// Reads the values of a signature header into [`Candidates`], and the
+/// timestamp entry of schemes that write one there.
+pub(crate) struct EntryReader<'s, 'a> {
+    scheme: &'s Scheme,
+    candidates: Candidates,
+    entries: usize,
+    asymmetric: usize,
+    timestamp: Option<&'a [u8]>,
+    timestamp_seen: usize,
+}
+
+impl<'s, 'a> EntryReader<'s, 'a> {
+    pub(crate) fn new(scheme: &'s Scheme) -> Self {
+        EntryReader {
+            scheme,
+            candidates: Candidates::new(),
+            entries: 0,
+            asymmetric: 0,
+            timestamp: None,
+            timestamp_seen: 0,
+        }
     }
 
     /// Reads one value of the signature header.
-    ///
-    /// Entries are separated by commas and/or whitespace. Entries that start
-    /// with `prefix` must hold exactly 64 hex digits (either case); others,
-    /// such as a future `v2=`, are ignored. Call [`Candidates::finish`] after
-    /// the last value.
-    pub(crate) fn parse_value(&mut self, value: &[u8], prefix: &[u8]) -> Result<(), Malformed> {
+    pub(crate) fn read(&mut self, value: &'a [u8]) -> Result<(), Malformed> {
         if value.len() > MAX_HEADER_LEN {
             return Err(Malformed::TooLong {
                 limit: MAX_HEADER_LEN,
             });
         }
+        let delimiters = &self.scheme.format.delimiters;
+        if delimiters.is_empty() {
+            let whole = crate::timestamp::trim(value);
+            return if whole.is_empty() {
+                Ok(())
+            } else {
+                self.entry(whole)
+            };
+        }
         let tokens = value
-            .split(|b| matches!(b, b',' | b' ' | b'\t'))
+            .split(|b| delimiters.contains(b))
             .filter(|t| !t.is_empty());
         for token in tokens {
-            self.entries += 1;
-            if self.entries > MAX_ENTRIES {
-                return Err(Malformed::TooManyEntries { limit: MAX_ENTRIES });
-            }
-            let Some(hex) = token.strip_prefix(prefix) else {
-                continue;
-            };
-            self.push(decode_digest(hex)?);
+            self.entry(token)?;
         }
         Ok(())
     }
 
-    /// Fails when no entry had the scheme's prefix.
-    pub(crate) fn finish(&self, prefix: &'static str) -> Result<(), Malformed> {
-        if self.len == 0 {
-            Err(Malformed::NoSignature { prefix })
-        } else {
-            Ok(())
+    fn entry(&mut self, token: &'a [u8]) -> Result<(), Malformed> {
+        self.entries += 1;
+        if self.entries > MAX_ENTRIES {
+            return Err(Malformed::TooManyEntries { limit: MAX_ENTRIES });
+        }
+        let Some(separator) = self.scheme.format.label else {
+            return self.signature(0, token);
+        };
+        let Some(at) = token.iter().position(|&b| b == separator) else {
+            return Ok(()); // no label: not an entry of this scheme
+        };
+        let (label, value) = (&token[..at], &token[at + 1..]);
+        if let Some(method) = self.method_labeled(label) {
+            return self.signature(method, value);
+        }
+        if self.is_timestamp_label(label) {
+            self.timestamp_seen += 1;
+            self.timestamp = Some(value);
+        }
+        Ok(())
+    }
+
+    fn method_labeled(&self, label: &[u8]) -> Option<usize> {
+        let methods = &self.scheme.methods;
+        methods.iter().position(|m| m.label.as_bytes() == label)
+    }
+
+    fn is_timestamp_label(&self, label: &[u8]) -> bool {
+        matches!(
+            &self.scheme.timestamp,
+            Some(crate::scheme::TimestampSource::Entry(l)) if l.as_bytes() == label
+        )
+    }
+
+    fn signature(&mut self, method: usize, text: &[u8]) -> Result<(), Malformed> {
+        self.candidates.labeled += 1;
+        let algorithm = self.scheme.methods[method].algorithm;
+        if algorithm == crate::scheme::Algorithm::Ed25519 {
+            self.asymmetric += 1;
+            if self.asymmetric > MAX_ASYMMETRIC_ENTRIES {
+                return Err(Malformed::TooManyEntries {
+                    limit: MAX_ASYMMETRIC_ENTRIES,
+                });
+            }
+        }
+        let format = &self.scheme.format;
+        match decode(format.encoding, text, algorithm.signature_len()) {
+            Ok(mut candidate) => {
+                candidate.method = method as u8;
+                self.candidates.push(candidate);
+                Ok(())
+            }
+            Err(reason) => {
+                let policy = match reason {
+                    Malformed::WrongLength { .. } => format.wrong_length,
+                    _ => format.undecodable,
+                };
+                match policy {
+                    OnInvalid::NoMatch => Ok(()),
+                    _ => Err(reason),
+                }
+            }
         }
     }
+
+    /// The signatures, and the timestamp entry's value if the scheme has one.
+    ///
+    /// # Errors
+    /// [`Malformed::NoSignature`] when no entry had a method's label;
+    /// [`Malformed::NoTimestampEntry`] / [`Malformed::Duplicated`] for a
+    /// missing or repeated timestamp entry.
+    pub(crate) fn finish(self) -> Result<(Candidates, Option<&'a [u8]>), Malformed> {
+        if let Some(crate::scheme::TimestampSource::Entry(label)) = &self.scheme.timestamp {
+            match self.timestamp_seen {
+                0 => {
+                    return Err(Malformed::NoTimestampEntry {
+                        expected: EntryShape::new(&[label, "=<unix seconds>"]),
+                    })
+                }
+                1 => {}
+                _ => return Err(Malformed::Duplicated),
+            }
+        }
+        if self.candidates.labeled == 0 {
+            return Err(Malformed::NoSignature {
+                expected: EntryShape::signature(self.scheme),
+            });
+        }
+        Ok((self.candidates, self.timestamp))
+    }
+}
+
+/// Decodes one signature value of `len` bytes.
+fn decode(encoding: Encoding, text: &[u8], len: usize) -> Result<Candidate, Malformed> {
+    let mut out = EMPTY;
+    out.len = len as u8;
+    match encoding {
+        Encoding::Hex => decode_hex(text, &mut out.bytes[..len])?,
+        _ => decode_base64(text, &mut out.bytes[..len])?,
+    }
+    Ok(out)
 }
 
 /// Hex digit values; 0xFF marks a byte that is not a hex digit.
@@ -175,16 +375,18 @@ const HEX_VALUES: [u8; 256] = {
     table
 };
 
-/// Decodes 64 hex digits (either case) into a digest.
-fn decode_digest(hex: &[u8]) -> Result<[u8; DIGEST_LEN], Malformed> {
-    if hex.len() != DIGEST_LEN * 2 {
+/// Decodes `2 * out.len()` hex digits (either case) into `out`.
+fn decode_hex(hex: &[u8], out: &mut [u8]) -> Result<(), Malformed> {
+    if hex.len() != out.len() * 2 {
         return Err(if hex.iter().all(u8::is_ascii_hexdigit) {
-            Malformed::WrongLength { found: hex.len() }
+            Malformed::WrongLength {
+                found: hex.len(),
+                expected: out.len() * 2,
+            }
         } else {
             Malformed::InvalidHex
         });
     }
-    let mut out = [0u8; DIGEST_LEN];
     let mut invalid = 0u8;
     for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
         let hi = HEX_VALUES[usize::from(pair[0])];
@@ -195,169 +397,32 @@ fn decode_digest(hex: &[u8]) -> Result<[u8; DIGEST_LEN], Malformed> {
     if invalid & 0xF0 != 0 {
         return Err(Malformed::InvalidHex);
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Decodes padded standard base64 of exactly `out.len()` bytes into `out`.
+fn decode_base64(text: &[u8], out: &mut [u8]) -> Result<(), Malformed> {
+    let expected = out.len().div_ceil(3) * 4;
+    let alphabet = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    if text.len() != expected {
+        return Err(if text.iter().all(alphabet) {
+            Malformed::WrongLength {
+                found: text.len(),
+                expected,
+            }
+        } else {
+            Malformed::InvalidBase64
+        });
+    }
+    let mut buf = [0u8; MAX_SIGNATURE_LEN + 2];
+    match base64::engine::general_purpose::STANDARD.decode_slice(text, &mut buf) {
+        Ok(n) if n == out.len() => {
+            out.copy_from_slice(&buf[..n]);
+            Ok(())
+        }
+        _ => Err(Malformed::InvalidBase64),
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HEX: &str = "f510c5a0a56d977bdbb1abc55b09d505a26dabc53fc63213e60df332175426b6";
-    const OTHER: &str = "672a3a2667a4ea89f017f674292eb02a57b79e413827bab03f50cc4fa0553023";
-
-    fn parse(values: &[&str], prefix: &'static str) -> Result<Vec<String>, Malformed> {
-        let kind = if prefix == "v1=" {
-            SchemeKind::Mittr
-        } else {
-            SchemeKind::Mitpo
-        };
-        let parsed = Signatures::parse(values.iter().map(|v| v.as_bytes()), kind)?;
-        assert_eq!(parsed.len(), parsed.iter().count());
-        Ok(parsed.iter().map(hex::encode).collect())
-    }
-
-    #[test]
-    fn reads_a_single_entry() {
-        assert_eq!(parse(&[&format!("v1={HEX}")], "v1=").unwrap(), [HEX]);
-    }
-
-    #[test]
-    fn keeps_every_entry_not_only_the_last() {
-        let got = parse(&[&format!("v1={HEX},v1={OTHER} v1={HEX}")], "v1=").unwrap();
-        assert_eq!(got, [HEX, OTHER, HEX]);
-    }
-
-    #[test]
-    fn reads_several_header_instances_together() {
-        let got = parse(&[&format!("v1={HEX}"), &format!("v1={OTHER}")], "v1=").unwrap();
-        assert_eq!(got, [HEX, OTHER]);
-    }
-
-    #[test]
-    fn accepts_mixed_separators_and_surrounding_whitespace() {
-        let got = parse(&[&format!(" ,\tv1={HEX} , ,v1={OTHER}\t")], "v1=").unwrap();
-        assert_eq!(got, [HEX, OTHER]);
-    }
-
-    #[test]
-    fn hex_is_case_insensitive() {
-        let got = parse(&[&format!("sha256={}", HEX.to_uppercase())], "sha256=").unwrap();
-        assert_eq!(got, [HEX]);
-    }
-
-    #[test]
-    fn ignores_other_versions() {
-        let got = parse(&[&format!("v0=zz v2={OTHER} v1={HEX}")], "v1=").unwrap();
-        assert_eq!(got, [HEX]);
-    }
-
-    #[test]
-    fn rejects_a_header_with_only_other_versions() {
-        assert_eq!(
-            parse(&[&format!("sha256={HEX}")], "v1="),
-            Err(Malformed::NoSignature { prefix: "v1=" })
-        );
-        assert_eq!(
-            parse(&[HEX], "sha256="),
-            Err(Malformed::NoSignature { prefix: "sha256=" })
-        );
-    }
-
-    #[test]
-    fn rejects_only_separators() {
-        assert_eq!(
-            parse(&[" , ,, "], "v1="),
-            Err(Malformed::NoSignature { prefix: "v1=" })
-        );
-        assert_eq!(
-            parse(&[""], "v1="),
-            Err(Malformed::NoSignature { prefix: "v1=" })
-        );
-    }
-
-    #[test]
-    fn rejects_truncated_signature() {
-        assert_eq!(
-            parse(&[&format!("v1={}", &HEX[..62])], "v1="),
-            Err(Malformed::WrongLength { found: 62 })
-        );
-        assert_eq!(
-            parse(&["v1="], "v1="),
-            Err(Malformed::WrongLength { found: 0 })
-        );
-    }
-
-    #[test]
-    fn rejects_overlong_and_odd_length_signatures() {
-        assert_eq!(
-            parse(&[&format!("v1={HEX}ab")], "v1="),
-            Err(Malformed::WrongLength { found: 66 })
-        );
-        assert_eq!(
-            parse(&[&format!("v1={}", &HEX[..63])], "v1="),
-            Err(Malformed::WrongLength { found: 63 })
-        );
-    }
-
-    #[test]
-    fn rejects_non_hex_signature() {
-        assert_eq!(
-            parse(&[&format!("v1={}", "z".repeat(64))], "v1="),
-            Err(Malformed::InvalidHex)
-        );
-        assert_eq!(
-            parse(
-                &["sha256=VthJucs8pWCVXwHWm5ccd1aZzzKCahZ05pFm3W57PKQ="],
-                "sha256="
-            ),
-            Err(Malformed::InvalidHex)
-        );
-        // A bad entry poisons the header even when a good one is present.
-        assert_eq!(
-            parse(&[&format!("v1=xyz,v1={HEX}")], "v1="),
-            Err(Malformed::InvalidHex)
-        );
-    }
-
-    #[test]
-    fn hex_decoding_agrees_with_the_hex_crate_on_every_digit_pair() {
-        let digits = b"0123456789abcdefABCDEFgG/:@`";
-        for &a in digits {
-            for &b in digits {
-                let text = [a, b].repeat(DIGEST_LEN);
-                let ours = decode_digest(&text).ok();
-                let reference = hex::decode(&text).ok();
-                assert_eq!(ours.map(|d| d.to_vec()), reference, "{}", a as char);
-            }
-        }
-    }
-
-    #[test]
-    fn caps_the_number_of_entries() {
-        let sixteen = vec![format!("v1={HEX}"); MAX_ENTRIES].join(",");
-        assert_eq!(parse(&[&sixteen], "v1=").unwrap().len(), MAX_ENTRIES);
-        let seventeen = format!("{sixteen},v2=x");
-        assert_eq!(
-            parse(&[&seventeen], "v1="),
-            Err(Malformed::TooManyEntries { limit: MAX_ENTRIES })
-        );
-        // The cap holds across header instances too.
-        let values = vec![format!("v1={HEX}"); MAX_ENTRIES + 1];
-        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-        assert_eq!(
-            parse(&refs, "v1="),
-            Err(Malformed::TooManyEntries { limit: MAX_ENTRIES })
-        );
-    }
-
-    #[test]
-    fn caps_the_header_length() {
-        let long = format!("v1={HEX}{}", " ".repeat(MAX_HEADER_LEN));
-        assert_eq!(
-            parse(&[&long], "v1="),
-            Err(Malformed::TooLong {
-                limit: MAX_HEADER_LEN
-            })
-        );
-    }
-}
+mod tests;

@@ -43,7 +43,7 @@ proptest! {
         let s = scheme(mittr);
         let headers = Signer::new(s.clone(), secret.as_slice()).unwrap().sign(ts, &body).to_header_map();
         let verified = verifier(s, &secret).verify_at(&headers, &body, at(ts)).unwrap();
-        prop_assert_eq!(verified.timestamp(), ts);
+        prop_assert_eq!(verified.timestamp(), Some(ts));
         prop_assert_eq!(verified.body_len(), body.len() as u64);
     }
 
@@ -74,7 +74,7 @@ proptest! {
         let mut digest = signer.digest(1000, &body);
         digest[byte] ^= 1 << bit;
         let mut headers = signer.sign(1000, &body).to_header_map();
-        let value = format!("{}{}", s.kind().signature_prefix(), hex::encode(digest));
+        let value = format!("{}={}", s.methods()[0].label(), hex::encode(digest));
         headers.insert(s.signature_header().clone(), HeaderValue::try_from(value).unwrap());
         let err = verifier(s, b"k").verify_at(&headers, &body, at(1000)).unwrap_err();
         prop_assert_eq!(err.code(), "signature_mismatch");
@@ -94,7 +94,7 @@ proptest! {
         text[i] ^= 1 << bit;
         let value = HeaderValue::from_bytes(&text);
         prop_assume!(value.is_ok());
-        headers.insert(s.timestamp_header().clone(), value.unwrap());
+        headers.insert(s.timestamp_header().unwrap().clone(), value.unwrap());
         // Whatever the flip made of it, the clock agrees with the new text, so
         // only the signature can reject it (or the format, for a non-digit).
         let now = hookguard::timestamp::parse_timestamp(&text).unwrap_or(ts).min(MAX_TS);

@@ -151,9 +151,9 @@ fuzz_target!(|input: Input| {
 
     let mut headers = HeaderMap::new();
     headers.insert(scheme.signature_header().clone(), sig_value);
-    headers.insert(scheme.timestamp_header().clone(), ts_value.clone());
+    headers.insert(scheme.timestamp_header().unwrap().clone(), ts_value.clone());
     if input.duplicate_timestamp {
-        headers.append(scheme.timestamp_header().clone(), ts_value);
+        headers.append(scheme.timestamp_header().unwrap().clone(), ts_value);
     }
 
     let mut builder = Verifier::builder(scheme)
@@ -188,7 +188,7 @@ fuzz_target!(|input: Input| {
                 lower.contains(&expected),
                 "accepted without a genuine signature"
             );
-            assert_eq!(Some(verified.timestamp()), ts_number);
+            assert_eq!(verified.timestamp(), ts_number);
         }
         Err(err) => {
             assert!(

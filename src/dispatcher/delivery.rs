@@ -25,7 +25,7 @@ impl fmt::Debug for Delivery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Delivery")
             .field("url", &self.url)
-            .field("scheme", &self.signer.scheme().kind())
+            .field("scheme", &self.signer.scheme().name())
             .field("payload_len", &self.payload.len())
             .finish_non_exhaustive()
     }

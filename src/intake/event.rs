@@ -13,13 +13,13 @@ pub(crate) fn rejected(verifier: &Verifier, route: &Route, error: Error) -> Erro
     tracing::warn!(
         code = error.code(),
         status = error.status().as_u16(),
-        scheme = verifier.scheme().kind().as_str(),
+        scheme = verifier.scheme().name(),
         verifier = verifier.name(),
         route = route.path(),
         secrets = secrets_configured(&error),
         "webhook rejected: {error}"
     );
-    let scheme = verifier.scheme().kind().as_str();
+    let scheme = verifier.scheme().name();
     verifier
         .metrics()
         .delivery(verifier.name(), scheme, error.code());
@@ -39,7 +39,7 @@ fn secrets_configured(error: &Error) -> Option<usize> {
 /// Records how long a verdict took since the headers were accepted (the
 /// body's arrival included), whatever the verdict.
 pub(crate) fn verified(verifier: &Verifier, elapsed: Duration) {
-    let scheme = verifier.scheme().kind().as_str();
+    let scheme = verifier.scheme().name();
     verifier
         .metrics()
         .verification_time(verifier.name(), scheme, elapsed);
@@ -48,7 +48,7 @@ pub(crate) fn verified(verifier: &Verifier, elapsed: Duration) {
 /// Reports a delivery that verified (and, with replay protection, was
 /// claimed): it goes to the handler.
 pub(crate) fn accepted(verifier: &Verifier) {
-    let scheme = verifier.scheme().kind().as_str();
+    let scheme = verifier.scheme().name();
     verifier
         .metrics()
         .delivery(verifier.name(), scheme, "accepted");

@@ -85,7 +85,14 @@ impl<B: BodySource> Future for Receive<B> {
                     };
                     match verdict(read, reading, route) {
                         Next::Ready(outcome) => return Poll::Ready(outcome),
-                        Next::Claim(claiming) => *this.state = claiming,
+                        Next::Claim(claim, body, verifier, route) => {
+                            *this.state = State::Claiming {
+                                claim,
+                                body,
+                                verifier,
+                                route,
+                            }
+                        }
                     }
                 }
                 State::Claiming { claim, .. } => {
@@ -109,7 +116,7 @@ impl<B: BodySource> Future for Receive<B> {
 
 enum Next {
     Ready(Result<Accepted, Error>),
-    Claim(State),
+    Claim(Claiming, Bytes, Verifier, Route),
 }
 
 /// The body is read (or failed): the verdict, then accepted, or a claim of
@@ -127,12 +134,7 @@ fn verdict(read: Result<(), Error>, reading: Reading, route: Route) -> Next {
         let claimed = replay.claim(&delivery).await;
         (delivery, claimed)
     });
-    Next::Claim(State::Claiming {
-        claim,
-        body,
-        verifier,
-        route,
-    })
+    Next::Claim(claim, body, verifier, route)
 }
 
 fn accept(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{Inner, Verifier, DEFAULT_BODY_LIMIT};
 use crate::error::ConfigError;
-use crate::mac::keyed_mac;
+use crate::key::verifying_keys;
 use crate::scheme::Scheme;
 use crate::secret::Secret;
 use crate::timestamp::{Clock, SystemClock, Tolerance};
@@ -30,7 +30,7 @@ pub struct VerifierBuilder {
 impl fmt::Debug for VerifierBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifierBuilder")
-            .field("scheme", &self.scheme.kind())
+            .field("scheme", &self.scheme.name())
             .field("name", &self.name)
             .field("secrets", &self.secrets.len())
             .field("tolerance", &self.tolerance)
@@ -42,16 +42,16 @@ impl fmt::Debug for VerifierBuilder {
 impl VerifierBuilder {
     pub(super) fn new(scheme: Scheme) -> Self {
         VerifierBuilder {
-            scheme,
             name: None,
             secrets: Vec::new(),
-            tolerance: Tolerance::default(),
+            tolerance: scheme.tolerance(),
             body_limit: DEFAULT_BODY_LIMIT,
             clock: Box::new(SystemClock),
             #[cfg(feature = "runtime")]
             replay: None,
             #[cfg(feature = "runtime")]
             intake: crate::intake::IntakeSettings::default(),
+            scheme,
         }
     }
 
@@ -66,8 +66,11 @@ impl VerifierBuilder {
         self
     }
 
-    /// Adds a secret. Call again to accept several during a rotation: a
-    /// delivery verifies when any of them signed it, and
+    /// Adds a secret (or, for an asymmetric method, a public key such as
+    /// `whpk_…`), used as the scheme's [`KeyFormat`](crate::scheme::KeyFormat)
+    /// says: raw bytes for most schemes, base64 after `whsec_` for Standard
+    /// Webhooks. Never trimmed. Call again to accept several during a
+    /// rotation: a delivery verifies when any of them signed it, and
     /// [`VerifiedDelivery::secret_index`](super::VerifiedDelivery::secret_index)
     /// says which (0 for the first added).
     pub fn secret(mut self, secret: impl Into<Secret>) -> Self {
@@ -82,7 +85,8 @@ impl VerifierBuilder {
     }
 
     /// Sets how far the timestamp may lie in the past and in the future.
-    /// Defaults to 300 seconds each way. `Duration::ZERO` means "this very
+    /// Defaults to the scheme's window (300 seconds each way for every
+    /// preset). Schemes without a timestamp ignore it. `Duration::ZERO` means "this very
     /// second", not "unchecked": use
     /// [`disable_timestamp_check`](Self::disable_timestamp_check) for that.
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
@@ -91,14 +95,14 @@ impl VerifierBuilder {
         self
     }
 
-    /// Sets how old a delivery may be. Defaults to 300 seconds.
+    /// Sets how old a delivery may be. Defaults to the scheme's (300 s).
     pub fn past_tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance.past = Some(tolerance);
         self
     }
 
     /// Sets how far in the future a timestamp may be (the sender's clock
-    /// running ahead). Defaults to 300 seconds.
+    /// running ahead). Defaults to the scheme's (300 s).
     pub fn future_tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance.future = Some(tolerance);
         self
@@ -132,36 +136,35 @@ impl VerifierBuilder {
         self
     }
 
-    /// Builds the verifier, keying one HMAC state per secret.
+    /// Builds the verifier, turning each secret into its key once.
     ///
     /// # Errors
     /// [`ConfigError::NoSecret`] without any secret,
-    /// [`ConfigError::EmptySecret`] for an empty one, and the replay TTL
-    /// errors of [`ReplayProtection`](crate::replay::ReplayProtection).
+    /// [`ConfigError::EmptySecret`] for an empty one,
+    /// [`ConfigError::InvalidSecret`] for one that is not a key of the
+    /// scheme, [`ConfigError::FeatureRequired`] for a key whose method
+    /// needs a feature that is off, and the replay TTL errors of
+    /// [`ReplayProtection`](crate::replay::ReplayProtection) (schemes
+    /// without a timestamp need an explicit TTL).
     pub fn build(self) -> Result<Verifier, ConfigError> {
         if self.secrets.is_empty() {
             return Err(ConfigError::NoSecret);
         }
-        if let Some(index) = self.secrets.iter().position(Secret::is_empty) {
-            return Err(ConfigError::EmptySecret { index });
-        }
-        let name = self
-            .name
-            .unwrap_or_else(|| self.scheme.kind().as_str().to_owned());
+        let keys = verifying_keys(&self.scheme, &self.secrets)?;
+        let tolerance = self.effective_tolerance();
+        let name = self.name.unwrap_or_else(|| self.scheme.name().to_owned());
         #[cfg(feature = "runtime")]
         let replay = match self.replay {
-            Some(replay) => {
-                Some(replay.resolve(&name, self.tolerance, self.intake.timer.clone())?)
-            }
+            Some(replay) => Some(replay.resolve(&name, tolerance, self.intake.timer.clone())?),
             None => None,
         };
         Ok(Verifier {
             inner: Arc::new(Inner {
-                keys: self.secrets.iter().map(keyed_mac).collect(),
+                keys,
                 fingerprints: self.secrets.iter().map(Secret::fingerprint).collect(),
                 scheme: self.scheme,
                 name,
-                tolerance: self.tolerance,
+                tolerance,
                 body_limit: self.body_limit,
                 clock: self.clock,
                 #[cfg(feature = "runtime")]
@@ -172,6 +175,20 @@ impl VerifierBuilder {
                 metrics: crate::metrics::VerifierMetrics::default(),
             }),
         })
+    }
+}
+
+impl VerifierBuilder {
+    /// The window in force: unchecked on both sides for schemes without a
+    /// timestamp (so that replay protection asks for an explicit TTL).
+    fn effective_tolerance(&self) -> Tolerance {
+        match self.scheme.timestamp_source() {
+            Some(_) => self.tolerance,
+            None => Tolerance {
+                past: None,
+                future: None,
+            },
+        }
     }
 }
 

@@ -3,57 +3,33 @@
 
 use std::time::SystemTime;
 
+use http::HeaderName;
+
 use super::digest::ReplayDigest;
+use super::prefix::SignedPrefix;
 use super::Verifier;
 use crate::error::{Error, Malformed};
 use crate::headers::Headers;
-use crate::signature::{Candidates, MAX_HEADER_LEN};
+use crate::scheme::{Part, ReplayBasis, Scheme, TimestampSource};
+use crate::signature::{Candidates, EntryReader, MAX_HEADER_LEN};
 use crate::timestamp::{self, Stale};
 
 /// What the header check found, owned: the signature candidates, the
-/// timestamp, the signed bytes that precede the body, the event type.
+/// timestamp, the signed bytes that precede the body, the event type and
+/// the delivery id.
 pub(crate) struct Checked {
     pub(super) candidates: Candidates,
-    pub(super) timestamp: u64,
+    pub(super) timestamp: Option<u64>,
     pub(super) prefix: SignedPrefix,
     pub(super) event: Option<String>,
+    pub(super) delivery_id: Option<String>,
 }
 
-/// The signed bytes that precede the body (`<timestamp>.` for Mittr,
-/// nothing for MITPO), kept inline when short, as they always are.
-pub(crate) struct SignedPrefix {
-    inline: [u8; 32],
-    len: usize,
-    long: Vec<u8>,
-}
-
-impl SignedPrefix {
-    fn new(parts: &[&[u8]]) -> Self {
-        let total: usize = parts.iter().map(|p| p.len()).sum();
-        let mut prefix = SignedPrefix {
-            inline: [0; 32],
-            len: total,
-            long: Vec::new(),
-        };
-        if total <= prefix.inline.len() {
-            let mut at = 0;
-            for part in parts {
-                prefix.inline[at..at + part.len()].copy_from_slice(part);
-                at += part.len();
-            }
-        } else {
-            prefix.long = parts.concat();
-        }
-        prefix
-    }
-
-    pub(super) fn as_bytes(&self) -> &[u8] {
-        if self.long.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.long
-        }
-    }
+/// The headers' values, borrowed, once present and well-formed.
+struct Found<'a> {
+    candidates: Candidates,
+    timestamp: Option<(u64, &'a [u8])>,
+    delivery_id: Option<&'a [u8]>,
 }
 
 impl Verifier {
@@ -64,69 +40,29 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<Checked, Error> {
         let scheme = self.scheme();
-        let (sig_header, ts_header) = (scheme.signature_header(), scheme.timestamp_header());
-        let malformed = |header: &http::HeaderName, reason| Error::MalformedHeader {
-            header: header.clone(),
-            reason,
-        };
-
-        // 1. Presence. The signature values are parsed in the same pass (one
-        // lookup), but a parse error is only reported after the presence of
-        // the timestamp header has been checked.
-        let prefix = scheme.kind().signature_prefix();
-        let mut candidates = Candidates::new();
-        let mut sig_present = false;
-        let mut sig_parsed = Ok(());
-        for value in headers.values(sig_header) {
-            sig_present = true;
-            if sig_parsed.is_ok() {
-                sig_parsed = candidates.parse_value(value, prefix.as_bytes());
-            }
-        }
-        if !sig_present {
-            return Err(Error::MissingHeader {
-                header: sig_header.clone(),
-            });
-        }
-        let mut ts_values = headers.values(ts_header);
-        let Some(ts_value) = ts_values.next() else {
-            return Err(Error::MissingHeader {
-                header: ts_header.clone(),
-            });
-        };
-
-        // 2. Well-formedness.
-        if ts_values.next().is_some() {
-            return Err(malformed(ts_header, Malformed::Duplicated));
-        }
-        let (timestamp, ts_text) =
-            timestamp::parse(ts_value).map_err(|r| malformed(ts_header, r))?;
-        sig_parsed
-            .and_then(|()| candidates.finish(prefix))
-            .map_err(|r| malformed(sig_header, r))?;
+        let found = read_headers(scheme, headers)?;
         let event = match scheme.event_header() {
-            Some(name) => read_event(headers, name)?,
+            Some(name) => single_visible(headers, name)?,
             None => None,
         };
-
-        // 3. Freshness.
-        self.check_fresh(timestamp, timestamp::unix_seconds(now))?;
-        let prefix = if scheme.kind().signs_timestamp() {
-            SignedPrefix::new(&[ts_text, b"."])
-        } else {
-            SignedPrefix::new(&[])
-        };
+        if let Some((timestamp, _)) = found.timestamp {
+            self.check_fresh(timestamp, timestamp::unix_seconds(now))?;
+        }
+        let prefix = signed_prefix(scheme, headers, &found)?;
         Ok(Checked {
-            candidates,
-            timestamp,
+            candidates: found.candidates,
+            timestamp: found.timestamp.map(|(t, _)| t),
             prefix,
-            // `read_event` admits visible ASCII only, so this is lossless.
-            event: event.map(|v| String::from_utf8_lossy(v).into_owned()),
+            // `single_visible` admits visible ASCII only: lossless.
+            event: event.map(ascii_string),
+            delivery_id: found.delivery_id.map(ascii_string),
         })
     }
 
     fn check_fresh(&self, timestamp: u64, now: u64) -> Result<(), Error> {
-        let header = self.scheme().timestamp_header();
+        let Some(header) = self.scheme().timestamp_header() else {
+            return Ok(());
+        };
         self.tolerance()
             .check(timestamp, now)
             .map_err(|stale| match stale {
@@ -149,7 +85,10 @@ impl Verifier {
     pub(super) fn whole_digest(&self, checked: &Checked, body: &[u8]) -> Option<u128> {
         #[cfg(feature = "runtime")]
         if self.inner.replay.is_some() {
-            return Some(super::digest::one_shot(checked.prefix.as_bytes(), body));
+            return Some(match self.replay_id(checked) {
+                Some(id) => super::digest::one_shot(b"delivery-id", id),
+                None => super::digest::one_shot(checked.prefix.as_bytes(), body),
+            });
         }
         let _ = (checked, body);
         None
@@ -159,36 +98,220 @@ impl Verifier {
     pub(super) fn start_digest(&self, checked: &Checked) -> Option<Box<ReplayDigest>> {
         #[cfg(feature = "runtime")]
         if self.inner.replay.is_some() {
-            return Some(ReplayDigest::new(checked.prefix.as_bytes()));
+            return Some(match self.replay_id(checked) {
+                Some(id) => ReplayDigest::fixed(super::digest::one_shot(b"delivery-id", id)),
+                None => ReplayDigest::new(checked.prefix.as_bytes()),
+            });
         }
         let _ = checked;
         None
     }
+
+    /// The signed delivery id, when it is the replay basis.
+    #[cfg(feature = "runtime")]
+    fn replay_id<'c>(&self, checked: &'c Checked) -> Option<&'c [u8]> {
+        match self.scheme().replay_basis() {
+            ReplayBasis::DeliveryId => checked.delivery_id.as_deref().map(str::as_bytes),
+            _ => None,
+        }
+    }
 }
 
-fn read_event<'a, H: Headers + ?Sized>(
+/// Presence, then well-formedness, of the signature, timestamp and
+/// delivery id. The signature values are parsed in the same pass as the
+/// presence check, but a parse error is reported only once every required
+/// header is known to be present.
+fn read_headers<'a, H: Headers + ?Sized>(
+    scheme: &Scheme,
     headers: &'a H,
-    name: &http::HeaderName,
+) -> Result<Found<'a>, Error> {
+    let sig_header = scheme.signature_header();
+    let mut reader = EntryReader::new(scheme);
+    let (present, parsed) = read_signature(scheme, headers, &mut reader);
+    if !present {
+        return Err(Error::MissingHeader {
+            header: sig_header.clone(),
+        });
+    }
+    let ts_value = match scheme.timestamp_source() {
+        Some(TimestampSource::Header(names)) => Some(required(headers, names)?),
+        _ => None,
+    };
+    let id_required =
+        scheme.signs_delivery_id() || scheme.replay_basis() == ReplayBasis::DeliveryId;
+    let id = first_present(headers, scheme.delivery_id_headers());
+    if id_required && id.is_none() {
+        return Err(missing(scheme.delivery_id_headers()));
+    }
+    let malformed = |header: &HeaderName, reason| Error::MalformedHeader {
+        header: header.clone(),
+        reason,
+    };
+    let timestamp = match ts_value {
+        Some((name, value)) => Some(
+            single(value)
+                .and_then(timestamp::parse)
+                .map_err(|r| malformed(name, r))?,
+        ),
+        None => None,
+    };
+    let (candidates, entry_ts) = parsed
+        .and_then(|()| reader.finish())
+        .map_err(|r| malformed(sig_header, r))?;
+    let timestamp = match entry_ts {
+        Some(text) => Some(timestamp::parse(text).map_err(|r| malformed(sig_header, r))?),
+        None => timestamp,
+    };
+    let delivery_id = match id {
+        Some((name, values)) => Some(
+            visible(single(values).map_err(|r| malformed(name, r))?)
+                .map_err(|r| malformed(name, r))?,
+        ),
+        None => None,
+    };
+    Ok(Found {
+        candidates,
+        timestamp,
+        delivery_id,
+    })
+}
+
+/// Reads every value of the first signature header present; whether one
+/// was (an empty value counts as absent where the scheme says so), and the
+/// first parse error.
+fn read_signature<'a, H: Headers + ?Sized>(
+    scheme: &Scheme,
+    headers: &'a H,
+    reader: &mut EntryReader<'_, 'a>,
+) -> (bool, Result<(), Malformed>) {
+    let Some((_, values)) = first_present(headers, scheme.signature_headers()) else {
+        return (false, Ok(()));
+    };
+    let mut present = false;
+    let mut parsed = Ok(());
+    for value in values {
+        present |= !(scheme.empty_is_missing() && timestamp::trim(value).is_empty());
+        if parsed.is_ok() {
+            parsed = reader.read(value);
+        }
+    }
+    (present, parsed)
+}
+
+/// The values of the first of `names` present.
+fn first_present<'a, 'n, H: Headers + ?Sized>(
+    headers: &'a H,
+    names: &'n [HeaderName],
+) -> Option<(
+    &'n HeaderName,
+    std::iter::Peekable<impl Iterator<Item = &'a [u8]> + use<'a, 'n, H>>,
+)> {
+    names.iter().find_map(|name| {
+        let mut values = headers.values(name).peekable();
+        values.peek()?;
+        Some((name, values))
+    })
+}
+
+/// The values of the first of `names` present, or `missing_header` naming the first.
+fn required<'a, 'n, H: Headers + ?Sized>(
+    headers: &'a H,
+    names: &'n [HeaderName],
+) -> Result<
+    (
+        &'n HeaderName,
+        impl Iterator<Item = &'a [u8]> + use<'a, 'n, H>,
+    ),
+    Error,
+> {
+    first_present(headers, names).ok_or_else(|| missing(names))
+}
+
+fn missing(names: &[HeaderName]) -> Error {
+    Error::MissingHeader {
+        header: names[0].clone(),
+    }
+}
+
+/// The one value of a header that must not repeat.
+fn single<'a>(mut values: impl Iterator<Item = &'a [u8]>) -> Result<&'a [u8], Malformed> {
+    let first = values.next().unwrap_or_default();
+    match values.next() {
+        Some(_) => Err(Malformed::Duplicated),
+        None => Ok(first),
+    }
+}
+
+/// A trimmed value of visible ASCII (and spaces), at most [`MAX_HEADER_LEN`] bytes.
+fn visible(value: &[u8]) -> Result<&[u8], Malformed> {
+    let value = timestamp::trim(value);
+    if value.len() > MAX_HEADER_LEN {
+        return Err(Malformed::TooLong {
+            limit: MAX_HEADER_LEN,
+        });
+    }
+    if value.is_empty() {
+        return Err(Malformed::Empty);
+    }
+    if !value.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        return Err(Malformed::NotVisibleAscii);
+    }
+    Ok(value)
+}
+
+/// An optional header of one visible value (the event type).
+fn single_visible<'a, H: Headers + ?Sized>(
+    headers: &'a H,
+    name: &HeaderName,
 ) -> Result<Option<&'a [u8]>, Error> {
+    let mut values = headers.values(name).peekable();
+    if values.peek().is_none() {
+        return Ok(None);
+    }
     let malformed = |reason| Error::MalformedHeader {
         header: name.clone(),
         reason,
     };
-    let mut values = headers.values(name);
-    let Some(value) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(malformed(Malformed::Duplicated));
-    }
+    let value = single(values).map_err(malformed)?;
     let value = timestamp::trim(value);
-    if value.len() > MAX_HEADER_LEN {
-        return Err(malformed(Malformed::TooLong {
-            limit: MAX_HEADER_LEN,
-        }));
+    if value.is_empty() {
+        return Ok(None);
     }
-    if !value.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-        return Err(malformed(Malformed::NotVisibleAscii));
+    visible(value).map(Some).map_err(malformed)
+}
+
+/// The signed bytes that precede the body.
+fn signed_prefix<H: Headers + ?Sized>(
+    scheme: &Scheme,
+    headers: &H,
+    found: &Found<'_>,
+) -> Result<SignedPrefix, Error> {
+    let mut prefix = SignedPrefix::new();
+    for part in scheme.message() {
+        match part {
+            Part::Literal(bytes) => prefix.push(bytes),
+            Part::Timestamp => prefix.push(found.timestamp.map_or(&[][..], |(_, text)| text)),
+            Part::DeliveryId => prefix.push(found.delivery_id.unwrap_or_default()),
+            Part::Header(name) => prefix.push(signed_header(headers, name)?),
+            _ => {}
+        }
     }
-    Ok(Some(value))
+    Ok(prefix)
+}
+
+fn signed_header<'a, H: Headers + ?Sized>(
+    headers: &'a H,
+    name: &HeaderName,
+) -> Result<&'a [u8], Error> {
+    let (name, values) = required(headers, std::slice::from_ref(name))?;
+    single(values)
+        .and_then(visible)
+        .map_err(|reason| Error::MalformedHeader {
+            header: name.clone(),
+            reason,
+        })
+}
+
+fn ascii_string(value: &[u8]) -> String {
+    String::from_utf8_lossy(value).into_owned()
 }

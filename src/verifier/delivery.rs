@@ -1,9 +1,8 @@
 //! [`VerifiedDelivery`]: what a successful verification proved.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
-
-use crate::SchemeKind;
 
 /// The metadata of a delivery that verified: which scheme, which secret,
 /// when it was signed. Produced by [`Verifier::verify`](crate::Verifier::verify)
@@ -13,9 +12,11 @@ use crate::SchemeKind;
 /// and `actix::Verified<T>`, which carry one of these.
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedDelivery {
-    pub(crate) scheme: SchemeKind,
-    pub(crate) timestamp: u64,
+    pub(crate) scheme: Cow<'static, str>,
+    pub(crate) timestamp: Option<u64>,
     pub(crate) event_type: Option<String>,
+    pub(crate) delivery_id: Option<String>,
+    pub(crate) delivery_id_signed: bool,
     pub(crate) secret_index: usize,
     pub(crate) body_len: u64,
     /// The 128-bit digest the replay key is made of (only computed with
@@ -29,6 +30,7 @@ impl fmt::Debug for VerifiedDelivery {
             .field("scheme", &self.scheme)
             .field("timestamp", &self.timestamp)
             .field("unsigned_event_type", &self.event_type)
+            .field("delivery_id", &self.delivery_id)
             .field("secret_index", &self.secret_index)
             .field("body_len", &self.body_len)
             .finish_non_exhaustive()
@@ -36,29 +38,46 @@ impl fmt::Debug for VerifiedDelivery {
 }
 
 impl VerifiedDelivery {
-    /// The scheme that verified.
-    pub fn scheme(&self) -> SchemeKind {
-        self.scheme
+    /// The name of the scheme that verified (`mittr`, `stripe`, …).
+    pub fn scheme(&self) -> &str {
+        &self.scheme
     }
 
-    /// The delivery's timestamp, unix seconds. Signed for Mittr; for MITPO it
-    /// is **not** covered by the signature and only passed the freshness check.
-    pub fn timestamp(&self) -> u64 {
+    /// The delivery's timestamp, unix seconds; `None` for schemes without
+    /// one (GitHub, Shopify). Signed by most schemes; for MITPO it is **not**
+    /// covered by the signature and only passed the freshness check.
+    pub fn timestamp(&self) -> Option<u64> {
         self.timestamp
     }
 
-    /// The timestamp as a [`SystemTime`], or `None` when it lies beyond what
-    /// `SystemTime` can represent (possible with the timestamp check off).
+    /// The timestamp as a [`SystemTime`], or `None` without a timestamp or
+    /// when it lies beyond what `SystemTime` can represent (possible with
+    /// the timestamp check off).
     pub fn signed_at(&self) -> Option<SystemTime> {
-        std::time::UNIX_EPOCH.checked_add(Duration::from_secs(self.timestamp))
+        std::time::UNIX_EPOCH.checked_add(Duration::from_secs(self.timestamp?))
     }
 
-    /// The event type from the scheme's event header (`X-MITPO-Event`), if
-    /// present.
+    /// The delivery id from the scheme's id header, if it has one and it was
+    /// sent: Standard Webhooks' `webhook-id` (signed), GitHub's
+    /// `X-GitHub-Delivery` and Shopify's `X-Shopify-Webhook-Id` (**not**
+    /// signed: see [`delivery_id_is_signed`](Self::delivery_id_is_signed)).
+    pub fn delivery_id(&self) -> Option<&str> {
+        self.delivery_id.as_deref()
+    }
+
+    /// Whether the delivery id is covered by the signature. An unsigned id
+    /// can be changed by anyone who replays a captured delivery: use it for
+    /// logs, not to deduplicate.
+    pub fn delivery_id_is_signed(&self) -> bool {
+        self.delivery_id_signed
+    }
+
+    /// The event type from the scheme's event header (`X-MITPO-Event`,
+    /// `X-GitHub-Event`, `X-Shopify-Topic`), if present.
     ///
-    /// **Not verified**: MITPO does not sign this header, so anyone who
+    /// **Not verified**: no scheme signs this header, so anyone who
     /// replays a captured body can put any event type here. Route on the
-    /// payload's own `event` field, which is covered by the signature; use
+    /// payload's own event field, which is covered by the signature; use
     /// this only for logging or as a hint.
     pub fn unsigned_event_type(&self) -> Option<&str> {
         self.event_type.as_deref()

@@ -3,8 +3,9 @@
 //! [`ReplayKey`](crate::replay::ReplayKey) for why a non-cryptographic hash
 //! is sound here.
 //!
-//! The message is what precedes the body (`<timestamp>.` for Mittr) and the
-//! body; the digest is `XXH3-128(XXH3-128(prefix) ‖ XXH3-128(body))`, so
+//! For schemes whose replay basis is the signed delivery id (Standard
+//! Webhooks), the digest is that of the id alone. Otherwise the message is
+//! what precedes the body (`<timestamp>.` for Mittr) and the body; the digest is `XXH3-128(XXH3-128(prefix) ‖ XXH3-128(body))`, so
 //! that the body, the long part, is hashed in one pass whether it comes
 //! whole or in chunks, and both paths agree.
 
@@ -17,6 +18,9 @@ pub(crate) struct ReplayDigest {
     prefix: u128,
     #[cfg(feature = "runtime")]
     body: Xxh3Default,
+    /// A digest known before the body (the signed delivery id's).
+    #[cfg(feature = "runtime")]
+    fixed: Option<u128>,
 }
 
 impl ReplayDigest {
@@ -26,6 +30,17 @@ impl ReplayDigest {
         Box::new(ReplayDigest {
             prefix: xxh3_128(prefix),
             body: Xxh3Default::new(),
+            fixed: None,
+        })
+    }
+
+    /// A digest that does not depend on the body.
+    #[cfg(feature = "runtime")]
+    pub(super) fn fixed(digest: u128) -> Box<Self> {
+        Box::new(ReplayDigest {
+            prefix: 0,
+            body: Xxh3Default::new(),
+            fixed: Some(digest),
         })
     }
 
@@ -33,13 +48,17 @@ impl ReplayDigest {
     #[cfg_attr(not(feature = "runtime"), allow(unused_variables))]
     pub(super) fn update(&mut self, chunk: &[u8]) {
         #[cfg(feature = "runtime")]
-        self.body.update(chunk);
+        if self.fixed.is_none() {
+            self.body.update(chunk);
+        }
     }
 
     /// The digest.
     pub(super) fn finish(&self) -> u128 {
         #[cfg(feature = "runtime")]
-        return combine(self.prefix, self.body.digest128());
+        return self
+            .fixed
+            .unwrap_or_else(|| combine(self.prefix, self.body.digest128()));
         #[cfg(not(feature = "runtime"))]
         0
     }

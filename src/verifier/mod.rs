@@ -5,14 +5,13 @@ mod check;
 mod delivery;
 mod digest;
 mod pending;
+mod prefix;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
-
-use hmac::Mac;
 
 pub use builder::VerifierBuilder;
 pub(crate) use check::Checked;
@@ -21,7 +20,7 @@ pub use pending::PendingVerification;
 
 use crate::error::Error;
 use crate::headers::Headers;
-use crate::mac::{compare, HmacSha256};
+use crate::key::Key;
 use crate::scheme::Scheme;
 use crate::timestamp::{Clock, Tolerance};
 use pending::MacSet;
@@ -58,7 +57,7 @@ pub struct Verifier {
 struct Inner {
     scheme: Scheme,
     name: String,
-    keys: Vec<HmacSha256>,
+    keys: Vec<Key>,
     fingerprints: Vec<String>,
     tolerance: Tolerance,
     body_limit: u64,
@@ -190,20 +189,33 @@ impl Verifier {
         let candidates = checked.candidates.as_slice();
         let mut found = None;
         for (index, key) in self.inner.keys.iter().enumerate() {
-            let mut mac = key.clone();
-            mac.update(prefix);
-            mac.update(body);
-            compare(mac, index, candidates, &mut found);
+            if key.matches_whole(prefix, body, candidates) && found.is_none() {
+                found = Some(index);
+            }
         }
-        let secret_index = self.verdict(found, candidates.len())?;
-        Ok(VerifiedDelivery {
-            scheme: self.inner.scheme.kind(),
+        let secret_index = self.verdict(found, checked.candidates.labeled)?;
+        let replay_digest = self.whole_digest(&checked, body);
+        Ok(self.delivery(checked, secret_index, body.len() as u64, replay_digest))
+    }
+
+    /// The metadata of a delivery that verified.
+    fn delivery(
+        &self,
+        checked: Checked,
+        secret_index: usize,
+        body_len: u64,
+        replay_digest: Option<u128>,
+    ) -> VerifiedDelivery {
+        VerifiedDelivery {
+            scheme: self.inner.scheme.name_cow(),
             timestamp: checked.timestamp,
-            replay_digest: self.whole_digest(&checked, body),
             event_type: checked.event,
+            delivery_id: checked.delivery_id,
+            delivery_id_signed: self.inner.scheme.signs_delivery_id(),
             secret_index,
-            body_len: body.len() as u64,
-        })
+            body_len,
+            replay_digest,
+        }
     }
 
     /// First step of a streamed verification: checks the headers (presence,
@@ -235,15 +247,13 @@ impl Verifier {
     /// Starts a streamed verification: the keyed states cloned and fed what
     /// precedes the body.
     pub(crate) fn start_stream(&self, checked: Checked) -> PendingVerification {
-        let mut macs = MacSet::new(&self.inner.keys);
+        let mut macs = MacSet::new(&self.inner.keys, checked.candidates.as_slice());
         macs.update(checked.prefix.as_bytes());
         PendingVerification {
             verifier: self.clone(),
             macs,
             digest: self.start_digest(&checked),
-            candidates: checked.candidates,
-            timestamp: checked.timestamp,
-            event_type: checked.event,
+            checked,
             received: 0,
             limit: self.inner.body_limit,
         }

@@ -3,14 +3,13 @@
 
 use std::fmt;
 
-use hmac::Mac;
-
+use super::check::Checked;
 use super::delivery::VerifiedDelivery;
 use super::digest::ReplayDigest;
 use super::Verifier;
 use crate::error::Error;
-use crate::mac::{compare, HmacSha256};
-use crate::signature::{Candidates, DIGEST_LEN};
+use crate::key::{Key, Running};
+use crate::signature::Candidate;
 
 /// A delivery whose headers passed; feed it the body, then
 /// [`finish`](Self::finish).
@@ -32,9 +31,7 @@ use crate::signature::{Candidates, DIGEST_LEN};
 pub struct PendingVerification {
     pub(super) verifier: Verifier,
     pub(super) macs: MacSet,
-    pub(super) candidates: Candidates,
-    pub(super) timestamp: u64,
-    pub(super) event_type: Option<String>,
+    pub(super) checked: Checked,
     pub(super) received: u64,
     pub(super) limit: u64,
     pub(super) digest: Option<Box<ReplayDigest>>,
@@ -43,8 +40,8 @@ pub struct PendingVerification {
 impl fmt::Debug for PendingVerification {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PendingVerification")
-            .field("scheme", &self.verifier.scheme().kind())
-            .field("timestamp", &self.timestamp)
+            .field("scheme", &self.verifier.scheme().name())
+            .field("timestamp", &self.checked.timestamp)
             .field("received", &self.received)
             .finish_non_exhaustive()
     }
@@ -86,9 +83,10 @@ impl PendingVerification {
         self.limit = self.limit.min(limit);
     }
 
-    /// The delivery's timestamp (already checked for freshness).
-    pub fn timestamp(&self) -> u64 {
-        self.timestamp
+    /// The delivery's timestamp (already checked for freshness), for
+    /// schemes that have one.
+    pub fn timestamp(&self) -> Option<u64> {
+        self.checked.timestamp
     }
 
     /// The verifier this verification runs under.
@@ -101,57 +99,54 @@ impl PendingVerification {
     /// # Errors
     /// [`Error::SignatureMismatch`] when no secret signed these bytes.
     pub fn finish(self) -> Result<VerifiedDelivery, Error> {
-        let candidates = self.candidates.as_slice();
-        let found = self.macs.matching(candidates);
+        let found = self.macs.matching(self.checked.candidates.as_slice());
         let replay_digest = self.digest.map(|d| d.finish());
-        let verdict = self.verifier.verdict(found, candidates.len())?;
-        Ok(VerifiedDelivery {
-            scheme: self.verifier.scheme().kind(),
-            timestamp: self.timestamp,
-            event_type: self.event_type,
-            secret_index: verdict,
-            body_len: self.received,
-            replay_digest,
-        })
+        let secret_index = self
+            .verifier
+            .verdict(found, self.checked.candidates.labeled)?;
+        let verifier = self.verifier;
+        Ok(verifier.delivery(self.checked, secret_index, self.received, replay_digest))
     }
 }
 
-/// One keyed MAC state per secret; the first two live inline so that the
+/// One running state per key; the first two live inline so that the
 /// common cases (one secret, or two during a rotation) never allocate.
-#[derive(Clone)]
 pub(super) struct MacSet {
-    inline: [Option<HmacSha256>; 2],
-    spill: Vec<HmacSha256>,
+    inline: [Option<Running>; 2],
+    spill: Vec<Running>,
 }
 
 impl MacSet {
-    pub(super) fn new(keys: &[HmacSha256]) -> Self {
-        let (head, tail) = keys.split_at(keys.len().min(2));
+    pub(super) fn new(keys: &[Key], candidates: &[Candidate]) -> Self {
+        let mut states = keys.iter().map(|k| k.start(candidates));
+        let inline = [states.next(), states.next()];
         MacSet {
-            inline: [head.first().cloned(), head.get(1).cloned()],
-            spill: tail.to_vec(),
+            inline,
+            spill: states.collect(),
         }
     }
 
     pub(super) fn update(&mut self, bytes: &[u8]) {
-        for mac in self
+        for state in self
             .inline
             .iter_mut()
             .flatten()
             .chain(self.spill.iter_mut())
         {
-            mac.update(bytes);
+            state.update(bytes);
         }
     }
 
-    /// Finalizes each MAC and compares it in constant time with every
-    /// candidate; returns the index of the first secret that matched.
-    fn matching(self, candidates: &[[u8; DIGEST_LEN]]) -> Option<usize> {
+    /// Finalizes each state and compares it in constant time with every
+    /// candidate; returns the index of the first key that matched.
+    fn matching(self, candidates: &[Candidate]) -> Option<usize> {
         let MacSet { inline, spill } = self;
         let mut found = None;
-        let macs = inline.into_iter().flatten().chain(spill);
-        for (index, mac) in macs.enumerate() {
-            compare(mac, index, candidates, &mut found);
+        let states = inline.into_iter().flatten().chain(spill);
+        for (index, state) in states.enumerate() {
+            if state.matches(candidates) && found.is_none() {
+                found = Some(index);
+            }
         }
         found
     }

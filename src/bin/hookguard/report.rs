@@ -60,7 +60,7 @@ pub fn text_report(d: &Diagnosis, style: &Style) -> String {
             style.paint("32;1", "verified:"),
             v.scheme(),
             v.secret_index(),
-            v.timestamp(),
+            v.timestamp().map_or("none".to_owned(), |t| t.to_string()),
             v.unsigned_event_type()
                 .map(|e| format!(", event {} (unsigned header)", safe(e)))
                 .unwrap_or_default()

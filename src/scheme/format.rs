@@ -1,0 +1,125 @@
+//! How a signature header writes its entries: the separators, the label
+//! before each value, the value's encoding, and what an entry that cannot
+//! be decoded means.
+
+use std::borrow::Cow;
+
+/// How a signature value is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// Hexadecimal, either case (`v1=5257a8…`).
+    Hex,
+    /// Standard base64 with padding (`v1,g0hM9S…=`).
+    Base64,
+}
+
+/// What an entry that carries a known label but an unusable value means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OnInvalid {
+    /// The header is malformed: 400 `malformed_header`, whatever the other
+    /// entries say (Mittr, MITPO).
+    Malformed,
+    /// The entry simply cannot match: if no other entry matches, 401
+    /// `signature_mismatch` (Stripe's `v1=potato` beside a valid entry).
+    NoMatch,
+}
+
+/// The layout of a signature header's entries.
+///
+/// Built from one of the constructors, then adjusted:
+///
+/// ```
+/// use hookguard::scheme::{Encoding, OnInvalid, SignatureFormat};
+///
+/// // `sig=<base64>; sig=<base64>`
+/// let format = SignatureFormat::labeled(b'=', "; ")
+///     .encoding(Encoding::Base64)
+///     .on_undecodable(OnInvalid::NoMatch);
+/// assert_eq!(format.label_separator(), Some(b'='));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SignatureFormat {
+    pub(crate) delimiters: Cow<'static, [u8]>,
+    pub(crate) label: Option<u8>,
+    pub(crate) encoding: Encoding,
+    pub(crate) undecodable: OnInvalid,
+    pub(crate) wrong_length: OnInvalid,
+}
+
+impl SignatureFormat {
+    /// Entries `<label><separator><value>`, split on any byte of
+    /// `delimiters` (empty: the whole value is one entry). Hex values; an
+    /// entry that is not hex, or not the algorithm's length, makes the
+    /// header malformed.
+    pub fn labeled(separator: u8, delimiters: impl Into<Cow<'static, str>>) -> Self {
+        SignatureFormat {
+            delimiters: bytes_of(delimiters.into()),
+            label: Some(separator),
+            encoding: Encoding::Hex,
+            undecodable: OnInvalid::Malformed,
+            wrong_length: OnInvalid::Malformed,
+        }
+    }
+
+    /// Values without a label, split on any byte of `delimiters` (empty:
+    /// the whole value is one entry). Every value is for the scheme's first
+    /// signing method. Hex values, malformed when they are not.
+    pub fn bare(delimiters: impl Into<Cow<'static, str>>) -> Self {
+        SignatureFormat {
+            label: None,
+            ..SignatureFormat::labeled(b'=', delimiters)
+        }
+    }
+
+    /// Sets how values are encoded (default hex).
+    #[must_use]
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Sets what a value that does not decode means (default malformed).
+    #[must_use]
+    pub fn on_undecodable(mut self, policy: OnInvalid) -> Self {
+        self.undecodable = policy;
+        self
+    }
+
+    /// Sets what a value of the wrong length for its algorithm means
+    /// (default malformed).
+    #[must_use]
+    pub fn on_wrong_length(mut self, policy: OnInvalid) -> Self {
+        self.wrong_length = policy;
+        self
+    }
+
+    /// The bytes that separate entries.
+    pub fn delimiters(&self) -> &[u8] {
+        &self.delimiters
+    }
+
+    /// The byte between an entry's label and its value; `None` for bare values.
+    pub fn label_separator(&self) -> Option<u8> {
+        self.label
+    }
+
+    /// How values are encoded.
+    pub fn value_encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The delimiter a signer writes between entries (the first of the
+    /// delimiters, or a comma when there are none).
+    pub(crate) fn joiner(&self) -> u8 {
+        self.delimiters.first().copied().unwrap_or(b',')
+    }
+}
+
+fn bytes_of(text: Cow<'static, str>) -> Cow<'static, [u8]> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    }
+}

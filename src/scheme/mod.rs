@@ -1,0 +1,241 @@
+//! Signature schemes as data: which headers carry what, how entries are
+//! written, what is signed, how a secret becomes a key.
+//!
+//! A [`Scheme`] is a description, not code: the presets
+//! ([`Scheme::mittr`], [`Scheme::mitpo`], [`Scheme::stripe`],
+//! [`Scheme::standard_webhooks`], [`Scheme::svix`], [`Scheme::github`],
+//! [`Scheme::slack`], [`Scheme::shopify`]) are built with the same
+//! [`SchemeBuilder`] a user describes another provider with. Every preset
+//! documents its provider's reference and where hookguard is stricter than
+//! the provider's own library.
+
+mod builder;
+mod format;
+mod message;
+mod method;
+mod presets;
+
+use std::borrow::Cow;
+
+use http::HeaderName;
+
+pub use builder::SchemeBuilder;
+pub use format::{Encoding, OnInvalid, SignatureFormat};
+pub use message::Part;
+pub(crate) use method::method_for;
+pub use method::{Algorithm, KeyFormat, Method};
+pub use presets::*;
+
+use crate::timestamp::Tolerance;
+
+/// Where a scheme's timestamp is read from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimestampSource {
+    /// Its own header; the first of the names present is read.
+    Header(Vec<HeaderName>),
+    /// An entry of the signature header with this label (Stripe's `t=`).
+    Entry(Cow<'static, str>),
+}
+
+/// What a delivery's replay key is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReplayBasis {
+    /// The signed message (what precedes the body, and the body): a replay
+    /// is the same signed bytes, whichever entries or secret verify it.
+    Message,
+    /// The signed delivery id (Standard Webhooks' `webhook-id`): a retry
+    /// the provider re-signs with a new timestamp is still the same delivery.
+    DeliveryId,
+}
+
+/// A signature scheme: the headers, the entry format, the signing methods,
+/// the signed message, the default freshness window and the replay basis.
+///
+/// Start from a preset, or describe a provider with [`Scheme::builder`].
+/// Header names can be overridden, for instance behind a proxy that
+/// renames headers:
+///
+/// ```
+/// use hookguard::Scheme;
+/// use http::HeaderName;
+///
+/// let scheme = Scheme::mittr()
+///     .with_signature_header(HeaderName::from_static("x-forwarded-mittr-signature"));
+/// assert_eq!(scheme.signature_header().as_str(), "x-forwarded-mittr-signature");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheme {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) signature: Vec<HeaderName>,
+    pub(crate) format: SignatureFormat,
+    pub(crate) methods: Vec<Method>,
+    pub(crate) timestamp: Option<TimestampSource>,
+    pub(crate) delivery_id: Vec<HeaderName>,
+    pub(crate) event: Option<HeaderName>,
+    pub(crate) message: Vec<Part>,
+    pub(crate) tolerance: Tolerance,
+    pub(crate) replay_basis: ReplayBasis,
+    pub(crate) empty_is_missing: bool,
+}
+
+impl Scheme {
+    /// Describes a provider hookguard does not ship; see [`SchemeBuilder`].
+    pub fn builder(name: impl Into<Cow<'static, str>>) -> SchemeBuilder {
+        SchemeBuilder::new(name.into())
+    }
+
+    /// The preset called `name` (`mittr`, `mitpo`, `stripe`,
+    /// `standard-webhooks`, `svix`, `github`, `slack`, `shopify`), as the
+    /// CLI's `--scheme` takes it.
+    pub fn preset(name: &str) -> Option<Scheme> {
+        let build = match name {
+            "mittr" => Scheme::mittr,
+            "mitpo" => Scheme::mitpo,
+            "stripe" => Scheme::stripe,
+            "standard-webhooks" | "standard_webhooks" => Scheme::standard_webhooks,
+            "svix" => Scheme::svix,
+            "github" => Scheme::github,
+            "slack" => Scheme::slack,
+            "shopify" => Scheme::shopify,
+            _ => return None,
+        };
+        Some(build())
+    }
+
+    /// The names [`Scheme::preset`] knows, in the CLI's order.
+    pub const PRESETS: &'static [&'static str] = &[
+        "mittr",
+        "mitpo",
+        "stripe",
+        "standard-webhooks",
+        "svix",
+        "github",
+        "slack",
+        "shopify",
+    ];
+
+    /// Reads the signature from `name` alone instead of the scheme's header(s).
+    #[must_use]
+    pub fn with_signature_header(mut self, name: HeaderName) -> Self {
+        self.signature = vec![name];
+        self
+    }
+
+    /// Reads the timestamp from `name` alone instead of the scheme's
+    /// header(s). Ignored by schemes without a timestamp header.
+    #[must_use]
+    pub fn with_timestamp_header(mut self, name: HeaderName) -> Self {
+        if let Some(TimestampSource::Header(names)) = &mut self.timestamp {
+            *names = vec![name];
+        }
+        self
+    }
+
+    /// Reads the (unsigned) event type from `name`, or from no header with `None`.
+    #[must_use]
+    pub fn with_event_header(mut self, name: Option<HeaderName>) -> Self {
+        self.event = name;
+        self
+    }
+
+    /// Sets the default freshness window of verifiers built for this scheme.
+    #[must_use]
+    pub fn with_tolerance(mut self, tolerance: Tolerance) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// The scheme's name: `mittr`, `stripe`, `standard-webhooks`, … (in
+    /// logs, metrics, and the default namespace of replay keys).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn name_cow(&self) -> Cow<'static, str> {
+        self.name.clone()
+    }
+
+    /// The header carrying the signature entries (the first read, when
+    /// there are fallbacks).
+    pub fn signature_header(&self) -> &HeaderName {
+        &self.signature[0]
+    }
+
+    /// Every header the signature is looked for in, in order: the first
+    /// present is read (Svix: `svix-signature`, then `webhook-signature`).
+    pub fn signature_headers(&self) -> &[HeaderName] {
+        &self.signature
+    }
+
+    /// The header carrying the timestamp: its own header, or the signature
+    /// header for a timestamp written as an entry (Stripe). `None` for
+    /// schemes without a timestamp (GitHub, Shopify).
+    pub fn timestamp_header(&self) -> Option<&HeaderName> {
+        match self.timestamp.as_ref()? {
+            TimestampSource::Header(names) => names.first(),
+            TimestampSource::Entry(_) => Some(self.signature_header()),
+        }
+    }
+
+    /// Where the timestamp is read from, if the scheme has one.
+    pub fn timestamp_source(&self) -> Option<&TimestampSource> {
+        self.timestamp.as_ref()
+    }
+
+    /// The header(s) carrying the delivery id (first present is read), if
+    /// the scheme has one.
+    pub fn delivery_id_headers(&self) -> &[HeaderName] {
+        &self.delivery_id
+    }
+
+    /// The header carrying the unsigned event type, if the scheme has one.
+    pub fn event_header(&self) -> Option<&HeaderName> {
+        self.event.as_ref()
+    }
+
+    /// How entries are written.
+    pub fn signature_format(&self) -> &SignatureFormat {
+        &self.format
+    }
+
+    /// The signing methods, in order.
+    pub fn methods(&self) -> &[Method] {
+        &self.methods
+    }
+
+    /// The signed message's parts, ending with [`Part::Body`].
+    pub fn message(&self) -> &[Part] {
+        &self.message
+    }
+
+    /// Whether the timestamp is part of the signed message.
+    pub fn signs_timestamp(&self) -> bool {
+        self.message.contains(&Part::Timestamp)
+    }
+
+    /// Whether the delivery id is part of the signed message.
+    pub fn signs_delivery_id(&self) -> bool {
+        self.message.contains(&Part::DeliveryId)
+    }
+
+    /// The default freshness window (a verifier's builder can change it).
+    pub fn tolerance(&self) -> Tolerance {
+        self.tolerance
+    }
+
+    /// What replay keys are made of.
+    pub fn replay_basis(&self) -> ReplayBasis {
+        self.replay_basis
+    }
+
+    /// Whether an empty signature header counts as missing (400
+    /// `missing_header`) rather than malformed, as most providers' libraries do.
+    pub fn empty_is_missing(&self) -> bool {
+        self.empty_is_missing
+    }
+}
+
+#[cfg(test)]
+mod tests;

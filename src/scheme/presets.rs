@@ -1,0 +1,291 @@
+//! The presets: one function per provider, each with its reference and the
+//! places where hookguard is stricter than the provider's own library.
+//! `tests/data/providers/` holds the providers' published test vectors, and
+//! `tests/providers.rs` runs every case against these descriptions.
+
+use std::time::Duration;
+
+use http::HeaderName;
+
+use super::{
+    Algorithm, Encoding, KeyFormat, Method, OnInvalid, Part, ReplayBasis, Scheme, SchemeBuilder,
+    SignatureFormat,
+};
+use crate::timestamp::Tolerance;
+
+/// `X-Mittr-Signature`: `v1=<hex>` entries.
+pub const MITTR_SIGNATURE: HeaderName = HeaderName::from_static("x-mittr-signature");
+/// `X-Mittr-Timestamp`: unix seconds, covered by the signature.
+pub const MITTR_TIMESTAMP: HeaderName = HeaderName::from_static("x-mittr-timestamp");
+/// `X-MITPO-Signature`: `sha256=<hex>` entries.
+pub const MITPO_SIGNATURE: HeaderName = HeaderName::from_static("x-mitpo-signature");
+/// `X-MITPO-Timestamp`: unix seconds, **not** covered by the signature.
+pub const MITPO_TIMESTAMP: HeaderName = HeaderName::from_static("x-mitpo-timestamp");
+/// `X-MITPO-Event`: the event type, **not** covered by the signature.
+pub const MITPO_EVENT: HeaderName = HeaderName::from_static("x-mitpo-event");
+/// `Stripe-Signature`: `t=<unix>,v1=<hex>[,v1=<hex>…]`.
+pub const STRIPE_SIGNATURE: HeaderName = HeaderName::from_static("stripe-signature");
+/// `webhook-id`: the Standard Webhooks message id, signed.
+pub const WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
+/// `webhook-timestamp`: unix seconds, signed.
+pub const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
+/// `webhook-signature`: space-separated `v1,<base64>` / `v1a,<base64>` entries.
+pub const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
+/// `svix-id`: Svix's name for `webhook-id`.
+pub const SVIX_ID: HeaderName = HeaderName::from_static("svix-id");
+/// `svix-timestamp`: Svix's name for `webhook-timestamp`.
+pub const SVIX_TIMESTAMP: HeaderName = HeaderName::from_static("svix-timestamp");
+/// `svix-signature`: Svix's name for `webhook-signature`.
+pub const SVIX_SIGNATURE: HeaderName = HeaderName::from_static("svix-signature");
+/// `X-Hub-Signature-256`: `sha256=<hex>` over the body.
+pub const GITHUB_SIGNATURE: HeaderName = HeaderName::from_static("x-hub-signature-256");
+/// `X-GitHub-Delivery`: the delivery's GUID, **not** signed.
+pub const GITHUB_DELIVERY: HeaderName = HeaderName::from_static("x-github-delivery");
+/// `X-GitHub-Event`: the event name, **not** signed.
+pub const GITHUB_EVENT: HeaderName = HeaderName::from_static("x-github-event");
+/// `X-Slack-Signature`: `v0=<hex>`.
+pub const SLACK_SIGNATURE: HeaderName = HeaderName::from_static("x-slack-signature");
+/// `X-Slack-Request-Timestamp`: unix seconds, signed.
+pub const SLACK_TIMESTAMP: HeaderName = HeaderName::from_static("x-slack-request-timestamp");
+/// `X-Shopify-Hmac-Sha256`: base64 HMAC-SHA256 of the body.
+pub const SHOPIFY_HMAC: HeaderName = HeaderName::from_static("x-shopify-hmac-sha256");
+/// `shopify-hmac-sha256`: the events-style name, read first when present.
+pub const SHOPIFY_EVENTS_HMAC: HeaderName = HeaderName::from_static("shopify-hmac-sha256");
+/// `X-Shopify-Topic`: the event topic, **not** signed.
+pub const SHOPIFY_TOPIC: HeaderName = HeaderName::from_static("x-shopify-topic");
+/// `X-Shopify-Webhook-Id`: the delivery id, **not** signed.
+pub const SHOPIFY_WEBHOOK_ID: HeaderName = HeaderName::from_static("x-shopify-webhook-id");
+
+/// Builds a preset; the presets are fixed descriptions, checked by the tests.
+fn preset(builder: SchemeBuilder) -> Scheme {
+    match builder.build() {
+        Ok(scheme) => scheme,
+        Err(e) => unreachable!("a preset is a valid scheme: {e}"),
+    }
+}
+
+/// `<timestamp>.<body>`
+fn timestamp_dot_body() -> [Part; 3] {
+    [Part::Timestamp, Part::DOT, Part::Body]
+}
+
+impl Scheme {
+    /// Mittr: `X-Mittr-Signature: v1=<hex>` (HMAC-SHA256, raw secret) over
+    /// `<timestamp>.<body>`, the timestamp in `X-Mittr-Timestamp`. Entries
+    /// are separated by commas or whitespace; one that is not 64 hex digits
+    /// makes the header malformed; an empty header is malformed too (as
+    /// Mittr's reference vectors say). 300 s each way.
+    pub fn mittr() -> Self {
+        preset(
+            Scheme::builder("mittr")
+                .signature_header(MITTR_SIGNATURE)
+                .method(Method::hmac_sha256("v1"))
+                .timestamp_header(MITTR_TIMESTAMP)
+                .message(timestamp_dot_body())
+                .empty_is_missing(false),
+        )
+    }
+
+    /// MITPO: `X-MITPO-Signature: sha256=<hex>` (HMAC-SHA256 keyed with the
+    /// whole `whsec_…` secret) over the body alone; `X-MITPO-Timestamp` is
+    /// required and checked for freshness but **not signed**, and
+    /// `X-MITPO-Event` is unsigned too. Entry rules as Mittr's.
+    pub fn mitpo() -> Self {
+        preset(
+            Scheme::builder("mitpo")
+                .signature_header(MITPO_SIGNATURE)
+                .method(Method::hmac_sha256("sha256"))
+                .timestamp_header(MITPO_TIMESTAMP)
+                .event_header(MITPO_EVENT)
+                .message([Part::Body])
+                .empty_is_missing(false),
+        )
+    }
+
+    /// Stripe: `Stripe-Signature: t=<unix>,v1=<hex>` over `<t>.<body>`,
+    /// HMAC-SHA256 keyed with the whole `whsec_…` secret
+    /// (<https://docs.stripe.com/webhooks#verify-manually>, stripe-node
+    /// `src/Webhooks.ts`). As stripe-node: entries split on `,` only (no
+    /// trimming: `t=1, v1=…` has no `v1`), `v0` and unknown entries
+    /// ignored, an undecodable or wrong-length `v1` just fails to match
+    /// (`v1=potato` beside a valid entry verifies), no `t` or no `v1` is
+    /// malformed, an empty header is missing.
+    ///
+    /// Stricter than stripe-node: `t` must be ASCII digits (stripe-node
+    /// reads `123abc` as 123), appear once, and lie at most 300 s in the
+    /// **future** too (stripe-node never rejects a future timestamp);
+    /// widen [`future_tolerance`](crate::VerifierBuilder::future_tolerance)
+    /// to follow it.
+    pub fn stripe() -> Self {
+        preset(
+            Scheme::builder("stripe")
+                .signature_header(STRIPE_SIGNATURE)
+                .signature_format(lenient(SignatureFormat::labeled(b'=', ",")))
+                .method(Method::hmac_sha256("v1"))
+                .timestamp_entry("t")
+                .message(timestamp_dot_body()),
+        )
+    }
+
+    /// Standard Webhooks (<https://www.standardwebhooks.com>, spec
+    /// `spec/standard-webhooks.md`): `webhook-signature` holds
+    /// space-separated `v1,<base64>` entries, HMAC-SHA256 over
+    /// `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64
+    /// secret after an optional `whsec_` (padded or not). With feature
+    /// `ed25519`, `v1a,<base64>` entries are Ed25519 signatures checked
+    /// with `whpk_…` public keys (sign with `whsk_…`: a 32-byte seed or a
+    /// 64-byte seed‖public key). Any valid entry verifies; undecodable ones
+    /// just fail to match. 300 s each way. The replay key is the signed
+    /// `webhook-id`, as the spec asks: a retry re-signed with a new
+    /// timestamp is the same delivery.
+    ///
+    /// A secret used as raw bytes (not base64) never verifies, and a
+    /// `whpk_` key ignores `v1` entries (and an HMAC secret `v1a` ones).
+    pub fn standard_webhooks() -> Self {
+        preset(standard_webhooks_builder(
+            "standard-webhooks",
+            &[],
+            &[],
+            &[],
+        ))
+    }
+
+    /// Svix: Standard Webhooks under `svix-id`, `svix-timestamp` and
+    /// `svix-signature`, each falling back to its `webhook-*` name (as the
+    /// svix libraries read them, per header). Everything else as
+    /// [`Scheme::standard_webhooks`].
+    pub fn svix() -> Self {
+        preset(standard_webhooks_builder(
+            "svix",
+            &[SVIX_ID],
+            &[SVIX_TIMESTAMP],
+            &[SVIX_SIGNATURE],
+        ))
+    }
+
+    /// GitHub: `X-Hub-Signature-256: sha256=<hex>`, HMAC-SHA256 of the body
+    /// with the secret's bytes
+    /// (<https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries>,
+    /// octokit/webhooks-methods). One entry, the whole header; a value
+    /// that is not hex, or another prefix (`sha1=`, `SHA256=`), is
+    /// malformed; hex of the wrong length does not match. The legacy SHA-1
+    /// `X-Hub-Signature` is never read (go-github falls back to it).
+    ///
+    /// **No timestamp**: nothing bounds a delivery's age, so replay
+    /// protection needs an explicit TTL and is the only defence against a
+    /// captured delivery. `X-GitHub-Delivery` (a GUID, unsigned) and
+    /// `X-GitHub-Event` (unsigned) are passed on.
+    pub fn github() -> Self {
+        preset(
+            Scheme::builder("github")
+                .signature_header(GITHUB_SIGNATURE)
+                .signature_format(
+                    SignatureFormat::labeled(b'=', "").on_wrong_length(OnInvalid::NoMatch),
+                )
+                .method(Method::hmac_sha256("sha256"))
+                .delivery_id_header(GITHUB_DELIVERY)
+                .event_header(GITHUB_EVENT)
+                .message([Part::Body]),
+        )
+    }
+
+    /// Slack: `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 with the signing
+    /// secret's bytes over `v0:<X-Slack-Request-Timestamp>:<body>`
+    /// (<https://api.slack.com/authentication/verifying-requests-from-slack>,
+    /// python-slack-sdk). A `v0` value that is not 64 hex digits just
+    /// fails to match (the SDKs compare strings); no `v0` entry is
+    /// malformed. 300 s each way (bolt-js only rejects stale ones).
+    pub fn slack() -> Self {
+        preset(
+            Scheme::builder("slack")
+                .signature_header(SLACK_SIGNATURE)
+                .signature_format(lenient(SignatureFormat::labeled(b'=', ", \t")))
+                .method(Method::hmac_sha256("v0"))
+                .timestamp_header(SLACK_TIMESTAMP)
+                .message([
+                    Part::literal(&b"v0:"[..]),
+                    Part::Timestamp,
+                    Part::literal(&b":"[..]),
+                    Part::Body,
+                ]),
+        )
+    }
+
+    /// Shopify: `X-Shopify-Hmac-Sha256: <base64>`, HMAC-SHA256 of the body
+    /// with the app's secret (<https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook>,
+    /// Shopify/shopify-app-js). The events-style `shopify-hmac-sha256` is
+    /// read first when present. A value that does not decode simply does
+    /// not match.
+    ///
+    /// **No timestamp**: as for GitHub, replay protection needs an explicit
+    /// TTL. `X-Shopify-Webhook-Id` (unsigned) and `X-Shopify-Topic`
+    /// (unsigned) are passed on.
+    pub fn shopify() -> Self {
+        preset(
+            Scheme::builder("shopify")
+                .signature_header(SHOPIFY_EVENTS_HMAC)
+                .signature_header(SHOPIFY_HMAC)
+                .signature_format(lenient(
+                    SignatureFormat::bare("").encoding(Encoding::Base64),
+                ))
+                .method(Method::hmac_sha256("sha256"))
+                .delivery_id_header(SHOPIFY_WEBHOOK_ID)
+                .event_header(SHOPIFY_TOPIC)
+                .message([Part::Body]),
+        )
+    }
+}
+
+/// Entries that cannot be decoded, or have the wrong length, just fail to match.
+fn lenient(format: SignatureFormat) -> SignatureFormat {
+    format
+        .on_undecodable(OnInvalid::NoMatch)
+        .on_wrong_length(OnInvalid::NoMatch)
+}
+
+fn standard_webhooks_builder(
+    name: &'static str,
+    ids: &[HeaderName],
+    timestamps: &[HeaderName],
+    signatures: &[HeaderName],
+) -> SchemeBuilder {
+    let mut builder = Scheme::builder(name);
+    for id in ids.iter().chain([&WEBHOOK_ID]) {
+        builder = builder.delivery_id_header(id.clone());
+    }
+    for ts in timestamps.iter().chain([&WEBHOOK_TIMESTAMP]) {
+        builder = builder.timestamp_header(ts.clone());
+    }
+    for sig in signatures.iter().chain([&WEBHOOK_SIGNATURE]) {
+        builder = builder.signature_header(sig.clone());
+    }
+    builder
+        .signature_format(lenient(
+            SignatureFormat::labeled(b',', " ").encoding(Encoding::Base64),
+        ))
+        .method(Method::new(
+            "v1",
+            Algorithm::HmacSha256,
+            KeyFormat::base64("whsec_"),
+        ))
+        .method(
+            Method::new(
+                "v1a",
+                Algorithm::Ed25519,
+                KeyFormat::base64_prefixed("whpk_"),
+            )
+            .with_signing_key(KeyFormat::base64_prefixed("whsk_")),
+        )
+        .message([
+            Part::DeliveryId,
+            Part::DOT,
+            Part::Timestamp,
+            Part::DOT,
+            Part::Body,
+        ])
+        .tolerance(Tolerance {
+            past: Some(Duration::from_secs(300)),
+            future: Some(Duration::from_secs(300)),
+        })
+        .replay_basis(ReplayBasis::DeliveryId)
+}
