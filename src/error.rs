@@ -114,6 +114,12 @@ pub enum Error {
         /// What the store reported.
         reason: String,
     },
+    /// The per-tenant [`SecretSource`](crate::tenant::SecretSource) could
+    /// not answer. Code `secret_source_unavailable`, 503 with `Retry-After`.
+    SecretSourceUnavailable {
+        /// What the source reported (never a secret).
+        reason: String,
+    },
     /// Verification is not set up for this route (no verifier, or the
     /// metadata was asked for where no middleware verified): a server
     /// configuration mistake, never a pass. Code `not_configured`, 500.
@@ -200,7 +206,8 @@ impl Error {
     /// `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch`,
     /// `body_too_large`, `body_unreadable`, `body_timeout`, `overloaded`,
     /// `unsupported_content_encoding`, `replayed`, `in_flight`,
-    /// `replay_store_full`, `replay_store_unavailable` or `not_configured`.
+    /// `replay_store_full`, `replay_store_unavailable`,
+    /// `secret_source_unavailable` or `not_configured`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::MissingHeader { .. } => "missing_header",
@@ -217,6 +224,7 @@ impl Error {
             Error::UnsupportedEncoding { .. } => "unsupported_content_encoding",
             Error::ReplayStoreFull => "replay_store_full",
             Error::ReplayStoreUnavailable { .. } => "replay_store_unavailable",
+            Error::SecretSourceUnavailable { .. } => "secret_source_unavailable",
             Error::NotConfigured => "not_configured",
         }
     }
@@ -241,7 +249,8 @@ impl Error {
             Error::Replayed | Error::InFlight => StatusCode::CONFLICT,
             Error::Overloaded { .. }
             | Error::ReplayStoreFull
-            | Error::ReplayStoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            | Error::ReplayStoreUnavailable { .. }
+            | Error::SecretSourceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -261,14 +270,15 @@ impl Error {
 
     /// When the sender should try again, for the retryable answers:
     /// [`IN_FLIGHT_RETRY_AFTER`] for `in_flight`, [`OVERLOADED_RETRY_AFTER`]
-    /// for `overloaded`, `replay_store_full` and `replay_store_unavailable`;
-    /// `None` otherwise.
+    /// for `overloaded`, `replay_store_full`, `replay_store_unavailable` and
+    /// `secret_source_unavailable`; `None` otherwise.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::InFlight => Some(IN_FLIGHT_RETRY_AFTER),
             Error::Overloaded { .. }
             | Error::ReplayStoreFull
-            | Error::ReplayStoreUnavailable { .. } => Some(OVERLOADED_RETRY_AFTER),
+            | Error::ReplayStoreUnavailable { .. }
+            | Error::SecretSourceUnavailable { .. } => Some(OVERLOADED_RETRY_AFTER),
             _ => None,
         }
     }
@@ -441,6 +451,9 @@ impl fmt::Display for Error {
             Error::ReplayStoreUnavailable { reason } => {
                 write!(f, "the replay store is unavailable: {reason}")
             }
+            Error::SecretSourceUnavailable { reason } => {
+                write!(f, "the secret source is unavailable: {reason}")
+            }
             Error::NotConfigured => {
                 f.write_str("webhook verification is not configured for this route")
             }
@@ -488,6 +501,8 @@ pub enum ConfigError {
         /// Why, without the secret.
         reason: &'static str,
     },
+    /// Both fixed secrets and a per-tenant secret source were given.
+    SecretsAndSource,
     /// The secret at this position needs a crate feature that is off
     /// (a `whpk_` key needs `ed25519`).
     FeatureRequired {
@@ -524,6 +539,9 @@ impl fmt::Display for ConfigError {
                 "the replay TTL must be at least past + future tolerance ({} s)",
                 minimum.as_secs()
             ),
+            ConfigError::SecretsAndSource => {
+                f.write_str("both `.secret(..)` and `.secret_source(..)` were given: choose one")
+            }
             ConfigError::InvalidScheme { reason } => write!(f, "invalid scheme: {reason}"),
             ConfigError::InvalidSecret { index, reason } => {
                 write!(f, "secret #{index} is not a key of this scheme: {reason}")
@@ -624,6 +642,13 @@ mod tests {
                     reason: "connection refused".into(),
                 },
                 "replay_store_unavailable",
+                503,
+            ),
+            (
+                Error::SecretSourceUnavailable {
+                    reason: "database down".into(),
+                },
+                "secret_source_unavailable",
                 503,
             ),
             (Error::NotConfigured, "not_configured", 500),

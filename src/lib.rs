@@ -120,6 +120,7 @@ pub mod scheme;
 pub mod secret;
 pub mod sign;
 pub mod signature;
+pub mod tenant;
 pub mod timestamp;
 pub mod verifier;
 

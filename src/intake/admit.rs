@@ -58,7 +58,7 @@ impl Verifier {
         outer_limit: Option<u64>,
     ) -> Result<Admitted, Error> {
         let route = route.into();
-        match self.admission(headers, outer_limit) {
+        match self.admission(headers, outer_limit, route.path()) {
             Ok(reading) => Ok(Admitted { route, reading }),
             Err(error) => Err(event::rejected(self, &route, error)),
         }
@@ -68,8 +68,9 @@ impl Verifier {
         &self,
         headers: &H,
         outer_limit: Option<u64>,
+        path: &str,
     ) -> Result<Reading, Error> {
-        let checked = self.check(headers, self.now())?;
+        let checked = self.check(headers, self.now(), Some(path))?;
         refuse_encoded(headers)?;
         let limit = outer_limit.map_or(self.body_limit(), |outer| outer.min(self.body_limit()));
         let declared = crate::headers::decimal(headers, &CONTENT_LENGTH);

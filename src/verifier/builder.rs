@@ -18,6 +18,7 @@ pub struct VerifierBuilder {
     scheme: Scheme,
     name: Option<String>,
     secrets: Vec<Secret>,
+    tenants: Option<crate::tenant::Tenants>,
     tolerance: Tolerance,
     body_limit: u64,
     clock: Box<dyn Clock>,
@@ -44,6 +45,7 @@ impl VerifierBuilder {
         VerifierBuilder {
             name: None,
             secrets: Vec::new(),
+            tenants: None,
             tolerance: scheme.tolerance(),
             body_limit: DEFAULT_BODY_LIMIT,
             clock: Box::new(SystemClock),
@@ -81,6 +83,32 @@ impl VerifierBuilder {
     /// Adds several secrets, in order.
     pub fn secrets<S: Into<Secret>>(mut self, secrets: impl IntoIterator<Item = S>) -> Self {
         self.secrets.extend(secrets.into_iter().map(Into::into));
+        self
+    }
+
+    /// Takes the secrets per delivery from `source`, for the tenant read
+    /// as `from` says (a path segment or a header), instead of fixed
+    /// [`secret`](Self::secret)s. Each tenant's keys are derived once and
+    /// cached (see [`tenant_cache`](Self::tenant_cache)). A delivery for an
+    /// unknown tenant is refused as a signature mismatch; a failing source
+    /// gives 503 `secret_source_unavailable`.
+    pub fn secret_source(
+        mut self,
+        source: impl crate::tenant::SecretSource,
+        from: crate::tenant::TenantFrom,
+    ) -> Self {
+        self.tenants = Some(crate::tenant::Tenants::new(Box::new(source), from));
+        self
+    }
+
+    /// Sets how long a tenant's keys stay cached (default 60 s: a rotation
+    /// in the source applies within it) and how many tenants are cached
+    /// (default 10 000; the oldest entry goes first). Only with a
+    /// [`secret_source`](Self::secret_source).
+    pub fn tenant_cache(mut self, ttl: Duration, capacity: usize) -> Self {
+        if let Some(tenants) = &mut self.tenants {
+            tenants.set_cache(ttl, capacity);
+        }
         self
     }
 
@@ -139,7 +167,8 @@ impl VerifierBuilder {
     /// Builds the verifier, turning each secret into its key once.
     ///
     /// # Errors
-    /// [`ConfigError::NoSecret`] without any secret,
+    /// [`ConfigError::NoSecret`] without any secret or source,
+    /// [`ConfigError::SecretsAndSource`] with both,
     /// [`ConfigError::EmptySecret`] for an empty one,
     /// [`ConfigError::InvalidSecret`] for one that is not a key of the
     /// scheme, [`ConfigError::FeatureRequired`] for a key whose method
@@ -147,9 +176,7 @@ impl VerifierBuilder {
     /// [`ReplayProtection`](crate::replay::ReplayProtection) (schemes
     /// without a timestamp need an explicit TTL).
     pub fn build(self) -> Result<Verifier, ConfigError> {
-        if self.secrets.is_empty() {
-            return Err(ConfigError::NoSecret);
-        }
+        crate::tenant::check_exclusive(self.secrets.len(), self.tenants.is_some())?;
         let keys = verifying_keys(&self.scheme, &self.secrets)?;
         let tolerance = self.effective_tolerance();
         let name = self.name.unwrap_or_else(|| self.scheme.name().to_owned());
@@ -161,6 +188,7 @@ impl VerifierBuilder {
         Ok(Verifier {
             inner: Arc::new(Inner {
                 keys,
+                tenants: self.tenants,
                 fingerprints: self.secrets.iter().map(Secret::fingerprint).collect(),
                 scheme: self.scheme,
                 name,

@@ -1,7 +1,8 @@
 //! The header check: presence → well-formedness → freshness, before a byte
 //! of the body is read.
 
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 use http::HeaderName;
 
@@ -12,6 +13,7 @@ use crate::error::{Error, Malformed};
 use crate::headers::Headers;
 use crate::scheme::{Part, ReplayBasis, Scheme, TimestampSource};
 use crate::signature::{Candidates, EntryReader, MAX_HEADER_LEN};
+use crate::tenant::TenantKeys;
 use crate::timestamp::{self, Stale};
 
 /// What the header check found, owned: the signature candidates, the
@@ -23,6 +25,9 @@ pub(crate) struct Checked {
     pub(super) prefix: SignedPrefix,
     pub(super) event: Option<String>,
     pub(super) delivery_id: Option<String>,
+    /// The tenant's keys, with a per-tenant secret source (`None` for an
+    /// unknown tenant, whose delivery then matches no key).
+    pub(super) tenant: Option<Arc<TenantKeys>>,
 }
 
 /// The headers' values, borrowed, once present and well-formed.
@@ -33,11 +38,13 @@ struct Found<'a> {
 }
 
 impl Verifier {
-    /// Presence → well-formedness → freshness.
+    /// Presence → well-formedness → freshness, then the tenant's keys
+    /// (with a per-tenant source; `path` is the request's, when known).
     pub(crate) fn check<H: Headers + ?Sized>(
         &self,
         headers: &H,
         now: SystemTime,
+        path: Option<&str>,
     ) -> Result<Checked, Error> {
         let scheme = self.scheme();
         let found = read_headers(scheme, headers)?;
@@ -49,7 +56,15 @@ impl Verifier {
             self.check_fresh(timestamp, timestamp::unix_seconds(now))?;
         }
         let prefix = signed_prefix(scheme, headers, &found)?;
+        let tenant = match &self.inner.tenants {
+            Some(tenants) => {
+                let id = tenants.tenant_of(headers, path)?;
+                tenants.keys(scheme, id, Instant::now())?
+            }
+            None => None,
+        };
         Ok(Checked {
+            tenant,
             candidates: found.candidates,
             timestamp: found.timestamp.map(|(t, _)| t),
             prefix,

@@ -17,6 +17,7 @@ pub struct VerifiedDelivery {
     pub(crate) event_type: Option<String>,
     pub(crate) delivery_id: Option<String>,
     pub(crate) delivery_id_signed: bool,
+    pub(crate) tenant: Option<String>,
     pub(crate) secret_index: usize,
     pub(crate) body_len: u64,
     /// The 128-bit digest the replay key is made of (only computed with
@@ -31,6 +32,7 @@ impl fmt::Debug for VerifiedDelivery {
             .field("timestamp", &self.timestamp)
             .field("unsigned_event_type", &self.event_type)
             .field("delivery_id", &self.delivery_id)
+            .field("tenant", &self.tenant)
             .field("secret_index", &self.secret_index)
             .field("body_len", &self.body_len)
             .finish_non_exhaustive()
@@ -63,6 +65,12 @@ impl VerifiedDelivery {
     /// signed: see [`delivery_id_is_signed`](Self::delivery_id_is_signed)).
     pub fn delivery_id(&self) -> Option<&str> {
         self.delivery_id.as_deref()
+    }
+
+    /// The tenant whose secret verified, with a per-tenant
+    /// [`SecretSource`](crate::tenant::SecretSource).
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
     }
 
     /// Whether the delivery id is covered by the signature. An unsigned id

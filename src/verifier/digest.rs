@@ -70,6 +70,18 @@ pub(super) fn one_shot(prefix: &[u8], body: &[u8]) -> u128 {
     combine(xxh3_128(prefix), xxh3_128(body))
 }
 
+/// A digest scoped to one tenant: the same signed message for two tenants
+/// (a platform fanning one event out) are two deliveries.
+pub(super) fn for_tenant(digest: u128, tenant: &str) -> u128 {
+    #[cfg(feature = "runtime")]
+    return combine(digest, xxh3_128(tenant.as_bytes()));
+    #[cfg(not(feature = "runtime"))]
+    {
+        let _ = tenant;
+        digest
+    }
+}
+
 #[cfg(feature = "runtime")]
 fn combine(prefix: u128, body: u128) -> u128 {
     let mut both = [0u8; 32];

@@ -58,6 +58,7 @@ struct Inner {
     scheme: Scheme,
     name: String,
     keys: Vec<Key>,
+    tenants: Option<crate::tenant::Tenants>,
     fingerprints: Vec<String>,
     tolerance: Tolerance,
     body_limit: u64,
@@ -169,7 +170,7 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<VerifiedDelivery, Error> {
-        let checked = self.check(headers, now)?;
+        let checked = self.check(headers, now, None)?;
         if body.len() as u64 > self.inner.body_limit {
             return Err(Error::BodyTooLarge {
                 limit: Some(self.inner.body_limit),
@@ -187,13 +188,14 @@ impl Verifier {
     ) -> Result<VerifiedDelivery, Error> {
         let prefix = checked.prefix.as_bytes();
         let candidates = checked.candidates.as_slice();
+        let keys = self.keys(&checked);
         let mut found = None;
-        for (index, key) in self.inner.keys.iter().enumerate() {
+        for (index, key) in keys.iter().enumerate() {
             if key.matches_whole(prefix, body, candidates) && found.is_none() {
                 found = Some(index);
             }
         }
-        let secret_index = self.verdict(found, checked.candidates.labeled)?;
+        let secret_index = self.verdict(found, checked.candidates.labeled, keys.len())?;
         let replay_digest = self.whole_digest(&checked, body);
         Ok(self.delivery(checked, secret_index, body.len() as u64, replay_digest))
     }
@@ -206,7 +208,13 @@ impl Verifier {
         body_len: u64,
         replay_digest: Option<u128>,
     ) -> VerifiedDelivery {
+        let tenant = checked.tenant.map(|t| t.tenant.to_string());
+        let replay_digest = match &tenant {
+            Some(tenant) => replay_digest.map(|d| digest::for_tenant(d, tenant)),
+            None => replay_digest,
+        };
         VerifiedDelivery {
+            tenant,
             scheme: self.inner.scheme.name_cow(),
             timestamp: checked.timestamp,
             event_type: checked.event,
@@ -241,13 +249,13 @@ impl Verifier {
         headers: &H,
         now: SystemTime,
     ) -> Result<PendingVerification, Error> {
-        Ok(self.start_stream(self.check(headers, now)?))
+        Ok(self.start_stream(self.check(headers, now, None)?))
     }
 
     /// Starts a streamed verification: the keyed states cloned and fed what
     /// precedes the body.
     pub(crate) fn start_stream(&self, checked: Checked) -> PendingVerification {
-        let mut macs = MacSet::new(&self.inner.keys, checked.candidates.as_slice());
+        let mut macs = MacSet::new(self.keys(&checked), checked.candidates.as_slice());
         macs.update(checked.prefix.as_bytes());
         PendingVerification {
             verifier: self.clone(),
@@ -259,12 +267,50 @@ impl Verifier {
         }
     }
 
+    /// The keys a delivery is checked against: the verifier's, or its
+    /// tenant's (none for an unknown tenant).
+    fn keys<'a>(&'a self, checked: &'a Checked) -> &'a [Key] {
+        match (&self.inner.tenants, &checked.tenant) {
+            (None, _) => &self.inner.keys,
+            (Some(_), Some(tenant)) => &tenant.keys,
+            (Some(_), None) => &[],
+        }
+    }
+
     /// 4. Signature: the index of the secret that matched, or the mismatch.
-    fn verdict(&self, found: Option<usize>, candidates: usize) -> Result<usize, Error> {
+    fn verdict(
+        &self,
+        found: Option<usize>,
+        candidates: usize,
+        secrets: usize,
+    ) -> Result<usize, Error> {
         found.ok_or_else(|| Error::SignatureMismatch {
             header: self.inner.scheme.signature_header().clone(),
             candidates,
-            secrets: self.inner.keys.len(),
+            secrets,
         })
+    }
+
+    /// Verifies a whole delivery whose tenant (with a per-tenant
+    /// [`SecretSource`](crate::tenant::SecretSource) reading
+    /// [`TenantFrom::PathSegment`](crate::tenant::TenantFrom)) is named in
+    /// `path`, against the verifier's clock.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify); an unknown tenant is a signature
+    /// mismatch, a failing source `secret_source_unavailable`.
+    pub fn verify_for_path<H: Headers + ?Sized>(
+        &self,
+        path: &str,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<VerifiedDelivery, Error> {
+        let checked = self.check(headers, self.inner.clock.now(), Some(path))?;
+        if body.len() as u64 > self.inner.body_limit {
+            return Err(Error::BodyTooLarge {
+                limit: Some(self.inner.body_limit),
+            });
+        }
+        self.verdict_whole(checked, body)
     }
 }

@@ -101,9 +101,10 @@ impl PendingVerification {
     pub fn finish(self) -> Result<VerifiedDelivery, Error> {
         let found = self.macs.matching(self.checked.candidates.as_slice());
         let replay_digest = self.digest.map(|d| d.finish());
-        let secret_index = self
-            .verifier
-            .verdict(found, self.checked.candidates.labeled)?;
+        let secrets = self.verifier.keys(&self.checked).len();
+        let secret_index =
+            self.verifier
+                .verdict(found, self.checked.candidates.labeled, secrets)?;
         let verifier = self.verifier;
         Ok(verifier.delivery(self.checked, secret_index, self.received, replay_digest))
     }
