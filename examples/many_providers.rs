@@ -24,8 +24,11 @@ use hookguard::replay::ReplayProtection;
 use hookguard::tower::VerifyWebhookLayer;
 use hookguard::{Scheme, Signer, VerifiedDelivery, Verifier};
 
-/// The four routes: path, scheme, secret variable, default secret.
-const ROUTES: [(&str, fn() -> Scheme, &str, &str); 4] = [
+/// A route: its path, the preset, the secret's variable and its default.
+type Route = (&'static str, fn() -> Scheme, &'static str, &'static str);
+
+/// The four routes.
+const ROUTES: [Route; 4] = [
     (
         "/webhooks/mittr",
         Scheme::mittr,
