@@ -3,14 +3,23 @@
 //! Proves that a webhook delivery really came from its provider and was not
 //! altered or replayed, before your handler sees it.
 //!
-//! Two providers are supported, both signing with HMAC-SHA256 keyed with the
-//! secret's bytes exactly as given (a MITPO `whsec_…` secret is used whole,
-//! prefix included; nothing is base64-decoded):
+//! A [`Scheme`] describes how a provider signs; the presets cover Mittr,
+//! MITPO, Stripe, Standard Webhooks (and Svix), GitHub, Slack and Shopify,
+//! and [`Scheme::builder`] describes any other (see [`scheme`]):
 //!
 //! | scheme | signature header | signed bytes | timestamp |
 //! |---|---|---|---|
 //! | [`Scheme::mittr`] | `X-Mittr-Signature: v1=<hex>` | `<timestamp>` `.` `<raw body>` | `X-Mittr-Timestamp`, **signed** |
 //! | [`Scheme::mitpo`] | `X-MITPO-Signature: sha256=<hex>` | `<raw body>` | `X-MITPO-Timestamp`, **not signed** |
+//! | [`Scheme::stripe`] | `Stripe-Signature: t=<ts>,v1=<hex>` | `<ts>.<raw body>` | `t=`, **signed** |
+//! | [`Scheme::standard_webhooks`] | `webhook-signature: v1,<base64>` (and Ed25519 `v1a`) | `<id>.<ts>.<raw body>` | `webhook-timestamp`, **signed** |
+//! | [`Scheme::github`] | `X-Hub-Signature-256: sha256=<hex>` | `<raw body>` | none |
+//! | [`Scheme::slack`] | `X-Slack-Signature: v0=<hex>` | `v0:<ts>:<raw body>` | `X-Slack-Request-Timestamp`, **signed** |
+//! | [`Scheme::shopify`] | `X-Shopify-Hmac-Sha256: <base64>` | `<raw body>` | none |
+//!
+//! Secrets are used as each scheme says (raw bytes, a MITPO or Stripe
+//! `whsec_…` whole with its prefix; base64 after `whsec_` for Standard
+//! Webhooks), never trimmed; per tenant with a [`tenant::SecretSource`].
 //!
 //! ## MITPO's timestamp and event headers are not signed
 //!
