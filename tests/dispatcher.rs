@@ -529,3 +529,75 @@ async fn other_409s_stay_final_failures() {
         assert_eq!(d.dead_letters().len(), 1);
     }
 }
+
+/// Every preset: the dispatcher signs each attempt as the provider would,
+/// and a receiver verifying that preset accepts the retry; Standard
+/// Webhooks keeps its `webhook-id` across attempts (a retry is the same
+/// delivery), while the signature changes with the timestamp.
+#[tokio::test]
+async fn signs_every_preset_and_keeps_the_delivery_id_across_retries() {
+    for name in Scheme::PRESETS {
+        let scheme = Scheme::preset(name).unwrap();
+        let secret = match scheme.methods()[0].key_format() {
+            hookguard::scheme::KeyFormat::Raw => SECRET,
+            _ => "whsec_ZGlzcGF0Y2gtc2VjcmV0LWJ5dGVz",
+        };
+        let verifier = Verifier::builder(scheme.clone())
+            .secret(secret)
+            .disable_timestamp_check()
+            .build()
+            .unwrap();
+        let seen: Arc<Mutex<Vec<HeaderMap>>> = Arc::default();
+        let record = seen.clone();
+        let handler = move |headers: HeaderMap| {
+            let record = record.clone();
+            async move {
+                let mut seen = record.lock().unwrap();
+                seen.push(headers);
+                match seen.len() {
+                    1 => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::OK,
+                }
+            }
+        };
+        let app = Router::new().route(
+            "/hook",
+            post(handler).layer(VerifyWebhookLayer::new(verifier)),
+        );
+        let server = common::server::serve(app).await;
+        let report = dispatcher(&FakeTime::new(), false)
+            .deliver(
+                hookguard::dispatcher::Delivery::new(
+                    &server.url("/hook"),
+                    scheme.clone(),
+                    secret,
+                    PAYLOAD,
+                )
+                .unwrap(),
+            )
+            .await;
+        assert!(report.delivered(), "{name}: {report:?}");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 2, "{name}: both attempts verified");
+        let signature = |h: &HeaderMap| h.get(scheme.signature_header()).cloned();
+        if scheme.signs_timestamp() {
+            assert_ne!(
+                signature(&seen[0]),
+                signature(&seen[1]),
+                "{name}: re-signed"
+            );
+        }
+        if let Some(id) = scheme
+            .delivery_id_headers()
+            .first()
+            .filter(|_| scheme.signs_delivery_id())
+        {
+            assert_eq!(
+                seen[0].get(id),
+                seen[1].get(id),
+                "{name}: one id for every attempt"
+            );
+            assert!(seen[0].get(id).is_some());
+        }
+    }
+}
