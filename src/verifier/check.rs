@@ -132,6 +132,9 @@ impl Verifier {
     }
 }
 
+/// A header found present: its name and its one value (or why it is not one).
+type Single<'a, 'n> = (&'n HeaderName, Result<&'a [u8], Malformed>);
+
 /// Presence, then well-formedness, of the signature, timestamp and
 /// delivery id. The signature values are parsed in the same pass as the
 /// presence check, but a parse error is reported only once every required
@@ -144,51 +147,53 @@ fn read_headers<'a, H: Headers + ?Sized>(
     let mut reader = EntryReader::new(scheme);
     let (present, parsed) = read_signature(scheme, headers, &mut reader);
     if !present {
-        return Err(Error::MissingHeader {
-            header: sig_header.clone(),
-        });
+        return Err(missing(scheme.signature_headers()));
     }
-    let ts_value = match scheme.timestamp_source() {
+    let ts = match scheme.timestamp_source() {
         Some(TimestampSource::Header(names)) => Some(required(headers, names)?),
         _ => None,
     };
-    let id_required =
-        scheme.signs_delivery_id() || scheme.replay_basis() == ReplayBasis::DeliveryId;
-    let id = first_present(headers, scheme.delivery_id_headers());
-    if id_required && id.is_none() {
-        return Err(missing(scheme.delivery_id_headers()));
-    }
-    let malformed = |header: &HeaderName, reason| Error::MalformedHeader {
-        header: header.clone(),
-        reason,
-    };
-    let timestamp = match ts_value {
-        Some((name, value)) => Some(
-            single(value)
-                .and_then(timestamp::parse)
-                .map_err(|r| malformed(name, r))?,
-        ),
-        None => None,
-    };
+    let id = delivery_id(scheme, headers)?;
+    let timestamp = ts.map(|(name, value)| {
+        value
+            .and_then(timestamp::parse)
+            .map_err(|r| malformed(name, r))
+    });
+    let timestamp = timestamp.transpose()?;
     let (candidates, entry_ts) = parsed
         .and_then(|()| reader.finish())
         .map_err(|r| malformed(sig_header, r))?;
-    let timestamp = match entry_ts {
-        Some(text) => Some(timestamp::parse(text).map_err(|r| malformed(sig_header, r))?),
-        None => timestamp,
-    };
-    let delivery_id = match id {
-        Some((name, values)) => Some(
-            visible(single(values).map_err(|r| malformed(name, r))?)
-                .map_err(|r| malformed(name, r))?,
-        ),
-        None => None,
-    };
+    let entry_ts =
+        entry_ts.map(|text| timestamp::parse(text).map_err(|r| malformed(sig_header, r)));
+    let delivery_id =
+        id.map(|(name, value)| value.and_then(visible).map_err(|r| malformed(name, r)));
     Ok(Found {
         candidates,
-        timestamp,
-        delivery_id,
+        timestamp: entry_ts.transpose()?.or(timestamp),
+        delivery_id: delivery_id.transpose()?,
     })
+}
+
+/// The delivery id header, if present; `missing_header` when the scheme
+/// signs it or keys replays on it.
+fn delivery_id<'a, 'n, H: Headers + ?Sized>(
+    scheme: &'n Scheme,
+    headers: &'a H,
+) -> Result<Option<Single<'a, 'n>>, Error> {
+    let names = scheme.delivery_id_headers();
+    let required = scheme.signs_delivery_id() || scheme.replay_basis() == ReplayBasis::DeliveryId;
+    match first_present(headers, names) {
+        Some((name, values)) => Ok(Some((name, single(values)))),
+        None if required => Err(missing(names)),
+        None => Ok(None),
+    }
+}
+
+fn malformed(header: &HeaderName, reason: Malformed) -> Error {
+    Error::MalformedHeader {
+        header: header.clone(),
+        reason,
+    }
 }
 
 /// Reads every value of the first signature header present; whether one
@@ -228,18 +233,14 @@ fn first_present<'a, 'n, H: Headers + ?Sized>(
     })
 }
 
-/// The values of the first of `names` present, or `missing_header` naming the first.
+/// The one value of the first of `names` present, or `missing_header`
+/// naming the first.
 fn required<'a, 'n, H: Headers + ?Sized>(
     headers: &'a H,
     names: &'n [HeaderName],
-) -> Result<
-    (
-        &'n HeaderName,
-        impl Iterator<Item = &'a [u8]> + use<'a, 'n, H>,
-    ),
-    Error,
-> {
-    first_present(headers, names).ok_or_else(|| missing(names))
+) -> Result<Single<'a, 'n>, Error> {
+    let (name, values) = first_present(headers, names).ok_or_else(|| missing(names))?;
+    Ok((name, single(values)))
 }
 
 fn missing(names: &[HeaderName]) -> Error {
@@ -283,16 +284,12 @@ fn single_visible<'a, H: Headers + ?Sized>(
     if values.peek().is_none() {
         return Ok(None);
     }
-    let malformed = |reason| Error::MalformedHeader {
-        header: name.clone(),
-        reason,
-    };
-    let value = single(values).map_err(malformed)?;
+    let value = single(values).map_err(|r| malformed(name, r))?;
     let value = timestamp::trim(value);
     if value.is_empty() {
         return Ok(None);
     }
-    visible(value).map(Some).map_err(malformed)
+    visible(value).map(Some).map_err(|r| malformed(name, r))
 }
 
 /// The signed bytes that precede the body.
@@ -318,13 +315,8 @@ fn signed_header<'a, H: Headers + ?Sized>(
     headers: &'a H,
     name: &HeaderName,
 ) -> Result<&'a [u8], Error> {
-    let (name, values) = required(headers, std::slice::from_ref(name))?;
-    single(values)
-        .and_then(visible)
-        .map_err(|reason| Error::MalformedHeader {
-            header: name.clone(),
-            reason,
-        })
+    let (name, value) = required(headers, std::slice::from_ref(name))?;
+    value.and_then(visible).map_err(|r| malformed(name, r))
 }
 
 fn ascii_string(value: &[u8]) -> String {
