@@ -5,7 +5,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
-use subtle::ConstantTimeEq;
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use crate::error::ConfigError;
@@ -65,11 +65,12 @@ impl Hmac {
         }
     }
 
-    pub(crate) fn finish(self) -> Tag {
+    /// Finalizes the MAC and hands the tag to `use_tag`, without copying it.
+    pub(crate) fn finish_with<R>(self, use_tag: impl FnOnce(&[u8]) -> R) -> R {
         match self {
-            Hmac::Sha256(mac) => Tag::new(&mac.finalize().into_bytes()),
-            Hmac::Sha1(mac) => Tag::new(&mac.finalize().into_bytes()),
-            Hmac::Sha512(mac) => Tag::new(&mac.finalize().into_bytes()),
+            Hmac::Sha256(mac) => use_tag(&mac.finalize().into_bytes()),
+            Hmac::Sha1(mac) => use_tag(&mac.finalize().into_bytes()),
+            Hmac::Sha512(mac) => use_tag(&mac.finalize().into_bytes()),
         }
     }
 
@@ -79,7 +80,7 @@ impl Hmac {
         for part in parts {
             mac.update(part);
         }
-        mac.finish()
+        mac.finish_with(Tag::new)
     }
 }
 
@@ -108,7 +109,12 @@ impl Key {
         candidates: &[Candidate],
     ) -> bool {
         match &self.kind {
-            KeyKind::Hmac(hmac) => self.matches_tag(&hmac.tag(&[prefix, body]), candidates),
+            KeyKind::Hmac(hmac) => {
+                let mut mac = hmac.clone();
+                mac.update(prefix);
+                mac.update(body);
+                mac.finish_with(|tag| tag_matches(tag, self.method, candidates))
+            }
             #[cfg(feature = "ed25519")]
             KeyKind::Ed25519(key) => {
                 let mut hit = false;
@@ -123,19 +129,35 @@ impl Key {
             }
         }
     }
-
-    fn matches_tag(&self, tag: &Tag, candidates: &[Candidate]) -> bool {
-        tag_matches(tag, self.method, candidates)
-    }
 }
 
-/// Compares `tag` in constant time with every candidate of `method`.
-fn tag_matches(tag: &Tag, method: u8, candidates: &[Candidate]) -> bool {
+/// Compares `tag` in constant time with every candidate of `method` (no
+/// early exit; which candidates belong to a method, and their lengths, are
+/// public).
+fn tag_matches(tag: &[u8], method: u8, candidates: &[Candidate]) -> bool {
     let mut hit = 0u8;
-    for c in candidates.iter().filter(|c| c.method == method) {
-        hit |= tag.as_bytes().ct_eq(c.bytes()).unwrap_u8();
+    for c in candidates {
+        if c.method == method {
+            hit |= equal(tag, c.bytes()).unwrap_u8();
+        }
     }
-    hit == 1
+    hit != 0
+}
+
+/// Constant-time equality of two byte strings, eight bytes at a time.
+fn equal(a: &[u8], b: &[u8]) -> Choice {
+    if a.len() != b.len() {
+        return Choice::from(0);
+    }
+    let ((a8, a_rest), (b8, b_rest)) = (a.as_chunks::<8>(), b.as_chunks::<8>());
+    let mut diff = 0u64;
+    for (x, y) in a8.iter().zip(b8) {
+        diff |= u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y);
+    }
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        diff |= u64::from(x ^ y);
+    }
+    diff.ct_eq(&0)
 }
 
 #[cfg(feature = "ed25519")]
@@ -271,11 +293,34 @@ impl Running {
     /// candidate compared, no early exit).
     pub(crate) fn matches(self, candidates: &[Candidate]) -> bool {
         match self {
-            Running::Hmac { method, mac } => tag_matches(&mac.finish(), method, candidates),
+            Running::Hmac { method, mac } => {
+                mac.finish_with(|tag| tag_matches(tag, method, candidates))
+            }
             #[cfg(feature = "ed25519")]
             Running::Ed25519(streams) => streams
                 .into_iter()
                 .fold(false, |hit, s| s.finalize_and_verify().is_ok() | hit),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_equality_agrees_with_plain_equality() {
+        for len in [0usize, 1, 7, 8, 9, 20, 32, 63, 64] {
+            let a: Vec<u8> = (0..len as u8).collect();
+            assert!(bool::from(equal(&a, &a.clone())), "{len}");
+            for at in 0..len {
+                for bit in 0..8 {
+                    let mut b = a.clone();
+                    b[at] ^= 1 << bit;
+                    assert!(!bool::from(equal(&a, &b)), "{len} {at} {bit}");
+                }
+            }
+            assert!(!bool::from(equal(&a, &[a.as_slice(), &[0]].concat())));
         }
     }
 }

@@ -48,13 +48,13 @@ impl Signatures {
         values: impl IntoIterator<Item = &'a [u8]>,
         scheme: &Scheme,
     ) -> Result<Self, Malformed> {
-        let mut reader = EntryReader::new(scheme);
+        let mut candidates = Candidates::new();
+        let mut reader = EntryReader::new(scheme, &mut candidates);
         for value in values {
             reader.read(value)?;
         }
-        reader
-            .finish()
-            .map(|(candidates, _)| Signatures(candidates))
+        reader.finish()?;
+        Ok(Signatures(candidates))
     }
 
     /// How many entries were labeled with one of the scheme's methods
@@ -194,35 +194,44 @@ impl Candidates {
         }
     }
 
-    fn push(&mut self, candidate: Candidate) {
-        if self.kept < INLINE {
-            self.inline[self.kept] = candidate;
+    /// Decodes the next candidate in place with `decode`; kept only if it succeeds.
+    fn try_push(
+        &mut self,
+        decode: impl FnOnce(&mut Candidate) -> Result<(), Malformed>,
+    ) -> Result<(), Malformed> {
+        let decoded = if self.kept < INLINE {
+            decode(&mut self.inline[self.kept])
         } else {
             if self.spill.is_empty() {
                 self.spill.extend_from_slice(&self.inline);
             }
+            let mut candidate = EMPTY;
+            let decoded = decode(&mut candidate);
             self.spill.push(candidate);
-        }
-        self.kept += 1;
+            decoded.inspect_err(|_| {
+                self.spill.pop();
+            })
+        };
+        decoded.map(|()| self.kept += 1)
     }
 }
 
 /// Reads the values of a signature header into [`Candidates`], and the
 /// timestamp entry of schemes that write one there.
-pub(crate) struct EntryReader<'s, 'a> {
+pub(crate) struct EntryReader<'s, 'a, 'c> {
     scheme: &'s Scheme,
-    candidates: Candidates,
+    candidates: &'c mut Candidates,
     entries: usize,
     asymmetric: usize,
     timestamp: Option<&'a [u8]>,
     timestamp_seen: usize,
 }
 
-impl<'s, 'a> EntryReader<'s, 'a> {
-    pub(crate) fn new(scheme: &'s Scheme) -> Self {
+impl<'s, 'a, 'c> EntryReader<'s, 'a, 'c> {
+    pub(crate) fn new(scheme: &'s Scheme, candidates: &'c mut Candidates) -> Self {
         EntryReader {
             scheme,
-            candidates: Candidates::new(),
+            candidates,
             entries: 0,
             asymmetric: 0,
             timestamp: None,
@@ -237,8 +246,8 @@ impl<'s, 'a> EntryReader<'s, 'a> {
                 limit: MAX_HEADER_LEN,
             });
         }
-        let delimiters = &self.scheme.format.delimiters;
-        if delimiters.is_empty() {
+        let format = &self.scheme.format;
+        if format.delimiters.is_empty() {
             let whole = crate::timestamp::trim(value);
             return if whole.is_empty() {
                 Ok(())
@@ -246,13 +255,15 @@ impl<'s, 'a> EntryReader<'s, 'a> {
                 self.entry(whole)
             };
         }
-        let tokens = value
-            .split(|b| delimiters.contains(b))
-            .filter(|t| !t.is_empty());
-        for token in tokens {
-            self.entry(token)?;
+        let mut rest = value;
+        loop {
+            let start = rest.iter().position(|&b| !format.delimiter_set.contains(b));
+            let Some(start) = start else { return Ok(()) };
+            rest = &rest[start..];
+            let end = format.next_delimiter(rest).unwrap_or(rest.len());
+            self.entry(&rest[..end])?;
+            rest = &rest[end..];
         }
-        Ok(())
     }
 
     fn entry(&mut self, token: &'a [u8]) -> Result<(), Malformed> {
@@ -279,13 +290,13 @@ impl<'s, 'a> EntryReader<'s, 'a> {
 
     fn method_labeled(&self, label: &[u8]) -> Option<usize> {
         let methods = &self.scheme.methods;
-        methods.iter().position(|m| m.label.as_bytes() == label)
+        methods.iter().position(|m| same(m.label.as_bytes(), label))
     }
 
     fn is_timestamp_label(&self, label: &[u8]) -> bool {
         matches!(
             &self.scheme.timestamp,
-            Some(crate::scheme::TimestampSource::Entry(l)) if l.as_bytes() == label
+            Some(crate::scheme::TimestampSource::Entry(l)) if same(l.as_bytes(), label)
         )
     }
 
@@ -301,12 +312,14 @@ impl<'s, 'a> EntryReader<'s, 'a> {
             }
         }
         let format = &self.scheme.format;
-        match decode(format.encoding, text, algorithm.signature_len()) {
-            Ok(mut candidate) => {
-                candidate.method = method as u8;
-                self.candidates.push(candidate);
-                Ok(())
-            }
+        let len = algorithm.signature_len();
+        let decoded = self.candidates.try_push(|candidate| {
+            candidate.method = method as u8;
+            candidate.len = len as u8;
+            decode(format.encoding, text, &mut candidate.bytes[..len])
+        });
+        match decoded {
+            Ok(()) => Ok(()),
             Err(reason) => {
                 let policy = match reason {
                     Malformed::WrongLength { .. } => format.wrong_length,
@@ -320,13 +333,13 @@ impl<'s, 'a> EntryReader<'s, 'a> {
         }
     }
 
-    /// The signatures, and the timestamp entry's value if the scheme has one.
+    /// The timestamp entry's value, if the scheme has one.
     ///
     /// # Errors
     /// [`Malformed::NoSignature`] when no entry had a method's label;
     /// [`Malformed::NoTimestampEntry`] / [`Malformed::Duplicated`] for a
     /// missing or repeated timestamp entry.
-    pub(crate) fn finish(self) -> Result<(Candidates, Option<&'a [u8]>), Malformed> {
+    pub(crate) fn finish(self) -> Result<Option<&'a [u8]>, Malformed> {
         if let Some(crate::scheme::TimestampSource::Entry(label)) = &self.scheme.timestamp {
             match self.timestamp_seen {
                 0 => {
@@ -343,19 +356,21 @@ impl<'s, 'a> EntryReader<'s, 'a> {
                 expected: EntryShape::signature(self.scheme),
             });
         }
-        Ok((self.candidates, self.timestamp))
+        Ok(self.timestamp)
     }
 }
 
-/// Decodes one signature value of `len` bytes.
-fn decode(encoding: Encoding, text: &[u8], len: usize) -> Result<Candidate, Malformed> {
-    let mut out = EMPTY;
-    out.len = len as u8;
+/// Whether two short labels are equal (a loop beats a `memcmp` call here).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Decodes one signature value into `out`, which has its length.
+fn decode(encoding: Encoding, text: &[u8], out: &mut [u8]) -> Result<(), Malformed> {
     match encoding {
-        Encoding::Hex => decode_hex(text, &mut out.bytes[..len])?,
-        _ => decode_base64(text, &mut out.bytes[..len])?,
+        Encoding::Hex => decode_hex(text, out),
+        _ => decode_base64(text, out),
     }
-    Ok(out)
 }
 
 /// Hex digit values; 0xFF marks a byte that is not a hex digit.

@@ -145,14 +145,20 @@ pub(crate) fn parse(value: &[u8]) -> Result<(u64, &[u8]), Malformed> {
         return Err(Malformed::Empty);
     }
     let mut n: u64 = 0;
+    // 19 digits always fit in a u64: no overflow check needed up to that.
+    let short = text.len() <= 19;
     for &b in text {
-        if !b.is_ascii_digit() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
             return Err(Malformed::NotDigits);
         }
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(b - b'0')))
-            .ok_or(Malformed::OutOfRange)?;
+        n = if short {
+            n * 10 + u64::from(digit)
+        } else {
+            n.checked_mul(10)
+                .and_then(|n| n.checked_add(u64::from(digit)))
+                .ok_or(Malformed::OutOfRange)?
+        };
     }
     Ok((n, text))
 }

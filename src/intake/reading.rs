@@ -85,9 +85,9 @@ impl Reading {
         if let Some(stream) = self.stream.take() {
             return stream.finish();
         }
-        let checked = self.checked.take().ok_or(Error::NotConfigured)?;
+        let mut checked = self.checked.take().ok_or(Error::NotConfigured)?;
         let whole = self.buffer.single().map_or(&[][..], |b| b.as_ref());
-        self.verifier.verdict_whole(checked, whole)
+        self.verifier.verdict_whole(&mut checked, whole)
     }
 
     /// Holds the chunk to the limit, charges it to the budget, hashes it

@@ -42,6 +42,7 @@ pub enum OnInvalid {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SignatureFormat {
     pub(crate) delimiters: Cow<'static, [u8]>,
+    pub(crate) delimiter_set: ByteSet,
     pub(crate) label: Option<u8>,
     pub(crate) encoding: Encoding,
     pub(crate) undecodable: OnInvalid,
@@ -54,8 +55,10 @@ impl SignatureFormat {
     /// entry that is not hex, or not the algorithm's length, makes the
     /// header malformed.
     pub fn labeled(separator: u8, delimiters: impl Into<Cow<'static, str>>) -> Self {
+        let delimiters = bytes_of(delimiters.into());
         SignatureFormat {
-            delimiters: bytes_of(delimiters.into()),
+            delimiter_set: ByteSet::of(&delimiters),
+            delimiters,
             label: Some(separator),
             encoding: Encoding::Hex,
             undecodable: OnInvalid::Malformed,
@@ -110,6 +113,17 @@ impl SignatureFormat {
         self.encoding
     }
 
+    /// Where the next delimiter is in `hay` (memchr for up to three
+    /// delimiters, as every preset has).
+    pub(crate) fn next_delimiter(&self, hay: &[u8]) -> Option<usize> {
+        match *self.delimiters {
+            [a] => memchr::memchr(a, hay),
+            [a, b] => memchr::memchr2(a, b, hay),
+            [a, b, c] => memchr::memchr3(a, b, c, hay),
+            _ => hay.iter().position(|&b| self.delimiter_set.contains(b)),
+        }
+    }
+
     /// The delimiter a signer writes between entries (the first of the
     /// delimiters, or a comma when there are none).
     pub(crate) fn joiner(&self) -> u8 {
@@ -121,5 +135,24 @@ fn bytes_of(text: Cow<'static, str>) -> Cow<'static, [u8]> {
     match text {
         Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
         Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    }
+}
+
+/// A set of bytes, tested in one step (the delimiters, on the hot path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn of(bytes: &[u8]) -> Self {
+        let mut set = [0u64; 4];
+        for &b in bytes {
+            set[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        ByteSet(set)
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
     }
 }

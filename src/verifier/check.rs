@@ -30,9 +30,21 @@ pub(crate) struct Checked {
     pub(super) tenant: Option<Arc<TenantKeys>>,
 }
 
+impl Checked {
+    pub(crate) const fn new() -> Self {
+        Checked {
+            candidates: Candidates::new(),
+            timestamp: None,
+            prefix: SignedPrefix::new(),
+            event: None,
+            delivery_id: None,
+            tenant: None,
+        }
+    }
+}
+
 /// The headers' values, borrowed, once present and well-formed.
 struct Found<'a> {
-    candidates: Candidates,
     timestamp: Option<(u64, &'a [u8])>,
     delivery_id: Option<&'a [u8]>,
 }
@@ -46,8 +58,22 @@ impl Verifier {
         now: SystemTime,
         path: Option<&str>,
     ) -> Result<Checked, Error> {
+        let mut checked = Checked::new();
+        self.check_into(headers, now, path, &mut checked)?;
+        Ok(checked)
+    }
+
+    /// As [`check`](Self::check), into `out` (the whole-body path keeps the
+    /// result where it is instead of moving it around).
+    pub(crate) fn check_into<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        now: SystemTime,
+        path: Option<&str>,
+        out: &mut Checked,
+    ) -> Result<(), Error> {
         let scheme = self.scheme();
-        let found = read_headers(scheme, headers)?;
+        let found = read_headers(scheme, headers, &mut out.candidates)?;
         let event = match scheme.event_header() {
             Some(name) => single_visible(headers, name)?,
             None => None,
@@ -55,23 +81,16 @@ impl Verifier {
         if let Some((timestamp, _)) = found.timestamp {
             self.check_fresh(timestamp, timestamp::unix_seconds(now))?;
         }
-        let prefix = signed_prefix(scheme, headers, &found)?;
-        let tenant = match &self.inner.tenants {
-            Some(tenants) => {
-                let id = tenants.tenant_of(headers, path)?;
-                tenants.keys(scheme, id, Instant::now())?
-            }
-            None => None,
-        };
-        Ok(Checked {
-            tenant,
-            candidates: found.candidates,
-            timestamp: found.timestamp.map(|(t, _)| t),
-            prefix,
-            // `single_visible` admits visible ASCII only: lossless.
-            event: event.map(ascii_string),
-            delivery_id: found.delivery_id.map(ascii_string),
-        })
+        signed_prefix(scheme, headers, &found, &mut out.prefix)?;
+        if let Some(tenants) = &self.inner.tenants {
+            let id = tenants.tenant_of(headers, path)?;
+            out.tenant = tenants.keys(scheme, id, Instant::now())?;
+        }
+        out.timestamp = found.timestamp.map(|(t, _)| t);
+        // `single_visible` and `visible` admit visible ASCII only: lossless.
+        out.event = event.map(ascii_string);
+        out.delivery_id = found.delivery_id.map(ascii_string);
+        Ok(())
     }
 
     fn check_fresh(&self, timestamp: u64, now: u64) -> Result<(), Error> {
@@ -142,9 +161,10 @@ type Single<'a, 'n> = (&'n HeaderName, Result<&'a [u8], Malformed>);
 fn read_headers<'a, H: Headers + ?Sized>(
     scheme: &Scheme,
     headers: &'a H,
+    candidates: &mut Candidates,
 ) -> Result<Found<'a>, Error> {
     let sig_header = scheme.signature_header();
-    let mut reader = EntryReader::new(scheme);
+    let mut reader = EntryReader::new(scheme, candidates);
     let (present, parsed) = read_signature(scheme, headers, &mut reader);
     if !present {
         return Err(missing(scheme.signature_headers()));
@@ -160,7 +180,7 @@ fn read_headers<'a, H: Headers + ?Sized>(
             .map_err(|r| malformed(name, r))
     });
     let timestamp = timestamp.transpose()?;
-    let (candidates, entry_ts) = parsed
+    let entry_ts = parsed
         .and_then(|()| reader.finish())
         .map_err(|r| malformed(sig_header, r))?;
     let entry_ts =
@@ -168,7 +188,6 @@ fn read_headers<'a, H: Headers + ?Sized>(
     let delivery_id =
         id.map(|(name, value)| value.and_then(visible).map_err(|r| malformed(name, r)));
     Ok(Found {
-        candidates,
         timestamp: entry_ts.transpose()?.or(timestamp),
         delivery_id: delivery_id.transpose()?,
     })
@@ -202,7 +221,7 @@ fn malformed(header: &HeaderName, reason: Malformed) -> Error {
 fn read_signature<'a, H: Headers + ?Sized>(
     scheme: &Scheme,
     headers: &'a H,
-    reader: &mut EntryReader<'_, 'a>,
+    reader: &mut EntryReader<'_, 'a, '_>,
 ) -> (bool, Result<(), Malformed>) {
     let Some((_, values)) = first_present(headers, scheme.signature_headers()) else {
         return (false, Ok(()));
@@ -226,6 +245,12 @@ fn first_present<'a, 'n, H: Headers + ?Sized>(
     &'n HeaderName,
     std::iter::Peekable<impl Iterator<Item = &'a [u8]> + use<'a, 'n, H>>,
 )> {
+    if let [name] = names {
+        // One name (every scheme but Svix and Shopify): no search.
+        let mut values = headers.values(name).peekable();
+        values.peek()?;
+        return Some((name, values));
+    }
     names.iter().find_map(|name| {
         let mut values = headers.values(name).peekable();
         values.peek()?;
@@ -292,13 +317,13 @@ fn single_visible<'a, H: Headers + ?Sized>(
     visible(value).map(Some).map_err(|r| malformed(name, r))
 }
 
-/// The signed bytes that precede the body.
+/// The signed bytes that precede the body, written into `prefix`.
 fn signed_prefix<H: Headers + ?Sized>(
     scheme: &Scheme,
     headers: &H,
     found: &Found<'_>,
-) -> Result<SignedPrefix, Error> {
-    let mut prefix = SignedPrefix::new();
+    prefix: &mut SignedPrefix,
+) -> Result<(), Error> {
     for part in scheme.message() {
         match part {
             Part::Literal(bytes) => prefix.push(bytes),
@@ -308,7 +333,7 @@ fn signed_prefix<H: Headers + ?Sized>(
             _ => {}
         }
     }
-    Ok(prefix)
+    Ok(())
 }
 
 fn signed_header<'a, H: Headers + ?Sized>(

@@ -170,25 +170,36 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<VerifiedDelivery, Error> {
-        let checked = self.check(headers, now, None)?;
+        self.verify_whole(headers, body, now, None)
+    }
+
+    fn verify_whole<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: SystemTime,
+        path: Option<&str>,
+    ) -> Result<VerifiedDelivery, Error> {
+        let mut checked = Checked::new();
+        self.check_into(headers, now, path, &mut checked)?;
         if body.len() as u64 > self.inner.body_limit {
             return Err(Error::BodyTooLarge {
                 limit: Some(self.inner.body_limit),
             });
         }
-        self.verdict_whole(checked, body)
+        self.verdict_whole(&mut checked, body)
     }
 
     /// The verdict on a whole body: each keyed state cloned, fed and
     /// finalized in place, as in a bare HMAC (no set of running states).
     pub(crate) fn verdict_whole(
         &self,
-        checked: Checked,
+        checked: &mut Checked,
         body: &[u8],
     ) -> Result<VerifiedDelivery, Error> {
         let prefix = checked.prefix.as_bytes();
         let candidates = checked.candidates.as_slice();
-        let keys = self.keys(&checked);
+        let keys = self.keys(checked);
         let mut found = None;
         for (index, key) in keys.iter().enumerate() {
             if key.matches_whole(prefix, body, candidates) && found.is_none() {
@@ -196,19 +207,19 @@ impl Verifier {
             }
         }
         let secret_index = self.verdict(found, checked.candidates.labeled, keys.len())?;
-        let replay_digest = self.whole_digest(&checked, body);
+        let replay_digest = self.whole_digest(checked, body);
         Ok(self.delivery(checked, secret_index, body.len() as u64, replay_digest))
     }
 
     /// The metadata of a delivery that verified.
     fn delivery(
         &self,
-        checked: Checked,
+        checked: &mut Checked,
         secret_index: usize,
         body_len: u64,
         replay_digest: Option<u128>,
     ) -> VerifiedDelivery {
-        let tenant = checked.tenant.map(|t| t.tenant.to_string());
+        let tenant = checked.tenant.take().map(|t| t.tenant.to_string());
         let replay_digest = match &tenant {
             Some(tenant) => replay_digest.map(|d| digest::for_tenant(d, tenant)),
             None => replay_digest,
@@ -217,9 +228,10 @@ impl Verifier {
             tenant,
             scheme: self.inner.scheme.name_cow(),
             timestamp: checked.timestamp,
-            event_type: checked.event,
-            delivery_id: checked.delivery_id,
-            delivery_id_signed: self.inner.scheme.signs_delivery_id(),
+            event_type: checked.event.take(),
+            delivery_id: checked.delivery_id.take(),
+            delivery_id_signed: checked.delivery_id.is_some()
+                && self.inner.scheme.signs_delivery_id(),
             secret_index,
             body_len,
             replay_digest,
@@ -305,12 +317,6 @@ impl Verifier {
         headers: &H,
         body: &[u8],
     ) -> Result<VerifiedDelivery, Error> {
-        let checked = self.check(headers, self.inner.clock.now(), Some(path))?;
-        if body.len() as u64 > self.inner.body_limit {
-            return Err(Error::BodyTooLarge {
-                limit: Some(self.inner.body_limit),
-            });
-        }
-        self.verdict_whole(checked, body)
+        self.verify_whole(headers, body, self.inner.clock.now(), Some(path))
     }
 }

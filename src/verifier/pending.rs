@@ -105,8 +105,8 @@ impl PendingVerification {
         let secret_index =
             self.verifier
                 .verdict(found, self.checked.candidates.labeled, secrets)?;
-        let verifier = self.verifier;
-        Ok(verifier.delivery(self.checked, secret_index, self.received, replay_digest))
+        let (verifier, mut checked) = (self.verifier, self.checked);
+        Ok(verifier.delivery(&mut checked, secret_index, self.received, replay_digest))
     }
 }
 
