@@ -112,6 +112,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cause;
 pub mod error;
 pub mod headers;
 mod mac;

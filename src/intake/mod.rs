@@ -160,14 +160,16 @@ impl From<&http::Uri> for Route {
 }
 
 /// Why a body stream failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BodyError {
     /// A framework's own length limit was crossed (answered 413).
+    #[error("the body is larger than the framework's limit")]
     TooLarge,
     /// The stream broke: the client went away, the transport failed
-    /// (answered 400 `body_unreadable`).
-    Unreadable(Box<dyn std::error::Error + Send + Sync>),
+    /// (answered 400 `body_unreadable`, with this error as its source).
+    #[error("the body stream failed: {0}")]
+    Unreadable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A request body as the intake reads it: chunks of bytes, in order.

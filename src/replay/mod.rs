@@ -270,17 +270,21 @@ impl ReplayProtection {
             Ok(Claim::InFlight) => Err(Error::InFlight),
             Ok(Claim::Done) => Err(Error::Replayed),
             Err(StoreError::Full) => Err(Error::ReplayStoreFull),
-            Err(StoreError::Unavailable(reason)) => {
+            Err(StoreError::Unavailable(reason, source)) => {
                 // Ambiguous: the hold may have landed. Only ours is freed.
                 self.spawn_release(key, id);
-                self.unavailable(reason)
+                self.unavailable(reason, source)
             }
         }
     }
 
-    fn unavailable(&self, reason: String) -> Result<Option<Lease>, Error> {
+    fn unavailable(
+        &self,
+        reason: String,
+        source: Option<crate::error::Cause>,
+    ) -> Result<Option<Lease>, Error> {
         if !self.config.fail_open {
-            return Err(Error::ReplayStoreUnavailable { reason });
+            return Err(Error::ReplayStoreUnavailable { reason, source });
         }
         #[cfg(feature = "tracing")]
         tracing::warn!(
@@ -323,10 +327,13 @@ impl ReplayProtection {
         let sleep = || timer.sleep_until(timer.now() + self.config.store_timeout);
         match crate::intake::first(call, sleep).await {
             Some(result) => result,
-            None => Err(StoreError::Unavailable(format!(
-                "no answer within {} ms",
-                self.config.store_timeout.as_millis()
-            ))),
+            None => Err(StoreError::Unavailable(
+                format!(
+                    "no answer within {} ms",
+                    self.config.store_timeout.as_millis()
+                ),
+                None,
+            )),
         }
     }
 
