@@ -67,6 +67,7 @@ use crate::{Error, VerifiedDelivery, Verifier};
 
 pub use crate::extract::Verified;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl<S, T> FromRequest<S> for Verified<T>
 where
     T: FromRequest<S> + 'static,
@@ -146,6 +147,7 @@ impl<R: IntoResponse> IntoResponse for VerifiedRejection<R> {
 
 /// Answers with the shared mapping ([`Error::to_response`]) and attaches the
 /// error to the response's extensions, so handlers can use `?` on it.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let mut response = self.to_response().map(Body::from);
@@ -158,6 +160,7 @@ impl IntoResponse for Error {
 /// [`VerifyWebhookLayer`](crate::tower::VerifyWebhookLayer), for handlers
 /// behind the layer. On a route the layer does not protect, rejects with
 /// [`Error::NotConfigured`] (500): a configuration mistake, never a pass.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl<S: Send + Sync> FromRequestParts<S> for VerifiedDelivery {
     type Rejection = Error;
 

@@ -83,6 +83,7 @@ pub use middleware::{VerifyWebhook, VerifyWebhookMiddleware};
 use crate::{Error, Headers, Verifier};
 
 /// actix-web 4 keeps its own header map: the core reads it in place.
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl Headers for actix_web::http::header::HeaderMap {
     fn values<'a>(&'a self, name: &http::HeaderName) -> impl Iterator<Item = &'a [u8]> {
         self.get_all(name.as_str()).map(|v| v.as_bytes())
@@ -91,6 +92,7 @@ impl Headers for actix_web::http::header::HeaderMap {
 
 /// The shared mapping: status, JSON body and `Retry-After` from
 /// [`Error::to_response`].
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

@@ -176,6 +176,7 @@ impl VerifierBuilder {
 }
 
 #[cfg(feature = "runtime")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 impl VerifierBuilder {
     /// Refuses deliveries already processed (409 `replayed`) and copies in
     /// flight (409 `in_flight`); see [`crate::replay`]. Off by default. The
