@@ -19,7 +19,10 @@
 //! can change them. hookguard still checks the timestamp's freshness, but for
 //! MITPO that stops only honest stale retries, not an attacker, who can
 //! re-send a captured body with a fresh timestamp. Replay protection (a store
-//! of processed deliveries, keyed by the body) is what closes that gap. The event type is exposed
+//! of processed deliveries, keyed by the body) is what closes that gap, and a
+//! MITPO verifier has it by default (in memory, records kept a day; see
+//! [`VerifierBuilder::without_replay_protection`] and, with the `runtime`
+//! feature, `VerifierBuilder::replay_protection`). The event type is exposed
 //! as [`VerifiedDelivery::unsigned_event_type`]: route on the payload's own `event`
 //! field, which the signature covers.
 //!

@@ -101,6 +101,13 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
 /// How long a store call may take before it counts as failed: 2 seconds.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long the replay protection a MITPO verifier has by default keeps the
+/// record of a processed delivery: a day (or past + future tolerance, if
+/// longer). MITPO does not sign its timestamp, so the record, not the
+/// freshness check, is what refuses a replay, for as long as it lives. See
+/// [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).
+pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
+
 /// Replay protection settings: a store, how long records and leases live,
 /// and what to do when the store is down. Add it to a verifier with
 /// [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).

@@ -5,6 +5,7 @@ mod check;
 mod delivery;
 mod digest;
 mod pending;
+mod replay_default;
 #[cfg(test)]
 mod tests;
 
