@@ -21,7 +21,10 @@
 //!
 //! The inner extractor runs only after verification, on the exact bytes
 //! received; its own rejection (a JSON syntax error, say) passes through
-//! unchanged (and releases the delivery). [`VerifiedDelivery`] is itself an
+//! unchanged (and releases the delivery). Nothing is ever decoded: a
+//! delivery with a `Content-Encoding` other than `identity` is refused with
+//! 415 `unsupported_content_encoding` before its body is read, in both modes,
+//! so `Verified<Json<T>>` parses exactly the bytes that were verified. [`VerifiedDelivery`] is itself an
 //! extractor for handlers behind the layer.
 //!
 //! ```

@@ -29,8 +29,11 @@
 //!   handler as an [`Ack`](crate::extract::Ack) to commit once the delivery
 //!   is processed (dropped unsettled, it is released).
 //! - **Encoded bodies** (`Content-Encoding: gzip`, …) are refused with 415
-//!   before they are read, also with actix-web's compression features on:
-//!   what is verified is what the handler gets, never decoded afterwards.
+//!   `unsupported_content_encoding` before they are read, by the middleware
+//!   and the extractor alike, also with actix-web's compression features on
+//!   (which would otherwise decode the bytes for `web::Bytes`, `String` or
+//!   `web::Json` after they were verified): what is verified is what the
+//!   handler gets, with or without a `web::PayloadConfig`, never decoded.
 //! - **Errors**: [`crate::Error`] implements `ResponseError` with the status
 //!   and JSON body of the shared mapping ([`crate::Error::to_response`]); the
 //!   error is also in the response's extensions.
