@@ -159,6 +159,25 @@ pub enum Error {
     /// configuration mistake, never a pass. Code `not_configured`, 500.
     #[error("webhook verification is not configured for this route")]
     NotConfigured,
+    /// The unsigned event header names another event than the signed
+    /// payload's `event` field: someone changed the header of a captured
+    /// delivery. Only with
+    /// [`require_event_match`](crate::VerifierBuilder::require_event_match)
+    /// (feature `serde`). Code `event_mismatch`, 400.
+    #[error(
+        "the unsigned `{header}` header names the event `{unsigned}`, but the signed \
+         payload's `event` is `{signed}`"
+    )]
+    EventMismatch {
+        /// The event header (`x-mitpo-event`).
+        header: HeaderName,
+        /// The header's value, as the sender chose it (printable ASCII, at
+        /// most 32 characters; anything else is replaced).
+        unsigned: String,
+        /// The payload's `event` (printable ASCII, at most 32 characters;
+        /// anything else is replaced).
+        signed: String,
+    },
 }
 
 /// What is wrong with a malformed header.
@@ -214,7 +233,8 @@ impl Error {
     /// `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch`,
     /// `body_too_large`, `body_unreadable`, `body_timeout`, `overloaded`,
     /// `unsupported_content_encoding`, `replayed`, `in_flight`,
-    /// `replay_store_full`, `replay_store_unavailable` or `not_configured`.
+    /// `replay_store_full`, `replay_store_unavailable`, `not_configured` or
+    /// `event_mismatch`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::MissingHeader { .. } => "missing_header",
@@ -232,11 +252,12 @@ impl Error {
             Error::ReplayStoreFull => "replay_store_full",
             Error::ReplayStoreUnavailable { .. } => "replay_store_unavailable",
             Error::NotConfigured => "not_configured",
+            Error::EventMismatch { .. } => "event_mismatch",
         }
     }
 
     /// The HTTP status every adapter answers with: 400 for missing or
-    /// malformed input, 401 for stale, future or forged deliveries, 408 for a
+    /// malformed input (and an event header that contradicts the payload), 401 for stale, future or forged deliveries, 408 for a
     /// body that did not arrive in time, 409 for a replay or a copy in
     /// flight, 413 for an oversized body, 415 for an encoded body, 500 when
     /// verification is not configured, 503 when the receiver is overloaded
@@ -245,7 +266,8 @@ impl Error {
         match self {
             Error::MissingHeader { .. }
             | Error::MalformedHeader { .. }
-            | Error::BodyUnreadable { .. } => StatusCode::BAD_REQUEST,
+            | Error::BodyUnreadable { .. }
+            | Error::EventMismatch { .. } => StatusCode::BAD_REQUEST,
             Error::TimestampTooOld { .. }
             | Error::TimestampInFuture { .. }
             | Error::SignatureMismatch { .. } => StatusCode::UNAUTHORIZED,
@@ -311,7 +333,8 @@ impl Error {
             | Error::MalformedHeader { header, .. }
             | Error::TimestampTooOld { header, .. }
             | Error::TimestampInFuture { header, .. }
-            | Error::SignatureMismatch { header, .. } => Some(header),
+            | Error::SignatureMismatch { header, .. }
+            | Error::EventMismatch { header, .. } => Some(header),
             _ => None,
         }
     }

@@ -117,10 +117,32 @@ fn every_error_message_is_pinned() {
             Error::NotConfigured,
             "webhook verification is not configured for this route",
         ),
+        (
+            Error::EventMismatch {
+                header: hookguard::MITPO_EVENT,
+                unsigned: "dispatch.completed".into(),
+                signed: "dispatch.failed".into(),
+            },
+            "the unsigned `x-mitpo-event` header names the event `dispatch.completed`, but the \
+             signed payload's `event` is `dispatch.failed`",
+        ),
     ];
     for (error, message) in cases {
         assert_eq!(error.to_string(), message, "{}", error.code());
     }
+}
+
+#[test]
+fn an_event_mismatch_is_a_400_with_its_own_code() {
+    let error = Error::EventMismatch {
+        header: hookguard::MITPO_EVENT,
+        unsigned: "a".into(),
+        signed: "b".into(),
+    };
+    assert_eq!(error.code(), "event_mismatch");
+    assert_eq!(error.status(), 400);
+    assert_eq!(error.header(), Some(&hookguard::MITPO_EVENT));
+    assert_eq!(error.retry_after(), None);
 }
 
 #[test]

@@ -243,6 +243,22 @@ impl VerifierBuilder {
         self
     }
 
+    /// Rejects a delivery whose unsigned event header (`X-MITPO-Event`)
+    /// differs from its signed payload's `event` field, with 400
+    /// [`Error::EventMismatch`](crate::Error::EventMismatch) (code
+    /// `event_mismatch`). Off by default. The check runs in the intake, once
+    /// the signature verified and before the replay claim, for every
+    /// adapter; a delivery without the header, or whose payload is not a
+    /// JSON object with a string `event`, is not checked. Routing on the
+    /// payload's own `event` ([`mitpo::Event`](crate::mitpo::Event)) needs no
+    /// check; this one is for code that reads the header.
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    pub fn require_event_match(mut self) -> Self {
+        self.intake.require_event_match = true;
+        self
+    }
+
     /// Sets the timer behind read deadlines and replay leases. Defaults to
     /// tokio's ([`TokioTimer`](crate::intake::TokioTimer)); tests inject a
     /// [`ManualTimer`](crate::intake::ManualTimer) so as not to wait.
