@@ -21,7 +21,10 @@
 //!
 //! The inner extractor runs only after verification, on the exact bytes
 //! received; its own rejection (a JSON syntax error, say) passes through
-//! unchanged (and releases the delivery). [`VerifiedDelivery`] is itself an
+//! unchanged (and releases the delivery). Nothing is ever decoded: a
+//! delivery with a `Content-Encoding` other than `identity` is refused with
+//! 415 `unsupported_content_encoding` before its body is read, in both modes,
+//! so `Verified<Json<T>>` parses exactly the bytes that were verified. [`VerifiedDelivery`] is itself an
 //! extractor for handlers behind the layer.
 //!
 //! ```
@@ -67,6 +70,7 @@ use crate::{Error, VerifiedDelivery, Verifier};
 
 pub use crate::extract::Verified;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl<S, T> FromRequest<S> for Verified<T>
 where
     T: FromRequest<S> + 'static,
@@ -146,6 +150,7 @@ impl<R: IntoResponse> IntoResponse for VerifiedRejection<R> {
 
 /// Answers with the shared mapping ([`Error::to_response`]) and attaches the
 /// error to the response's extensions, so handlers can use `?` on it.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let mut response = self.to_response().map(Body::from);
@@ -158,6 +163,7 @@ impl IntoResponse for Error {
 /// [`VerifyWebhookLayer`](crate::tower::VerifyWebhookLayer), for handlers
 /// behind the layer. On a route the layer does not protect, rejects with
 /// [`Error::NotConfigured`] (500): a configuration mistake, never a pass.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl<S: Send + Sync> FromRequestParts<S> for VerifiedDelivery {
     type Rejection = Error;
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use http::{HeaderName, StatusCode};
 
+pub use crate::cause::Cause;
+
 /// Why a delivery was rejected.
 ///
 /// Every variant has a stable machine-readable [`code`](Error::code) and an
@@ -15,15 +17,17 @@ use http::{HeaderName, StatusCode};
 /// Checks run in this order, and the first failure is reported: headers
 /// present → well-formed → timestamp fresh → signature. A request that is both
 /// stale and tampered with therefore reports [`Error::TimestampTooOld`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A required header is absent. Code `missing_header`, 400.
+    #[error("missing header `{header}`")]
     MissingHeader {
         /// The header that is missing.
         header: HeaderName,
     },
     /// A header is present but cannot be read. Code `malformed_header`, 400.
+    #[error("malformed header `{header}`: {reason}")]
     MalformedHeader {
         /// The offending header.
         header: HeaderName,
@@ -32,6 +36,10 @@ pub enum Error {
     },
     /// The timestamp is further in the past than the tolerance allows.
     /// Code `timestamp_too_old`, 401.
+    #[error(
+        "timestamp in `{header}` is too old: {} is {} s before now {}, past the tolerance of {} s",
+        Time(*.timestamp), .now.saturating_sub(*.timestamp), Time(*.now), .tolerance.as_secs()
+    )]
     TimestampTooOld {
         /// The timestamp header.
         header: HeaderName,
@@ -44,6 +52,10 @@ pub enum Error {
     },
     /// The timestamp is further in the future than the tolerance allows.
     /// Code `timestamp_in_future`, 401.
+    #[error(
+        "timestamp in `{header}` is in the future: {} is {} s after now {}, past the tolerance of {} s",
+        Time(*.timestamp), .timestamp.saturating_sub(*.now), Time(*.now), .tolerance.as_secs()
+    )]
     TimestampInFuture {
         /// The timestamp header.
         header: HeaderName,
@@ -56,6 +68,13 @@ pub enum Error {
     },
     /// None of the signatures in the header was made with any configured
     /// secret over these bytes. Code `signature_mismatch`, 401.
+    ///
+    /// The message does not say how many secrets are configured (a rotation
+    /// in progress): that is for the logs, not for an unauthenticated caller.
+    #[error(
+        "signature mismatch: none of the {candidates} signature(s) in `{header}` \
+         matches the body with a configured secret"
+    )]
     SignatureMismatch {
         /// The signature header.
         header: HeaderName,
@@ -65,6 +84,7 @@ pub enum Error {
         secrets: usize,
     },
     /// The body is larger than the configured limit. Code `body_too_large`, 413.
+    #[error("body is larger than {}", Limit(*.limit))]
     BodyTooLarge {
         /// The limit in bytes, when known (a framework's own limit, such as
         /// actix-web's `PayloadConfig`, does not always say).
@@ -72,19 +92,26 @@ pub enum Error {
     },
     /// The body could not be read to the end (the client went away, or the
     /// transport failed). Code `body_unreadable`, 400.
+    #[error("body could not be read: {reason}")]
     BodyUnreadable {
         /// What the transport reported.
         reason: String,
+        /// The transport's error, when there is one.
+        #[source]
+        source: Option<Cause>,
     },
     /// This delivery was already processed: the sender may stop retrying.
     /// Code `replayed`, 409 (final).
+    #[error("this delivery was already processed (replay)")]
     Replayed,
     /// A copy of this delivery is being processed right now; whether it
     /// succeeds is not known yet. Code `in_flight`, 409 with `Retry-After`:
     /// send it again later.
+    #[error("a copy of this delivery is being processed right now; send it again later")]
     InFlight,
     /// The body did not arrive within the read deadline (counted from the
     /// moment the headers were accepted). Code `body_timeout`, 408.
+    #[error("the body did not arrive within {} s of the headers", .deadline.as_secs_f64())]
     BodyTimeout {
         /// The deadline in force.
         deadline: Duration,
@@ -92,6 +119,10 @@ pub enum Error {
     /// The receiver holds as many unverified body bytes as its budget allows
     /// (other deliveries are being read). Code `overloaded`, 503 with
     /// `Retry-After`.
+    #[error(
+        "the receiver holds its whole budget of {budget} unverified body bytes; \
+         send it again later"
+    )]
     Overloaded {
         /// The process-wide budget of unverified bytes.
         budget: u64,
@@ -100,6 +131,10 @@ pub enum Error {
     /// verifies and hands over the bytes exactly as sent and never decodes
     /// them, so an encoded body is refused before it is read. Code
     /// `unsupported_content_encoding`, 415.
+    #[error(
+        "`content-encoding: {encoding}` is not accepted: a webhook body is verified and \
+         handed over exactly as sent, never decoded; send it unencoded"
+    )]
     UnsupportedEncoding {
         /// The encoding named by the sender (printable ASCII, at most 32
         /// characters; anything else is replaced).
@@ -107,51 +142,84 @@ pub enum Error {
     },
     /// The in-memory replay store is full of unexpired records. Code
     /// `replay_store_full`, 503.
+    #[error("the replay store is full of unexpired records; try again later")]
     ReplayStoreFull,
     /// The replay store cannot be reached and the verifier fails closed.
     /// Code `replay_store_unavailable`, 503.
+    #[error("the replay store is unavailable: {reason}")]
     ReplayStoreUnavailable {
         /// What the store reported.
         reason: String,
-    },
-    /// The per-tenant [`SecretSource`](crate::tenant::SecretSource) could
-    /// not answer. Code `secret_source_unavailable`, 503 with `Retry-After`.
-    SecretSourceUnavailable {
-        /// What the source reported (never a secret).
-        reason: String,
+        /// The store's error, when there is one (a Redis error, say).
+        #[source]
+        source: Option<Cause>,
     },
     /// Verification is not set up for this route (no verifier, or the
     /// metadata was asked for where no middleware verified): a server
     /// configuration mistake, never a pass. Code `not_configured`, 500.
+    #[error("webhook verification is not configured for this route")]
     NotConfigured,
+    /// The per-tenant [`SecretSource`](crate::tenant::SecretSource) could
+    /// not answer. Code `secret_source_unavailable`, 503 with `Retry-After`.
+    #[error("the secret source is unavailable: {reason}")]
+    SecretSourceUnavailable {
+        /// What the source reported (never a secret).
+        reason: String,
+    },
+    /// The unsigned event header names another event than the signed
+    /// payload's `event` field: someone changed the header of a captured
+    /// delivery. Only with
+    /// [`require_event_match`](crate::VerifierBuilder::require_event_match)
+    /// (feature `serde`). Code `event_mismatch`, 400.
+    #[error(
+        "the unsigned `{header}` header names the event `{unsigned}`, but the signed \
+         payload's `event` is `{signed}`"
+    )]
+    EventMismatch {
+        /// The event header (`x-mitpo-event`).
+        header: HeaderName,
+        /// The header's value, as the sender chose it (printable ASCII, at
+        /// most 32 characters; anything else is replaced).
+        unsigned: String,
+        /// The payload's `event` (printable ASCII, at most 32 characters;
+        /// anything else is replaced).
+        signed: String,
+    },
 }
 
 /// What is wrong with a malformed header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Malformed {
     /// The header appears more than once where one value is expected.
+    #[error("the header appears more than once")]
     Duplicated,
     /// The value is longer than the limit, in bytes.
+    #[error("the value is longer than {limit} bytes")]
     TooLong {
         /// The limit in bytes.
         limit: usize,
     },
     /// More signature entries than the limit.
+    #[error("more than {limit} signature entries")]
     TooManyEntries {
         /// The limit.
         limit: usize,
     },
     /// No entry labeled with one of the scheme's methods (`v1=`, `sha256=`).
+    #[error("no `{expected}` entry")]
     NoSignature {
         /// What an entry should look like, such as `v1=<hex>`.
         expected: crate::signature::EntryShape,
     },
     /// A signature entry is not hexadecimal.
+    #[error("a signature entry is not hexadecimal")]
     InvalidHex,
     /// A signature entry is not standard padded base64.
+    #[error("a signature entry is not base64")]
     InvalidBase64,
     /// A signature entry has the wrong length for its algorithm.
+    #[error("a signature entry has {found} characters, expected {expected}")]
     WrongLength {
         /// The number of characters found.
         found: usize,
@@ -159,46 +227,23 @@ pub enum Malformed {
         expected: usize,
     },
     /// The signature header has no timestamp entry (Stripe's `t=`).
+    #[error("no `{expected}` timestamp entry")]
     NoTimestampEntry {
         /// What the entry should look like, such as `t=<unix seconds>`.
         expected: crate::signature::EntryShape,
     },
     /// The timestamp is empty.
+    #[error("the value is empty")]
     Empty,
     /// The timestamp is not made of ASCII digits only (no sign, decimal point or exponent).
+    #[error("not unix seconds in ASCII digits (no sign, decimal point or exponent)")]
     NotDigits,
     /// The timestamp does not fit in 64 bits.
+    #[error("the number does not fit in 64 bits")]
     OutOfRange,
     /// The value is not visible ASCII.
+    #[error("the value is not visible ASCII")]
     NotVisibleAscii,
-}
-
-impl fmt::Display for Malformed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Malformed::Duplicated => f.write_str("the header appears more than once"),
-            Malformed::TooLong { limit } => write!(f, "the value is longer than {limit} bytes"),
-            Malformed::TooManyEntries { limit } => {
-                write!(f, "more than {limit} signature entries")
-            }
-            Malformed::NoSignature { expected } => write!(f, "no `{expected}` entry"),
-            Malformed::InvalidHex => f.write_str("a signature entry is not hexadecimal"),
-            Malformed::InvalidBase64 => f.write_str("a signature entry is not base64"),
-            Malformed::WrongLength { found, expected } => write!(
-                f,
-                "a signature entry has {found} characters, expected {expected}"
-            ),
-            Malformed::NoTimestampEntry { expected } => {
-                write!(f, "no `{expected}` timestamp entry")
-            }
-            Malformed::Empty => f.write_str("the value is empty"),
-            Malformed::NotDigits => {
-                f.write_str("not unix seconds in ASCII digits (no sign, decimal point or exponent)")
-            }
-            Malformed::OutOfRange => f.write_str("the number does not fit in 64 bits"),
-            Malformed::NotVisibleAscii => f.write_str("the value is not visible ASCII"),
-        }
-    }
 }
 
 impl Error {
@@ -207,7 +252,7 @@ impl Error {
     /// `body_too_large`, `body_unreadable`, `body_timeout`, `overloaded`,
     /// `unsupported_content_encoding`, `replayed`, `in_flight`,
     /// `replay_store_full`, `replay_store_unavailable`,
-    /// `secret_source_unavailable` or `not_configured`.
+    /// `secret_source_unavailable`, `not_configured` or `event_mismatch`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::MissingHeader { .. } => "missing_header",
@@ -226,11 +271,12 @@ impl Error {
             Error::ReplayStoreUnavailable { .. } => "replay_store_unavailable",
             Error::SecretSourceUnavailable { .. } => "secret_source_unavailable",
             Error::NotConfigured => "not_configured",
+            Error::EventMismatch { .. } => "event_mismatch",
         }
     }
 
     /// The HTTP status every adapter answers with: 400 for missing or
-    /// malformed input, 401 for stale, future or forged deliveries, 408 for a
+    /// malformed input (and an event header that contradicts the payload), 401 for stale, future or forged deliveries, 408 for a
     /// body that did not arrive in time, 409 for a replay or a copy in
     /// flight, 413 for an oversized body, 415 for an encoded body, 500 when
     /// verification is not configured, 503 when the receiver is overloaded
@@ -239,7 +285,8 @@ impl Error {
         match self {
             Error::MissingHeader { .. }
             | Error::MalformedHeader { .. }
-            | Error::BodyUnreadable { .. } => StatusCode::BAD_REQUEST,
+            | Error::BodyUnreadable { .. }
+            | Error::EventMismatch { .. } => StatusCode::BAD_REQUEST,
             Error::TimestampTooOld { .. }
             | Error::TimestampInFuture { .. }
             | Error::SignatureMismatch { .. } => StatusCode::UNAUTHORIZED,
@@ -270,8 +317,8 @@ impl Error {
 
     /// When the sender should try again, for the retryable answers:
     /// [`IN_FLIGHT_RETRY_AFTER`] for `in_flight`, [`OVERLOADED_RETRY_AFTER`]
-    /// for `overloaded`, `replay_store_full`, `replay_store_unavailable` and
-    /// `secret_source_unavailable`; `None` otherwise.
+    /// for `overloaded`, `replay_store_full` and `replay_store_unavailable`;
+    /// `None` otherwise.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::InFlight => Some(IN_FLIGHT_RETRY_AFTER),
@@ -307,7 +354,8 @@ impl Error {
             | Error::MalformedHeader { header, .. }
             | Error::TimestampTooOld { header, .. }
             | Error::TimestampInFuture { header, .. }
-            | Error::SignatureMismatch { header, .. } => Some(header),
+            | Error::SignatureMismatch { header, .. }
+            | Error::EventMismatch { header, .. } => Some(header),
             _ => None,
         }
     }
@@ -367,144 +415,83 @@ fn rfc3339(unix: u64) -> Option<String> {
         .ok()
 }
 
-fn write_time(f: &mut fmt::Formatter<'_>, unix: u64) -> fmt::Result {
-    match rfc3339(unix) {
-        Some(text) => write!(f, "{unix} ({text})"),
-        None => write!(f, "{unix}"),
-    }
-}
+/// Unix seconds in a message: `1764072000 (2025-11-25T12:00:00Z)`, or the
+/// number alone when it is beyond what RFC 3339 can show.
+struct Time(u64);
 
-impl fmt::Display for Error {
+impl fmt::Display for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::MissingHeader { header } => write!(f, "missing header `{header}`"),
-            Error::MalformedHeader { header, reason } => {
-                write!(f, "malformed header `{header}`: {reason}")
-            }
-            Error::TimestampTooOld {
-                header,
-                timestamp,
-                now,
-                tolerance,
-            } => {
-                write!(f, "timestamp in `{header}` is too old: ")?;
-                write_time(f, *timestamp)?;
-                write!(f, " is {} s before now ", now.saturating_sub(*timestamp))?;
-                write_time(f, *now)?;
-                write!(f, ", past the tolerance of {} s", tolerance.as_secs())
-            }
-            Error::TimestampInFuture {
-                header,
-                timestamp,
-                now,
-                tolerance,
-            } => {
-                write!(f, "timestamp in `{header}` is in the future: ")?;
-                write_time(f, *timestamp)?;
-                write!(f, " is {} s after now ", timestamp.saturating_sub(*now))?;
-                write_time(f, *now)?;
-                write!(f, ", past the tolerance of {} s", tolerance.as_secs())
-            }
-            Error::SignatureMismatch {
-                header,
-                candidates,
-                secrets,
-            } => {
-                // How many secrets are configured (a rotation in progress) is
-                // for the logs, not for an unauthenticated caller.
-                let _ = secrets;
-                write!(
-                    f,
-                    "signature mismatch: none of the {candidates} signature(s) in `{header}` \
-                     matches the body with a configured secret"
-                )
-            }
-            Error::BodyTooLarge { limit: Some(limit) } => {
-                write!(f, "body is larger than the limit of {limit} bytes")
-            }
-            Error::BodyTooLarge { limit: None } => {
-                f.write_str("body is larger than the configured limit")
-            }
-            Error::BodyUnreadable { reason } => write!(f, "body could not be read: {reason}"),
-            Error::Replayed => f.write_str("this delivery was already processed (replay)"),
-            Error::InFlight => f.write_str(
-                "a copy of this delivery is being processed right now; send it again later",
-            ),
-            Error::BodyTimeout { deadline } => write!(
-                f,
-                "the body did not arrive within {} s of the headers",
-                deadline.as_secs_f64()
-            ),
-            Error::Overloaded { budget } => write!(
-                f,
-                "the receiver holds its whole budget of {budget} unverified body bytes; \
-                 send it again later"
-            ),
-            Error::UnsupportedEncoding { encoding } => write!(
-                f,
-                "`content-encoding: {encoding}` is not accepted: a webhook body is verified and \
-                 handed over exactly as sent, never decoded; send it unencoded"
-            ),
-            Error::ReplayStoreFull => {
-                f.write_str("the replay store is full of unexpired records; try again later")
-            }
-            Error::ReplayStoreUnavailable { reason } => {
-                write!(f, "the replay store is unavailable: {reason}")
-            }
-            Error::SecretSourceUnavailable { reason } => {
-                write!(f, "the secret source is unavailable: {reason}")
-            }
-            Error::NotConfigured => {
-                f.write_str("webhook verification is not configured for this route")
-            }
+        match rfc3339(self.0) {
+            Some(text) => write!(f, "{} ({text})", self.0),
+            None => write!(f, "{}", self.0),
         }
     }
 }
 
-impl std::error::Error for Error {}
+/// The body limit in a message, when it is known.
+struct Limit(Option<u64>);
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(limit) => write!(f, "the limit of {limit} bytes"),
+            None => f.write_str("the configured limit"),
+        }
+    }
+}
 
 /// A verifier or signer was configured wrongly.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No secret was given.
+    #[error("no secret configured: call `.secret(..)` at least once")]
     NoSecret,
     /// The secret at this position (0-based, in the order given) is empty.
+    #[error("secret #{index} is empty; an empty HMAC key proves nothing")]
     EmptySecret {
         /// Position of the empty secret.
         index: usize,
     },
     /// An event type that cannot be sent as a header value.
+    #[error("the event type is not a valid header value (visible ASCII only)")]
     InvalidEventType,
-    /// A delivery id that cannot be sent as a header value (empty, or not
-    /// visible ASCII).
-    InvalidDeliveryId,
     /// Replay protection needs a TTL when the timestamp check is off on
     /// either side: set [`ReplayProtection::ttl`](crate::replay::ReplayProtection::ttl).
+    #[error("replay protection needs an explicit TTL when the timestamp check is off")]
     ReplayTtlRequired,
     /// The replay TTL is shorter than past + future tolerance: a replay
     /// could pass after its record expired.
+    #[error("the replay TTL must be at least past + future tolerance ({} s)", .minimum.as_secs())]
     ReplayTtlTooShort {
         /// The shortest TTL that is safe.
         minimum: Duration,
     },
+    /// A delivery id that cannot be sent as a header value (empty, or not
+    /// visible ASCII).
+    #[error("the delivery id is empty or not visible ASCII")]
+    InvalidDeliveryId,
+    /// Both fixed secrets and a per-tenant secret source were given.
+    #[error("both `.secret(..)` and `.secret_source(..)` were given: choose one")]
+    SecretsAndSource,
     /// A scheme description is inconsistent (see [`SchemeBuilder::build`](crate::scheme::SchemeBuilder::build)).
+    #[error("invalid scheme: {reason}")]
     InvalidScheme {
         /// The first inconsistency found.
         reason: &'static str,
     },
     /// The secret at this position cannot be a key of the scheme (not
     /// base64 where the scheme decodes it, a prefix no method takes, …).
+    #[error("secret #{index} is not a key of this scheme: {reason}")]
     InvalidSecret {
         /// Position of the secret, in the order given.
         index: usize,
         /// Why, without the secret.
         reason: &'static str,
     },
-    /// Both fixed secrets and a per-tenant secret source were given.
-    SecretsAndSource,
     /// The secret at this position needs a crate feature that is off
     /// (a `whpk_` key needs `ed25519`).
+    #[error("secret #{index} needs hookguard's `{feature}` feature")]
     FeatureRequired {
         /// Position of the secret.
         index: usize,
@@ -512,48 +499,6 @@ pub enum ConfigError {
         feature: &'static str,
     },
 }
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::NoSecret => {
-                f.write_str("no secret configured: call `.secret(..)` at least once")
-            }
-            ConfigError::EmptySecret { index } => {
-                write!(
-                    f,
-                    "secret #{index} is empty; an empty HMAC key proves nothing"
-                )
-            }
-            ConfigError::InvalidEventType => {
-                f.write_str("the event type is not a valid header value (visible ASCII only)")
-            }
-            ConfigError::InvalidDeliveryId => {
-                f.write_str("the delivery id is empty or not visible ASCII")
-            }
-            ConfigError::ReplayTtlRequired => f.write_str(
-                "replay protection needs an explicit TTL when the timestamp check is off",
-            ),
-            ConfigError::ReplayTtlTooShort { minimum } => write!(
-                f,
-                "the replay TTL must be at least past + future tolerance ({} s)",
-                minimum.as_secs()
-            ),
-            ConfigError::SecretsAndSource => {
-                f.write_str("both `.secret(..)` and `.secret_source(..)` were given: choose one")
-            }
-            ConfigError::InvalidScheme { reason } => write!(f, "invalid scheme: {reason}"),
-            ConfigError::InvalidSecret { index, reason } => {
-                write!(f, "secret #{index} is not a key of this scheme: {reason}")
-            }
-            ConfigError::FeatureRequired { index, feature } => {
-                write!(f, "secret #{index} needs hookguard's `{feature}` feature")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 #[cfg(test)]
 mod tests {
@@ -615,6 +560,7 @@ mod tests {
             (
                 Error::BodyUnreadable {
                     reason: "reset".into(),
+                    source: None,
                 },
                 "body_unreadable",
                 400,
@@ -640,6 +586,7 @@ mod tests {
             (
                 Error::ReplayStoreUnavailable {
                     reason: "connection refused".into(),
+                    source: None,
                 },
                 "replay_store_unavailable",
                 503,
@@ -745,6 +692,7 @@ mod tests {
     fn json_body_escapes_control_and_quote_characters() {
         let err = Error::BodyUnreadable {
             reason: "a \"quoted\"\nline\u{1}".into(),
+            source: None,
         };
         let body = err.body_json();
         assert!(body.contains(r#"a \"quoted\"\nline\u0001"#), "{body}");

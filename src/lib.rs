@@ -28,7 +28,10 @@
 //! can change them. hookguard still checks the timestamp's freshness, but for
 //! MITPO that stops only honest stale retries, not an attacker, who can
 //! re-send a captured body with a fresh timestamp. Replay protection (a store
-//! of processed deliveries, keyed by the body) is what closes that gap. The event type is exposed
+//! of processed deliveries, keyed by the body) is what closes that gap, and a
+//! MITPO verifier has it by default (in memory, records kept a day; see
+//! [`VerifierBuilder::without_replay_protection`] and, with the `runtime`
+//! feature, `VerifierBuilder::replay_protection`). The event type is exposed
 //! as [`VerifiedDelivery::unsigned_event_type`]: route on the payload's own `event`
 //! field, which the signature covers.
 //!
@@ -98,6 +101,7 @@
 //! | `overloaded` | 503 | the budget of unverified bytes cannot take this body now (`Retry-After`) |
 //! | `replayed` | 409 | already processed ([`replay`]; final) |
 //! | `in_flight` | 409 | a copy is being processed right now (`Retry-After`) |
+//! | `event_mismatch` | 400 | the unsigned event header differs from the signed payload's `event` (opt-in: `require_event_match`) |
 //! | `replay_store_full` | 503 | the in-memory replay store is full of unexpired records |
 //! | `replay_store_unavailable` | 503 | the replay store cannot be reached (fail closed) |
 //! | `not_configured` | 500 | an adapter found no verifier for the route |
@@ -115,12 +119,14 @@
 //! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhook` middleware |
 //! | `redis` | no | `replay::RedisStore`: replay protection shared by many replicas |
 //! | `diagnose` | no | `diagnose::diagnose`: the likely cause of a failed verification, and pasted-input parsing |
+//! | `serde` | no | `mitpo::Event`: MITPO's events, typed (`Verified<Json<mitpo::Event>>`); `VerifierBuilder::require_event_match` |
 //! | `dispatcher` | no | `dispatcher::Dispatcher`: the sending side (sign, deliver, retry, dead letters) |
 //! | `cli` | no | the `hookguard` binary: `verify`, `sign`, `send`, `listen` (and the `/verify` page) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cause;
 pub mod error;
 pub mod headers;
 mod key;
@@ -179,3 +185,7 @@ pub mod actix;
 #[cfg(feature = "diagnose")]
 #[cfg_attr(docsrs, doc(cfg(feature = "diagnose")))]
 pub mod diagnose;
+
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub mod mitpo;

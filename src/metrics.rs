@@ -29,7 +29,7 @@ pub const RESERVATIONS_IN_FLIGHT: &str = "hookguard_reservations_in_flight";
 
 /// Every outcome a delivery can have: `accepted` and each error code.
 #[cfg(feature = "metrics")]
-const OUTCOMES: [&str; 17] = [
+const OUTCOMES: [&str; 18] = [
     "accepted",
     "missing_header",
     "malformed_header",
@@ -46,6 +46,7 @@ const OUTCOMES: [&str; 17] = [
     "replay_store_full",
     "replay_store_unavailable",
     "not_configured",
+    "event_mismatch",
     "other",
 ];
 

@@ -33,6 +33,7 @@ fn demo_passes_every_scenario() {
         "rotated secret",
         "tampered body",
         "oversized body",
+        "large delivery",
     ] {
         assert!(
             stdout.contains(scenario),

@@ -361,6 +361,7 @@ impl ReplayStore for FaultyStore {
         if Self::take(&self.failed_commits) {
             return StoreFuture::ready(Err(StoreError::Unavailable(
                 "injected commit failure".into(),
+                None,
             )));
         }
         self.inner.commit(key, ttl)

@@ -12,6 +12,7 @@ use crate::extract::{bytes_as, Ack, VerifiedBytes};
 use crate::intake::Accepted;
 use crate::{Error, VerifiedDelivery};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl<T> FromRequest for Verified<T>
 where
     T: FromRequest + 'static,
@@ -60,6 +61,7 @@ where
 /// [`VerifiedDelivery`] as an extractor, for handlers behind the
 /// [`VerifyWebhook`](super::VerifyWebhook) middleware; elsewhere a 500
 /// `not_configured`.
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl FromRequest for VerifiedDelivery {
     type Error = Error;
     type Future = Ready<Result<Self, Error>>;

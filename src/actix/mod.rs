@@ -29,8 +29,11 @@
 //!   handler as an [`Ack`](crate::extract::Ack) to commit once the delivery
 //!   is processed (dropped unsettled, it is released).
 //! - **Encoded bodies** (`Content-Encoding: gzip`, …) are refused with 415
-//!   before they are read, also with actix-web's compression features on:
-//!   what is verified is what the handler gets, never decoded afterwards.
+//!   `unsupported_content_encoding` before they are read, by the middleware
+//!   and the extractor alike, also with actix-web's compression features on
+//!   (which would otherwise decode the bytes for `web::Bytes`, `String` or
+//!   `web::Json` after they were verified): what is verified is what the
+//!   handler gets, with or without a `web::PayloadConfig`, never decoded.
 //! - **Errors**: [`crate::Error`] implements `ResponseError` with the status
 //!   and JSON body of the shared mapping ([`crate::Error::to_response`]); the
 //!   error is also in the response's extensions.
@@ -83,6 +86,7 @@ pub use middleware::{VerifyWebhook, VerifyWebhookMiddleware};
 use crate::{Error, Headers, Verifier};
 
 /// actix-web 4 keeps its own header map: the core reads it in place.
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl Headers for actix_web::http::header::HeaderMap {
     fn values<'a>(&'a self, name: &http::HeaderName) -> impl Iterator<Item = &'a [u8]> {
         self.get_all(name.as_str()).map(|v| v.as_bytes())
@@ -91,6 +95,7 @@ impl Headers for actix_web::http::header::HeaderMap {
 
 /// The shared mapping: status, JSON body and `Retry-After` from
 /// [`Error::to_response`].
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

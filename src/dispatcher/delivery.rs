@@ -32,30 +32,15 @@ impl fmt::Debug for Delivery {
 }
 
 /// Why a delivery could not be attempted at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SendError {
     /// The URL does not parse, or is not `http://`.
+    #[error("invalid URL: {0}")]
     InvalidUrl(String),
     /// The secret or the event type is unusable.
-    Config(ConfigError),
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::InvalidUrl(why) => write!(f, "invalid URL: {why}"),
-            SendError::Config(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for SendError {}
-
-impl From<ConfigError> for SendError {
-    fn from(e: ConfigError) -> Self {
-        SendError::Config(e)
-    }
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 impl Delivery {

@@ -28,6 +28,7 @@ impl fmt::Debug for Admitted {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 impl Verifier {
     /// Admits a delivery from its headers, before a byte of its body is
     /// read: the scheme's headers present, well-formed and fresh (400, 401),

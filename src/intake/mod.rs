@@ -52,6 +52,7 @@ mod admit;
 mod budget;
 mod buffer;
 mod event;
+mod event_match;
 mod reading;
 mod receive;
 mod timer;
@@ -88,6 +89,7 @@ pub struct IntakeSettings {
     pub(crate) read_deadline: Duration,
     pub(crate) budget: Budget,
     pub(crate) timer: Arc<dyn Timer>,
+    pub(crate) require_event_match: bool,
 }
 
 impl Default for IntakeSettings {
@@ -96,6 +98,7 @@ impl Default for IntakeSettings {
             read_deadline: DEFAULT_READ_DEADLINE,
             budget: Budget::global().clone(),
             timer: Arc::new(TokioTimer),
+            require_event_match: false,
         }
     }
 }
@@ -105,6 +108,7 @@ impl fmt::Debug for IntakeSettings {
         f.debug_struct("IntakeSettings")
             .field("read_deadline", &self.read_deadline)
             .field("budget", &self.budget)
+            .field("require_event_match", &self.require_event_match)
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +127,13 @@ impl IntakeSettings {
     /// The timer.
     pub fn timer(&self) -> &Arc<dyn Timer> {
         &self.timer
+    }
+
+    /// Whether a delivery's unsigned event header must match its signed
+    /// payload's `event` (see `VerifierBuilder::require_event_match`,
+    /// feature `serde`).
+    pub fn require_event_match(&self) -> bool {
+        self.require_event_match
     }
 }
 
@@ -160,14 +171,16 @@ impl From<&http::Uri> for Route {
 }
 
 /// Why a body stream failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BodyError {
     /// A framework's own length limit was crossed (answered 413).
+    #[error("the body is larger than the framework's limit")]
     TooLarge,
     /// The stream broke: the client went away, the transport failed
-    /// (answered 400 `body_unreadable`).
-    Unreadable(Box<dyn std::error::Error + Send + Sync>),
+    /// (answered 400 `body_unreadable`, with this error as its source).
+    #[error("the body stream failed: {0}")]
+    Unreadable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A request body as the intake reads it: chunks of bytes, in order.

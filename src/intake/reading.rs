@@ -153,6 +153,7 @@ impl Reading {
             },
             BodyError::Unreadable(source) => Error::BodyUnreadable {
                 reason: source.to_string(),
+                source: Some(crate::error::Cause::from_boxed(source)),
             },
         }
     }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use pin_project_lite::pin_project;
 
 use super::reading::Reading;
-use super::{event, Accepted, BodySource, Route};
+use super::{event, event_match, Accepted, BodySource, Route};
 use crate::replay::Lease;
 use crate::{Error, VerifiedDelivery, Verifier};
 
@@ -119,11 +119,18 @@ enum Next {
     Claim(Claiming, Bytes, Verifier, Route),
 }
 
-/// The body is read (or failed): the verdict, then accepted, or a claim of
-/// its replay key to make.
+/// The body is read (or failed): the verdict (and, if required, the event
+/// header's match with the payload), then accepted, or a claim of its
+/// replay key to make.
 fn verdict(read: Result<(), Error>, reading: Reading, route: Route) -> Next {
     let verifier = reading.verifier.clone();
-    let (body, delivery) = match read.and_then(|()| reading.finish()) {
+    let verified = read
+        .and_then(|()| reading.finish())
+        .and_then(|(body, delivery)| {
+            event_match::check(&verifier, &delivery, &body)?;
+            Ok((body, delivery))
+        });
+    let (body, delivery) = match verified {
         Ok(verified) => verified,
         Err(error) => return Next::Ready(Err(event::rejected(&verifier, &route, error))),
     };

@@ -101,6 +101,13 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
 /// How long a store call may take before it counts as failed: 2 seconds.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long the replay protection a MITPO verifier has by default keeps the
+/// record of a processed delivery: a day (or past + future tolerance, if
+/// longer). MITPO does not sign its timestamp, so the record, not the
+/// freshness check, is what refuses a replay, for as long as it lives. See
+/// [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).
+pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
+
 /// Replay protection settings: a store, how long records and leases live,
 /// and what to do when the store is down. Add it to a verifier with
 /// [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).
@@ -270,17 +277,21 @@ impl ReplayProtection {
             Ok(Claim::InFlight) => Err(Error::InFlight),
             Ok(Claim::Done) => Err(Error::Replayed),
             Err(StoreError::Full) => Err(Error::ReplayStoreFull),
-            Err(StoreError::Unavailable(reason)) => {
+            Err(StoreError::Unavailable(reason, source)) => {
                 // Ambiguous: the hold may have landed. Only ours is freed.
                 self.spawn_release(key, id);
-                self.unavailable(reason)
+                self.unavailable(reason, source)
             }
         }
     }
 
-    fn unavailable(&self, reason: String) -> Result<Option<Lease>, Error> {
+    fn unavailable(
+        &self,
+        reason: String,
+        source: Option<crate::error::Cause>,
+    ) -> Result<Option<Lease>, Error> {
         if !self.config.fail_open {
-            return Err(Error::ReplayStoreUnavailable { reason });
+            return Err(Error::ReplayStoreUnavailable { reason, source });
         }
         #[cfg(feature = "tracing")]
         tracing::warn!(
@@ -323,10 +334,13 @@ impl ReplayProtection {
         let sleep = || timer.sleep_until(timer.now() + self.config.store_timeout);
         match crate::intake::first(call, sleep).await {
             Some(result) => result,
-            None => Err(StoreError::Unavailable(format!(
-                "no answer within {} ms",
-                self.config.store_timeout.as_millis()
-            ))),
+            None => Err(StoreError::Unavailable(
+                format!(
+                    "no answer within {} ms",
+                    self.config.store_timeout.as_millis()
+                ),
+                None,
+            )),
         }
     }
 

@@ -110,7 +110,7 @@ fn holder(lease: LeaseId) -> String {
 const DONE: &str = "d";
 
 fn unavailable(error: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(error.to_string())
+    StoreError::unavailable(error)
 }
 
 fn millis(ttl: Duration) -> u64 {

@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::ReplayKey;
+use crate::error::Cause;
 
 /// The future a [`ReplayStore`] operation returns: an answer already known
 /// ([`ready`](Self::ready), what an in-memory store gives, without an
@@ -117,26 +118,26 @@ pub enum Claim {
 }
 
 /// A store could not answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The store is at capacity with unexpired records (and evicting was not chosen).
+    #[error("the replay store is full")]
     Full,
     /// The store cannot be reached, or did not answer in time. The operation
-    /// may or may not have taken effect.
-    Unavailable(String),
+    /// may or may not have taken effect. The reason, and the store's own
+    /// error when there is one (its [`source`](std::error::Error::source)).
+    #[error("the replay store is unavailable: {0}")]
+    Unavailable(String, #[source] Option<Cause>),
 }
 
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Full => f.write_str("the replay store is full"),
-            StoreError::Unavailable(why) => write!(f, "the replay store is unavailable: {why}"),
-        }
+impl StoreError {
+    /// The store is unavailable because of `error`: its text is the
+    /// reason, and it is kept as the source.
+    pub fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Unavailable(error.to_string(), Some(Cause::new(error)))
     }
 }
-
-impl std::error::Error for StoreError {}
 
 /// Where deliveries are recorded: a key is free, held by a lease (a
 /// delivery in flight), or done (processed).

@@ -18,6 +18,12 @@
 //!    otherwise — and released when the request is dropped (a panic, a
 //!    client gone), so that the provider's retry is processed.
 //!
+//! Compressed bodies: hookguard verifies and hands over the bytes exactly as
+//! sent and never decodes them. A request with a `Content-Encoding` other
+//! than `identity` is refused with 415 `unsupported_content_encoding` before
+//! its body is read, so the inner service always gets exactly the bytes that
+//! were verified (put no request-decompression layer in front of this one).
+//!
 //! A rejected request never reaches the inner service. The rejection is
 //! built from the shared mapping ([`Error::to_response`](crate::Error::to_response):
 //! status, `application/json`, `{"error":"<code>","message":"<text>"}`,

@@ -24,6 +24,8 @@ pub struct VerifierBuilder {
     clock: Box<dyn Clock>,
     #[cfg(feature = "runtime")]
     replay: Option<crate::replay::ReplayProtection>,
+    /// Set by [`without_replay_protection`](Self::without_replay_protection).
+    replay_opted_out: bool,
     #[cfg(feature = "runtime")]
     intake: crate::intake::IntakeSettings,
 }
@@ -51,6 +53,7 @@ impl VerifierBuilder {
             clock: Box::new(SystemClock),
             #[cfg(feature = "runtime")]
             replay: None,
+            replay_opted_out: false,
             #[cfg(feature = "runtime")]
             intake: crate::intake::IntakeSettings::default(),
             scheme,
@@ -164,6 +167,21 @@ impl VerifierBuilder {
         self
     }
 
+    /// Builds the verifier without replay protection, which a MITPO
+    /// verifier otherwise has by default (see
+    /// `replay_protection`, feature `runtime`), and without the warning a
+    /// MITPO verifier built without the `runtime` feature logs. Only when
+    /// the application refuses replays itself (on the payload's own id, say):
+    /// otherwise a captured MITPO delivery can be re-sent at will.
+    pub fn without_replay_protection(mut self) -> Self {
+        self.replay_opted_out = true;
+        #[cfg(feature = "runtime")]
+        {
+            self.replay = None;
+        }
+        self
+    }
+
     /// Builds the verifier, turning each secret into its key once.
     ///
     /// # Errors
@@ -180,8 +198,14 @@ impl VerifierBuilder {
         let keys = verifying_keys(&self.scheme, &self.secrets)?;
         let tolerance = self.effective_tolerance();
         let name = self.name.unwrap_or_else(|| self.scheme.name().to_owned());
+        #[cfg(not(feature = "runtime"))]
+        super::replay_default::warn_if_unprotected(&self.scheme, &name, self.replay_opted_out);
         #[cfg(feature = "runtime")]
-        let replay = match self.replay {
+        let replay = self.replay.or_else(|| {
+            super::replay_default::replay(&self.scheme, tolerance, self.replay_opted_out)
+        });
+        #[cfg(feature = "runtime")]
+        let replay = match replay {
             Some(replay) => Some(replay.resolve(&name, tolerance, self.intake.timer.clone())?),
             None => None,
         };
@@ -221,10 +245,27 @@ impl VerifierBuilder {
 }
 
 #[cfg(feature = "runtime")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 impl VerifierBuilder {
     /// Refuses deliveries already processed (409 `replayed`) and copies in
-    /// flight (409 `in_flight`); see [`crate::replay`]. Off by default. The
-    /// record TTL defaults to past + future tolerance.
+    /// flight (409 `in_flight`); see [`crate::replay`]. The record TTL
+    /// defaults to past + future tolerance.
+    ///
+    /// **On by default for MITPO**, whose timestamp and event header are not
+    /// signed: a MITPO verifier built without this call gets
+    /// [`ReplayProtection::in_memory`](crate::replay::ReplayProtection::in_memory),
+    /// its records kept for [`DEFAULT_MITPO_RECORD_TTL`](crate::replay::DEFAULT_MITPO_RECORD_TTL)
+    /// (a day), unless [`without_replay_protection`](Self::without_replay_protection)
+    /// is called. Its limits: a record lives its TTL, after which the same
+    /// delivery is accepted again; the store holds 100,000 records
+    /// ([`MemoryStore::default`](crate::replay::MemoryStore)), past which new
+    /// deliveries get 503 `replay_store_full` until records expire (above
+    /// about one delivery a second, give it a larger store); and it lives in
+    /// this process: it does not protect another replica, nor survive a
+    /// restart. Behind a load balancer, share a
+    /// [`RedisStore`](crate::replay::RedisStore) (feature `redis`) between
+    /// replicas. Mittr signs its timestamp: its verifiers have none by
+    /// default (a replay is possible within the tolerance window only).
     pub fn replay_protection(mut self, replay: crate::replay::ReplayProtection) -> Self {
         self.replay = Some(replay);
         self
@@ -244,6 +285,22 @@ impl VerifierBuilder {
     /// (64 MiB), shared by every verifier that keeps the default.
     pub fn unverified_budget(mut self, budget: crate::intake::Budget) -> Self {
         self.intake.budget = budget;
+        self
+    }
+
+    /// Rejects a delivery whose unsigned event header (`X-MITPO-Event`)
+    /// differs from its signed payload's `event` field, with 400
+    /// [`Error::EventMismatch`](crate::Error::EventMismatch) (code
+    /// `event_mismatch`). Off by default. The check runs in the intake, once
+    /// the signature verified and before the replay claim, for every
+    /// adapter; a delivery without the header, or whose payload is not a
+    /// JSON object with a string `event`, is not checked. Routing on the
+    /// payload's own `event` ([`mitpo::Event`](crate::mitpo::Event)) needs no
+    /// check; this one is for code that reads the header.
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    pub fn require_event_match(mut self) -> Self {
+        self.intake.require_event_match = true;
         self
     }
 

@@ -6,6 +6,7 @@ mod delivery;
 mod digest;
 mod pending;
 mod prefix;
+mod replay_default;
 #[cfg(test)]
 mod tests;
 
@@ -127,12 +128,14 @@ impl Verifier {
     /// The replay protection in force, if any (with its TTL and namespace
     /// resolved).
     #[cfg(feature = "runtime")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
     pub fn replay_protection(&self) -> Option<&crate::replay::ReplayProtection> {
         self.inner.replay.as_ref()
     }
 
     /// The intake settings: read deadline, unverified-byte budget, timer.
     #[cfg(feature = "runtime")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
     pub fn intake(&self) -> &crate::intake::IntakeSettings {
         &self.inner.intake
     }
