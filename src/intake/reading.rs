@@ -132,14 +132,18 @@ impl Reading {
     }
 
     /// Pending while the deadline is ahead; the timeout once it passed. The
-    /// timer is only armed when the body first makes us wait.
+    /// timer is only armed when the body first makes us wait; a deadline
+    /// too far to be represented (`Duration::MAX`) is no deadline.
     fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let settings = self.verifier.intake();
         let started = *self.started.get_or_insert_with(|| settings.timer.now());
         let deadline = settings.read_deadline;
+        let Some(at) = started.checked_add(deadline) else {
+            return Poll::Pending; // the body's own waker wakes us
+        };
         let sleep = self
             .sleep
-            .get_or_insert_with(|| settings.timer.sleep_until(started + deadline));
+            .get_or_insert_with(|| settings.timer.sleep_until(at));
         match sleep.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Error::BodyTimeout { deadline })),
             Poll::Pending => Poll::Pending,

@@ -125,7 +125,10 @@ impl Lease {
             self.renewal = match &mut self.renewal {
                 Renewal::Idle => {
                     let timer = self.protection.timer();
-                    let due = timer.now() + self.protection.lease_duration() / 3;
+                    let period = self.protection.lease_duration() / 3;
+                    let Some(due) = timer.now().checked_add(period) else {
+                        return Poll::Pending; // a lease too long to ever need renewing
+                    };
                     Renewal::Waiting(timer.sleep_until(due))
                 }
                 Renewal::Waiting(sleep) => {

@@ -185,7 +185,9 @@ impl ReplayProtection {
     }
 
     /// How long a store call may take before it counts as failed (and, for
-    /// a claim, is undone). Defaults to 2 s ([`DEFAULT_STORE_TIMEOUT`]).
+    /// a claim, is undone). Defaults to 2 s ([`DEFAULT_STORE_TIMEOUT`]); a
+    /// duration too long to be represented from now (`Duration::MAX`) means
+    /// no timeout.
     #[must_use]
     pub fn store_timeout(self, timeout: Duration) -> Self {
         self.edit(|c| c.store_timeout = timeout)
@@ -317,10 +319,14 @@ impl ReplayProtection {
         &self.config.leases
     }
 
-    /// A store call bounded by the store timeout.
+    /// A store call bounded by the store timeout (unbounded when the
+    /// timeout is too long to be represented, such as `Duration::MAX`).
     async fn timed<T>(&self, call: StoreFuture<'_, T>) -> Result<T, StoreError> {
         let timer = &self.config.timer;
-        let sleep = || timer.sleep_until(timer.now() + self.config.store_timeout);
+        let sleep = || match timer.now().checked_add(self.config.store_timeout) {
+            Some(deadline) => timer.sleep_until(deadline),
+            None => Box::pin(std::future::pending()),
+        };
         match crate::intake::first(call, sleep).await {
             Some(result) => result,
             None => Err(StoreError::Unavailable(format!(
