@@ -71,14 +71,17 @@ impl Reading {
     }
 
     /// The verdict on the whole body, and the body: its bytes are no longer
-    /// unverified (the budget gets them back either way).
+    /// unverified (the budget gets them back either way). A body in several
+    /// segments is joined only once it verified: a forgery's segments are
+    /// freed as they are, never copied.
     pub(super) fn finish(mut self) -> Result<(Bytes, VerifiedDelivery), Error> {
         let verdict = self.verdict();
         if let Some(started) = self.started {
             let now = self.verifier.intake().timer.now();
             event::verified(&self.verifier, now.saturating_duration_since(started));
         }
-        Ok((self.buffer.into_bytes(), verdict?))
+        let delivery = verdict?;
+        Ok((self.buffer.into_bytes(), delivery))
     }
 
     fn verdict(&mut self) -> Result<VerifiedDelivery, Error> {
