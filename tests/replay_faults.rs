@@ -1,0 +1,142 @@
+//! Replay protection against a store that misbehaves in the ways a remote
+//! store does — errors that carry connection details, calls that never
+//! answer — through all four adapters on real servers, and the
+//! `ReplayProtection` handle used by hand.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::receivers::{self, payload, Script, ADAPTERS};
+use common::server;
+use hookguard::replay::{
+    Claim, LeaseId, MemoryStore, ReplayKey, ReplayProtection, ReplayStore, StoreError, StoreFuture,
+};
+use hookguard::{Scheme, Signer, Verifier};
+
+const SECRET: &str = "whsec_fault_secret";
+
+/// What an unreachable store reports: not for an unauthenticated caller.
+const DETAIL: &str = "dial tcp 10.0.0.5:6379: connection refused";
+
+fn mitpo(replay: ReplayProtection) -> Verifier {
+    Verifier::builder(Scheme::mitpo())
+        .secret(SECRET)
+        .replay_protection(replay)
+        .build()
+        .unwrap()
+}
+
+fn signed(body: &[u8]) -> http::HeaderMap {
+    Signer::new(Scheme::mitpo(), SECRET)
+        .unwrap()
+        .sign_now(body)
+        .to_header_map()
+}
+
+/// A store over a `MemoryStore` that fails or hangs on the calls it is told to.
+#[derive(Default)]
+struct Faulty {
+    inner: MemoryStore,
+    refuse_claims: AtomicBool,
+    hang_commits: AtomicBool,
+    hang_releases: AtomicBool,
+    /// How many of the next renewals hang.
+    hang_renewals: AtomicUsize,
+    renewals: AtomicUsize,
+    releases: AtomicUsize,
+    /// Every call made, by name.
+    calls: Mutex<Vec<&'static str>>,
+}
+
+impl Faulty {
+    fn shared() -> Arc<Self> {
+        Arc::new(Faulty {
+            inner: MemoryStore::new(10_000),
+            ..Faulty::default()
+        })
+    }
+
+    fn called(&self, what: &'static str) {
+        self.calls.lock().unwrap().push(what);
+    }
+}
+
+fn hang<'a, T: Send + 'a>() -> StoreFuture<'a, T> {
+    StoreFuture::new(std::future::pending())
+}
+
+impl ReplayStore for Faulty {
+    fn claim<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, Claim> {
+        self.called("claim");
+        if self.refuse_claims.load(Ordering::SeqCst) {
+            return StoreFuture::ready(Err(StoreError::Unavailable(DETAIL.into())));
+        }
+        self.inner.claim(key, lease, ttl)
+    }
+
+    fn renew<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        self.called("renew");
+        self.renewals.fetch_add(1, Ordering::SeqCst);
+        let hangs = self
+            .hang_renewals
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if hangs {
+            return hang();
+        }
+        self.inner.renew(key, lease, ttl)
+    }
+
+    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
+        self.called("commit");
+        if self.hang_commits.load(Ordering::SeqCst) {
+            return hang();
+        }
+        self.inner.commit(key, ttl)
+    }
+
+    fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()> {
+        self.called("release");
+        self.releases.fetch_add(1, Ordering::SeqCst);
+        if self.hang_releases.load(Ordering::SeqCst) {
+            return hang();
+        }
+        self.inner.release(key, lease)
+    }
+}
+
+#[tokio::test]
+async fn a_store_error_is_logged_but_not_told_to_the_caller() {
+    for adapter in ADAPTERS {
+        let store = Faulty::shared();
+        store.refuse_claims.store(true, Ordering::SeqCst);
+        let receiver = receivers::start(
+            adapter,
+            mitpo(ReplayProtection::from_arc(store)),
+            Script::default(),
+        )
+        .await;
+        let body = payload("store-down");
+        let reply = server::post(&server::client(), &receiver.url(), &signed(&body), body).await;
+        assert_eq!(
+            (reply.status, reply.code().as_str()),
+            (503, "replay_store_unavailable"),
+            "{adapter:?}"
+        );
+        let text = String::from_utf8_lossy(&reply.body).into_owned();
+        assert!(!text.contains("10.0.0.5"), "{adapter:?}: {text}");
+    }
+}
