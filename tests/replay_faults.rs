@@ -140,3 +140,33 @@ async fn a_store_error_is_logged_but_not_told_to_the_caller() {
         assert!(!text.contains("10.0.0.5"), "{adapter:?}: {text}");
     }
 }
+
+#[tokio::test]
+async fn the_handle_given_to_the_builder_refuses_to_claim_and_shares_the_leases() {
+    let store = Arc::new(MemoryStore::new(1000));
+    // The manual flow: the user keeps the `ReplayProtection` they built.
+    let replay = ReplayProtection::from_arc(store.clone());
+    let verifier = mitpo(replay.clone());
+    let body = payload("by-hand");
+    let delivery = verifier.verify(&signed(&body), &body).unwrap();
+    // Not bound to the verifier: no namespace, no TTL. Refused, never a
+    // claim recorded for no time at all.
+    for _ in 0..2 {
+        let refused = replay.claim(&delivery).await.map(|lease| lease.is_some());
+        assert_eq!(refused, Err(hookguard::Error::NotConfigured));
+    }
+    assert!(store.is_empty());
+    // The verifier's copy claims; the user's handle sees the lease, and
+    // releases it on shutdown.
+    let bound = verifier.replay_protection().unwrap();
+    let lease = bound.claim(&delivery).await.unwrap().unwrap();
+    assert_eq!(lease.key().namespace(), "mitpo");
+    assert_eq!((replay.in_flight(), bound.in_flight()), (1, 1));
+    std::mem::forget(lease); // the server stopped with the handler running
+    replay.release_in_flight().await;
+    assert_eq!(bound.in_flight(), 0);
+    let retry = bound.claim(&delivery).await.unwrap().unwrap();
+    retry.commit().await;
+    let replayed = bound.claim(&delivery).await.map(|lease| lease.is_some());
+    assert_eq!(replayed, Err(hookguard::Error::Replayed));
+}

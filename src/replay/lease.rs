@@ -72,7 +72,7 @@ impl std::fmt::Debug for Lease {
 
 impl Lease {
     pub(super) fn new(protection: ReplayProtection, key: ReplayKey, id: LeaseId) -> Self {
-        let slot = protection.leases().insert(id, key.digest());
+        let slot = protection.leases().insert(id, key.clone());
         Lease {
             protection,
             key,

@@ -105,6 +105,40 @@ pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 /// and what to do when the store is down. Add it to a verifier with
 /// [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).
 /// Cheap to clone (one `Arc`).
+///
+/// The verifier binds the settings to itself (its name as the namespace,
+/// its tolerance as the default record TTL, its timer): use the bound copy,
+/// [`Verifier::replay_protection`](crate::Verifier::replay_protection), to
+/// [`claim`](Self::claim) by hand. The handle built here only describes
+/// the settings: its `claim` is refused with [`Error::NotConfigured`], never
+/// a claim without a namespace or a TTL. Leases are shared, though: this
+/// handle, its clones and every verifier it was given to see the same
+/// [`in_flight`](Self::in_flight) leases, and
+/// [`release_in_flight`](Self::release_in_flight) on any of them releases
+/// them all.
+///
+/// ```
+/// use hookguard::replay::ReplayProtection;
+/// use hookguard::{Error, Scheme, Signer, Verifier};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let replay = ReplayProtection::in_memory();
+/// let verifier = Verifier::builder(Scheme::mitpo())
+///     .secret("whsec_k")
+///     .replay_protection(replay.clone())
+///     .build()?;
+/// let headers = Signer::new(Scheme::mitpo(), "whsec_k")?.sign_now(b"{}").to_header_map();
+/// let delivery = verifier.verify(&headers, b"{}")?;
+///
+/// let bound = verifier.replay_protection().expect("configured above");
+/// if let Some(lease) = bound.claim(&delivery).await? {
+///     // ... process the delivery ...
+///     lease.commit().await;
+/// }
+/// assert!(matches!(replay.claim(&delivery).await, Err(Error::NotConfigured)));
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct ReplayProtection {
     config: Arc<Config>,
@@ -120,6 +154,9 @@ struct Config {
     namespace: Namespace,
     timer: Arc<dyn Timer>,
     leases: Arc<Registry>,
+    /// Bound to a verifier (its namespace, TTL and timer): only then does
+    /// `claim` go to the store.
+    bound: bool,
 }
 
 impl fmt::Debug for ReplayProtection {
@@ -131,6 +168,7 @@ impl fmt::Debug for ReplayProtection {
             .field("lease_ttl", &c.lease_ttl)
             .field("store_timeout", &c.store_timeout)
             .field("fail_open", &c.fail_open)
+            .field("bound", &c.bound)
             .finish_non_exhaustive()
     }
 }
@@ -153,6 +191,7 @@ impl ReplayProtection {
                 namespace: Namespace::new(""),
                 timer: Arc::new(TokioTimer),
                 leases: Arc::default(),
+                bound: false,
             }),
         }
     }
@@ -201,7 +240,8 @@ impl ReplayProtection {
         self.edit(|c| c.fail_open = fail_open)
     }
 
-    /// Binds the settings to a verifier: its name, tolerance and timer.
+    /// Binds the settings to a verifier: its name, tolerance and timer. The
+    /// copy is the verifier's own; the registry of leases stays shared.
     pub(crate) fn resolve(
         self,
         name: &str,
@@ -224,16 +264,18 @@ impl ReplayProtection {
             c.ttl = Some(ttl);
             c.namespace = Namespace::new(name);
             c.timer = timer;
-            c.leases = Arc::default(); // this verifier's own
+            c.bound = true;
         }))
     }
 
-    /// The namespace keys are recorded under: the verifier's name.
+    /// The namespace keys are recorded under: the verifier's name (empty
+    /// until bound to a verifier).
     pub fn namespace(&self) -> &str {
         self.config.namespace.name()
     }
 
-    /// The record TTL in force.
+    /// The record TTL in force (zero until bound to a verifier, unless set
+    /// with [`ttl`](Self::ttl)).
     pub fn record_ttl(&self) -> Duration {
         self.config.ttl.unwrap_or(Duration::ZERO)
     }
@@ -243,22 +285,30 @@ impl ReplayProtection {
         self.config.lease_ttl
     }
 
-    /// Leases held right now (deliveries in flight in this process).
+    /// Leases held right now (deliveries in flight in this process) through
+    /// this replay protection: by every verifier it was given to.
     pub fn in_flight(&self) -> usize {
         self.config.leases.len()
     }
 
     /// Claims a verified delivery's key for as long as its handler runs:
     /// `Ok(Some(lease))` to go ahead, then settle the [`Lease`];
-    /// `Ok(None)` when the store was unavailable and failing open.
+    /// `Ok(None)` when the store was unavailable and failing open. Call it
+    /// on the verifier's copy,
+    /// [`Verifier::replay_protection`](crate::Verifier::replay_protection).
     ///
     /// # Errors
     /// [`Error::Replayed`] (already processed), [`Error::InFlight`] (a copy
     /// is being processed), [`Error::ReplayStoreFull`],
     /// [`Error::ReplayStoreUnavailable`] (unless failing open), and
-    /// [`Error::NotConfigured`] for a delivery verified without replay
-    /// protection (it carries no digest to key it by).
+    /// [`Error::NotConfigured`] on a handle not bound to a verifier (the one
+    /// given to the builder: it has no namespace or record TTL yet), or for
+    /// a delivery verified without replay protection (it carries no digest
+    /// to key it by).
     pub async fn claim(&self, delivery: &VerifiedDelivery) -> Result<Option<Lease>, Error> {
+        if !self.config.bound {
+            return Err(Error::NotConfigured);
+        }
         let key = ReplayKey::of(&self.config.namespace, delivery).ok_or(Error::NotConfigured)?;
         let id = LeaseId::new();
         // Until the store answers, a cancelled claim is undone in the background.
@@ -298,8 +348,7 @@ impl ReplayProtection {
     /// shutdown, after the server stopped accepting and its in-flight
     /// requests finished or were given up on.
     pub async fn release_in_flight(&self) {
-        for (id, digest) in self.config.leases.drain() {
-            let key = ReplayKey::in_namespace(&self.config.namespace, digest);
+        for (id, key) in self.config.leases.drain() {
             let outcome = self.timed(self.store().release(&key, id)).await;
             if let Err(error) = outcome {
                 self.log_settle_error("release", &key, &error);
