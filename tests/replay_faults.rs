@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::receivers::{self, payload, Script, ADAPTERS};
+use common::receivers::{self, payload, Script, Step, ADAPTERS};
 use common::server;
+use hookguard::intake::{ManualTimer, Timer};
 use hookguard::replay::{
     Claim, LeaseId, MemoryStore, ReplayKey, ReplayProtection, ReplayStore, StoreError, StoreFuture,
 };
@@ -53,8 +54,12 @@ struct Faulty {
 
 impl Faulty {
     fn shared() -> Arc<Self> {
+        Self::over(MemoryStore::new(10_000))
+    }
+
+    fn over(inner: MemoryStore) -> Arc<Self> {
         Arc::new(Faulty {
-            inner: MemoryStore::new(10_000),
+            inner,
             ..Faulty::default()
         })
     }
@@ -169,4 +174,89 @@ async fn the_handle_given_to_the_builder_refuses_to_claim_and_shares_the_leases(
     retry.commit().await;
     let replayed = bound.claim(&delivery).await.map(|lease| lease.is_some());
     assert_eq!(replayed, Err(hookguard::Error::Replayed));
+}
+
+#[tokio::test]
+async fn a_commit_or_release_that_never_answers_does_not_hold_up_the_answer() {
+    for adapter in ADAPTERS {
+        let store = Faulty::shared();
+        store.hang_commits.store(true, Ordering::SeqCst);
+        store.hang_releases.store(true, Ordering::SeqCst);
+        let replay =
+            ReplayProtection::from_arc(store.clone()).store_timeout(Duration::from_millis(200));
+        let script = Script::default();
+        let receiver = receivers::start(adapter, mitpo(replay), script.clone()).await;
+        let client = server::client();
+        // Processed: the commit hangs; the answer comes after the store timeout.
+        let body = payload("commit-hangs");
+        let started = std::time::Instant::now();
+        let answer = receivers::attempt(&client, &receiver.url(), &signed(&body), &body).await;
+        assert_eq!(answer.0, 200, "{adapter:?}: {answer:?}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{adapter:?}");
+        // Not processed: the release hangs; the 500 comes all the same.
+        let body = payload("release-hangs");
+        script.plan("release-hangs", &[Step::Fail]);
+        let answer = receivers::attempt(&client, &receiver.url(), &signed(&body), &body).await;
+        assert_eq!(answer.0, 500, "{adapter:?}: {answer:?}");
+        // Both were handed to the background retries.
+        until("a retried commit and release", || {
+            let calls = store.calls.lock().unwrap();
+            let count = |what| calls.iter().filter(|c| **c == what).count();
+            count("commit") >= 2 && count("release") >= 2
+        })
+        .await;
+    }
+}
+
+async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !condition() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_renewal_that_hangs_does_not_stop_the_next() {
+    let timer = ManualTimer::new();
+    // The store's clock is the test's: its holds expire as the timer moves.
+    let (start, wall) = (timer.now(), std::time::SystemTime::now());
+    let clock = {
+        let timer = timer.clone();
+        move || wall + (timer.now() - start)
+    };
+    let store = Faulty::over(MemoryStore::new(100).clock(clock));
+    store.hang_renewals.store(1, Ordering::SeqCst);
+    // A store timeout longer than the renewal period: only the cadence helps.
+    let replay = ReplayProtection::from_arc(store.clone())
+        .lease_ttl(Duration::from_secs(3))
+        .store_timeout(Duration::from_secs(10));
+    let verifier = Verifier::builder(Scheme::mitpo())
+        .secret(SECRET)
+        .timer(timer.clone())
+        .replay_protection(replay)
+        .build()
+        .unwrap();
+    let body = payload("slow-handler");
+    let delivery = verifier.verify(&signed(&body), &body).unwrap();
+    let bound = verifier.replay_protection().unwrap().clone();
+    let lease = bound.claim(&delivery).await.unwrap().unwrap();
+    // The handler runs for a long time, its lease renewed meanwhile.
+    let handler = tokio::spawn(lease.keep_alive(std::future::pending::<()>()));
+    for renewals in 1..=2 {
+        until("the tick to be armed", || timer.pending_sleeps() > 0).await;
+        timer.advance(Duration::from_secs(1));
+        until("a renewal", || {
+            store.renewals.load(Ordering::SeqCst) == renewals
+        })
+        .await;
+    }
+    // Past the first hold's expiry (3 s): the second renewal kept it.
+    timer.advance(Duration::from_millis(1500));
+    let copy = bound.claim(&delivery).await.map(|lease| lease.is_some());
+    assert_eq!(copy, Err(hookguard::Error::InFlight));
+    handler.abort();
 }

@@ -75,6 +75,7 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 mod registry;
+mod renewal;
 mod store;
 
 use std::fmt;
