@@ -260,3 +260,36 @@ async fn a_renewal_that_hangs_does_not_stop_the_next() {
     assert_eq!(copy, Err(hookguard::Error::InFlight));
     handler.abort();
 }
+
+#[tokio::test]
+async fn shutdown_releases_every_lease_at_once_under_one_deadline() {
+    let timer = ManualTimer::new();
+    let store = Faulty::shared();
+    let verifier = Verifier::builder(Scheme::mitpo())
+        .secret(SECRET)
+        .timer(timer.clone())
+        .replay_protection(ReplayProtection::from_arc(store.clone()))
+        .build()
+        .unwrap();
+    let bound = verifier.replay_protection().unwrap().clone();
+    for n in 0..50 {
+        let body = payload(&format!("held-{n}"));
+        let delivery = verifier.verify(&signed(&body), &body).unwrap();
+        // The server stopped with these handlers still running.
+        std::mem::forget(bound.claim(&delivery).await.unwrap().unwrap());
+    }
+    // The store is unreachable now: releases never answer.
+    store.hang_releases.store(true, Ordering::SeqCst);
+    let shutdown = tokio::spawn(async move { bound.release_in_flight().await });
+    until("every release to be sent", || {
+        store.releases.load(Ordering::SeqCst) == 50
+    })
+    .await;
+    until("the deadline to be armed", || timer.pending_sleeps() > 0).await;
+    // One store timeout (2 s) for all of them, not 2 s each.
+    timer.advance(hookguard::replay::DEFAULT_STORE_TIMEOUT);
+    tokio::time::timeout(Duration::from_secs(5), shutdown)
+        .await
+        .expect("the shutdown finished after one store timeout")
+        .unwrap();
+}

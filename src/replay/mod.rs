@@ -76,6 +76,7 @@ mod memory;
 mod redis;
 mod registry;
 mod renewal;
+mod shutdown;
 mod store;
 
 use std::fmt;
@@ -341,20 +342,6 @@ impl ReplayProtection {
             "replay store unavailable; processing unprotected (fail open)"
         );
         Ok(None)
-    }
-
-    /// Releases every lease still held in this process (their deliveries
-    /// were not processed, as far as anyone knows), so that the providers'
-    /// retries are processed by the replicas that remain. Call it on
-    /// shutdown, after the server stopped accepting and its in-flight
-    /// requests finished or were given up on.
-    pub async fn release_in_flight(&self) {
-        for (id, key) in self.config.leases.drain() {
-            let outcome = self.timed(self.store().release(&key, id)).await;
-            if let Err(error) = outcome {
-                self.log_settle_error("release", &key, &error);
-            }
-        }
     }
 
     pub(crate) fn store(&self) -> &Arc<dyn ReplayStore> {
