@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
+use sync_wrapper::SyncWrapper;
 
 use super::renewal::Renewal;
 use super::{LeaseId, ReplayKey, ReplayProtection};
@@ -37,7 +38,10 @@ pub struct Lease {
     /// Its slot in the registry of held leases.
     slot: usize,
     phase: Phase,
-    renewal: Renewal,
+    /// Only ever used through `&mut self`: wrapped so that a `Lease` (and
+    /// so an `Ack`, a `Verified<T>`) is `Sync` although the futures inside
+    /// are only `Send`.
+    renewal: SyncWrapper<Renewal>,
     /// A renewal task, for a lease nobody polls (an extractor's).
     background: Option<tokio::task::AbortHandle>,
 }
@@ -71,7 +75,7 @@ impl Lease {
             id,
             slot,
             phase: Phase::Held,
-            renewal: Renewal::default(),
+            renewal: SyncWrapper::default(),
             background: None,
         }
     }
@@ -89,7 +93,7 @@ impl Lease {
             id: self.id,
             slot: usize::MAX,
             phase: Phase::Settled, // the keeper settles nothing
-            renewal: Renewal::default(),
+            renewal: SyncWrapper::default(),
             background: None,
         };
         let task = runtime.spawn(std::future::poll_fn(move |cx| keeper.poll_renew(cx)));
@@ -115,7 +119,8 @@ impl Lease {
     /// the next). Never completes; poll it beside the work the hold
     /// protects (what [`keep_alive`](Self::keep_alive) does).
     pub fn poll_renew(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        self.renewal.poll(cx, &self.protection, &self.key, self.id)
+        let renewal = self.renewal.get_mut();
+        renewal.poll(cx, &self.protection, &self.key, self.id)
     }
 
     /// Settles by the handler's outcome: [`commit`](Self::commit) when
