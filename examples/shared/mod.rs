@@ -115,16 +115,34 @@ pub fn receiver_config(
 }
 
 /// Replay protection: Redis when `HOOKGUARD_REDIS_URL` is set (shared by
-/// every replica), else the in-memory store.
-pub fn replay_protection() -> ReplayProtection {
+/// every replica), else an in-memory store of `capacity` records.
+pub fn replay_protection(capacity: usize) -> ReplayProtection {
     match std::env::var("HOOKGUARD_REDIS_URL") {
         Ok(url) => match hookguard::replay::RedisStore::new(&url) {
             Ok(store) => ReplayProtection::new(store),
             Err(e) => panic!("HOOKGUARD_REDIS_URL is not a Redis URL: {e}"),
         },
-        Err(_) => ReplayProtection::in_memory(),
+        Err(_) => ReplayProtection::new(hookguard::replay::MemoryStore::new(capacity)),
     }
 }
+
+/// The in-memory stores' sizes. A record lives for the record TTL, so a
+/// store fills at `capacity / TTL` deliveries per second sustained, and
+/// then answers 503 `replay_store_full` until records expire: size it as
+/// capacity ≥ peak sustained rate × TTL. Each record takes at most
+/// `MEMORY_BYTES_PER_ENTRY` (150) bytes, and only once written.
+///
+/// Mittr: records live for the tolerance window (600 s): 100,000 records
+/// take 166 deliveries/s (15 MB when full).
+pub const MITTR_CAPACITY: usize = 100_000;
+/// MITPO: records live a day (below): 1,000,000 records take 11
+/// deliveries/s sustained, a million a day (150 MB when full). More than
+/// that, or several replicas: Redis (`HOOKGUARD_REDIS_URL`).
+pub const MITPO_CAPACITY: usize = 1_000_000;
+/// How long MITPO records live: its timestamp is unsigned, so a record
+/// shorter than the provider's retention would let an old body be replayed
+/// with a fresh timestamp.
+pub const MITPO_RECORD_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Which replay store [`replay_protection`] picks, for the start-up banner.
 pub fn replay_store_name() -> &'static str {
@@ -136,9 +154,8 @@ pub fn replay_store_name() -> &'static str {
 }
 
 /// Verifiers for the receivers from secrets (rotation: several per scheme),
-/// each with its own replay protection. MITPO records live a day: its
-/// timestamp is unsigned, so a shorter record would let an old body be
-/// replayed with a fresh timestamp.
+/// each with its own replay protection, sized as explained at
+/// [`MITTR_CAPACITY`] and [`MITPO_CAPACITY`].
 pub fn verifiers(
     mittr: &[String],
     mitpo: &[String],
@@ -146,11 +163,11 @@ pub fn verifiers(
     Ok((
         Verifier::builder(Scheme::mittr())
             .secrets(mittr.iter())
-            .replay_protection(replay_protection())
+            .replay_protection(replay_protection(MITTR_CAPACITY))
             .build()?,
         Verifier::builder(Scheme::mitpo())
             .secrets(mitpo.iter())
-            .replay_protection(replay_protection().ttl(std::time::Duration::from_secs(24 * 3600)))
+            .replay_protection(replay_protection(MITPO_CAPACITY).ttl(MITPO_RECORD_TTL))
             .build()?,
     ))
 }

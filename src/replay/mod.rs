@@ -88,7 +88,7 @@ use std::time::Duration;
 pub use self::redis::RedisStore;
 pub use key::{Namespace, ReplayKey};
 pub use lease::{KeepAlive, Lease, COMMIT_RETRY_WINDOW};
-pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY};
+pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY, SWEEP_INTERVAL};
 pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
 
 use crate::error::ConfigError;
