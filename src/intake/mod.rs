@@ -55,6 +55,7 @@ mod event;
 mod reading;
 mod receive;
 mod timer;
+mod warnings;
 
 use std::fmt;
 use std::pin::Pin;
@@ -69,6 +70,7 @@ pub use budget::{Budget, DEFAULT_BUDGET};
 pub use receive::Receive;
 pub(crate) use timer::first;
 pub use timer::{ManualTimer, Sleep, Timer, TokioTimer};
+pub use warnings::WARNINGS_PER_SECOND;
 
 use crate::replay::Lease;
 use crate::VerifiedDelivery;
@@ -88,6 +90,8 @@ pub struct IntakeSettings {
     pub(crate) read_deadline: Duration,
     pub(crate) budget: Budget,
     pub(crate) timer: Arc<dyn Timer>,
+    /// This verifier's rejection warnings this second.
+    pub(crate) warnings: Arc<warnings::Warnings>,
 }
 
 impl Default for IntakeSettings {
@@ -96,6 +100,7 @@ impl Default for IntakeSettings {
             read_deadline: DEFAULT_READ_DEADLINE,
             budget: Budget::global().clone(),
             timer: Arc::new(TokioTimer),
+            warnings: Arc::default(),
         }
     }
 }
