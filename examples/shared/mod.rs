@@ -1,6 +1,11 @@
 //! Code shared by the examples (not an example itself).
 #![allow(dead_code)]
 
+mod serve;
+
+#[allow(unused_imports)] // each example uses some
+pub use serve::{serve_actix, serve_axum, serve_axum_with, ServeLimits, ACCEPT_ERROR_BACKOFF};
+
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
@@ -44,39 +49,6 @@ pub fn axum_receiver(mittr: Verifier, mitpo: Verifier) -> Router {
             "/webhooks/mitpo",
             post(receive).layer(VerifyWebhookLayer::new(mitpo)),
         )
-}
-
-/// Serves `app` until `shutdown` resolves, then lets the requests in flight
-/// finish (at most `grace`). hyper's read buffer is capped at 64 KiB per
-/// connection (`axum::serve` lets it grow to about 400 KiB): it is outside
-/// hookguard's budget of unverified bytes, so a small one keeps a stall
-/// attack's memory close to that budget.
-pub async fn serve_axum(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl std::future::Future<Output = ()>,
-    grace: std::time::Duration,
-) {
-    use hyper_util::rt::TokioIo;
-    use hyper_util::server::graceful::GracefulShutdown;
-    use hyper_util::service::TowerToHyperService;
-
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-            () = &mut shutdown => break,
-        };
-        let connection = hyper::server::conn::http1::Builder::new()
-            .max_buf_size(64 * 1024)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        tokio::spawn(graceful.watch(connection));
-    }
-    let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
 }
 
 /// Releases the replay leases still held (deliveries whose handlers did not
