@@ -12,9 +12,12 @@ use crate::VerifiedDelivery;
 /// signature entry matched: a replay that carries any subset of the
 /// original's entries, in any order or hex case, has the same key, and
 /// replicas whose secret lists differ (mid-rotation) agree on it. For Mittr
-/// the message is `<timestamp>.<body>`; for MITPO the body alone (its
-/// timestamp is unsigned, so a re-sent body is the same delivery whatever
-/// timestamp it carries).
+/// the message is `<timestamp>.<body>`, so a retry the provider signs again
+/// with a fresh timestamp is a different key (only exact copies are
+/// caught); for MITPO the body alone (its timestamp is unsigned, so a
+/// re-sent body is the same delivery whatever timestamp it carries); for
+/// Standard Webhooks the signed `webhook-id`. See the
+/// [module documentation](super#what-counts-as-the-same-delivery).
 ///
 /// The digest is XXH3-128, a fast non-cryptographic hash. That is sound
 /// here because a key is only ever computed for a delivery whose signature

@@ -9,6 +9,29 @@
 //! of the signed message, the same whichever secret or signature entry
 //! matched.
 //!
+//! # What counts as the same delivery
+//!
+//! The key covers what the provider signed, so what replay protection
+//! catches depends on it:
+//!
+//! - **Mittr** (and Stripe, Slack) sign the timestamp with the body
+//!   (`<timestamp>.<body>`). A retry that the provider signs again with a
+//!   fresh timestamp — as hookguard's own dispatcher (`hookguard::dispatcher`)
+//!   does on every attempt — is a different message with a different key:
+//!   `in_flight` and `replayed` catch only exact copies there (a captured
+//!   request re-sent, a provider re-sending the very same bytes), not two
+//!   attempts of one event. Both attempts of a re-signed retry can be
+//!   processed, even at the same time (the first still running when the
+//!   sender gave up on it).
+//! - **MITPO** (and GitHub, Shopify) sign the body alone: a retry with a
+//!   fresh timestamp has the same key, and is caught.
+//! - **Standard Webhooks** (and Svix) key on the signed `webhook-id`, as the
+//!   spec asks: a re-signed retry has the same id, and is caught.
+//!
+//! Either way, handlers must be idempotent on the payload's own id (an
+//! event id inside the signed body): replay protection refuses copies, it
+//! does not deduplicate events.
+//!
 //! # At least once, and never twice on purpose
 //!
 //! A key is *held* while its delivery is processed and *done* once it was:
