@@ -91,6 +91,7 @@ pub struct IntakeSettings {
     pub(crate) budget: Budget,
     pub(crate) timer: Arc<dyn Timer>,
     /// This verifier's rejection warnings this second.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) warnings: Arc<warnings::Warnings>,
 }
 
