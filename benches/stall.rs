@@ -6,7 +6,7 @@
 //! served twice: as `axum::serve` does (hyper's read buffer grows to about
 //! 400 KiB per connection, outside hookguard's budget), and with hyper's
 //! `max_buf_size` at 64 KiB, as `examples/axum_receiver.rs` does
-//! (`examples/shared/mod.rs`, `serve_axum`). Reports the
+//! (`examples/shared/serve.rs`, `serve_axum`). Reports the
 //! growth, how many connections were refused at once, and how fast a valid
 //! delivery sent meanwhile is answered.
 //!

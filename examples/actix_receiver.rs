@@ -7,7 +7,9 @@
 //! - prints `listening on http://<addr>` once it accepts connections;
 //! - answers 2xx for a verified delivery and logs its event type and size;
 //! - rejects replays (409) with Redis when `HOOKGUARD_REDIS_URL` is set, else
-//!   with the in-memory store.
+//!   with the in-memory store;
+//! - on Ctrl-C, stops accepting, lets requests in flight finish
+//!   (10 s at most), and releases the replay leases still held.
 //!
 //! Run with `cargo run --example actix_receiver`.
 
@@ -19,14 +21,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_target(false).init();
     let (addr, mittr, mitpo) = shared::receiver_config("127.0.0.1:3001")?;
     let listener = std::net::TcpListener::bind(addr)?;
-    let local = listener.local_addr()?;
-    let server =
-        actix_web::HttpServer::new(move || shared::actix_receiver(mittr.clone(), mitpo.clone()))
-            .workers(2)
-            .listen(listener)?
-            .run();
     println!("replay protection: {}", shared::replay_store_name());
-    println!("listening on http://{local}");
-    server.await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    shared::serve_actix(
+        listener,
+        (mittr, mitpo),
+        ctrl_c,
+        shared::ServeLimits::default(),
+    )
+    .await?;
     Ok(())
 }

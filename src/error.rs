@@ -302,10 +302,29 @@ impl Error {
         }
     }
 
+    /// The message for the caller, who may be anyone (the delivery is not
+    /// authenticated yet): the `Display` message, except where that carries
+    /// what an infrastructure component reported (a store's or a secret
+    /// source's connection error, a transport failure), which stays in the
+    /// logs and in this value.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::ReplayStoreUnavailable { .. } => {
+                "the replay store is unavailable; try again later".to_owned()
+            }
+            Error::SecretSourceUnavailable { .. } => {
+                "the secret source is unavailable; try again later".to_owned()
+            }
+            Error::BodyUnreadable { .. } => "body could not be read".to_owned(),
+            _ => self.to_string(),
+        }
+    }
+
     /// The JSON body every adapter answers with:
-    /// `{"error":"<code>","message":"<message>"}`.
+    /// `{"error":"<code>","message":"<public message>"}` (see
+    /// [`public_message`](Self::public_message)).
     pub fn body_json(&self) -> String {
-        let message = self.to_string();
+        let message = self.public_message();
         let mut out = String::with_capacity(32 + message.len());
         out.push_str("{\"error\":\"");
         out.push_str(self.code());
@@ -602,6 +621,10 @@ mod tests {
         ];
         for (err, code, status) in cases {
             assert_eq!(err.code(), code);
+            assert!(
+                crate::metrics::has_outcome(code),
+                "{code} has no metrics label"
+            );
             assert_eq!(err.status().as_u16(), status, "{code}");
             let body = err.body_json();
             assert!(
@@ -690,11 +713,31 @@ mod tests {
 
     #[test]
     fn json_body_escapes_control_and_quote_characters() {
-        let err = Error::BodyUnreadable {
-            reason: "a \"quoted\"\nline\u{1}".into(),
-            source: None,
-        };
-        let body = err.body_json();
-        assert!(body.contains(r#"a \"quoted\"\nline\u0001"#), "{body}");
+        let mut out = String::new();
+        push_json_escaped(&mut out, "a \"quoted\"\nline\u{1}");
+        assert_eq!(out, r#"a \"quoted\"\nline\u0001"#);
+    }
+
+    #[test]
+    fn infrastructure_details_stay_out_of_the_response() {
+        let detail = "dial tcp 10.0.0.5:6379: connection refused";
+        for err in [
+            Error::ReplayStoreUnavailable {
+                reason: detail.into(),
+                source: None,
+            },
+            Error::SecretSourceUnavailable {
+                reason: detail.into(),
+            },
+            Error::BodyUnreadable {
+                reason: detail.into(),
+                source: None,
+            },
+        ] {
+            assert!(err.to_string().contains(detail), "kept for the logs");
+            let body = err.body_json();
+            assert!(!body.contains("10.0.0.5"), "{body}");
+            assert!(body.contains(err.code()), "{body}");
+        }
     }
 }

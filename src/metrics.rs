@@ -29,7 +29,7 @@ pub const RESERVATIONS_IN_FLIGHT: &str = "hookguard_reservations_in_flight";
 
 /// Every outcome a delivery can have: `accepted` and each error code.
 #[cfg(feature = "metrics")]
-const OUTCOMES: [&str; 18] = [
+const OUTCOMES: [&str; 19] = [
     "accepted",
     "missing_header",
     "malformed_header",
@@ -45,10 +45,17 @@ const OUTCOMES: [&str; 18] = [
     "in_flight",
     "replay_store_full",
     "replay_store_unavailable",
+    "secret_source_unavailable",
     "not_configured",
     "event_mismatch",
     "other",
 ];
+
+/// Whether `code` has its own `outcome` label (else it counts as `other`).
+#[cfg(test)]
+pub(crate) fn has_outcome(code: &str) -> bool {
+    OUTCOMES[..OUTCOMES.len() - 1].contains(&code)
+}
 
 /// One verifier's metric handles, registered once (on its first delivery)
 /// so that a delivery costs an atomic add, not a registry lookup.

@@ -681,3 +681,45 @@ async fn rejection_response_carries_the_error() {
     assert_eq!(error.map(|e| e.code()), Some("missing_header"));
     let _ = HttpRequest::clone(res.request());
 }
+
+/// actix-web's answer for an error is `Error::to_response`, carried over:
+/// status, every header, body.
+#[actix_web::test]
+async fn the_actix_response_is_the_shared_mapping() {
+    use actix_web::body::MessageBody;
+    use actix_web::ResponseError;
+    let errors = [
+        hookguard::Error::InFlight,
+        hookguard::Error::Replayed,
+        hookguard::Error::Overloaded { budget: 1 },
+        hookguard::Error::BodyTooLarge { limit: Some(10) },
+        hookguard::Error::ReplayStoreUnavailable {
+            reason: "dial tcp 10.0.0.5:6379".into(),
+            source: None,
+        },
+        hookguard::Error::NotConfigured,
+    ];
+    for error in errors {
+        let shared = error.to_response();
+        let actix = error.error_response();
+        assert_eq!(
+            actix.status().as_u16(),
+            shared.status().as_u16(),
+            "{error:?}"
+        );
+        let actix_headers: HashMap<String, String> = actix
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+            .collect();
+        let shared_headers: HashMap<String, String> = shared
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(actix_headers, shared_headers, "{error:?}");
+        assert_eq!(actix.extensions().get::<hookguard::Error>(), Some(&error));
+        let body = actix.into_body().try_into_bytes().unwrap();
+        assert_eq!(body, shared.into_body(), "{error:?}");
+    }
+}

@@ -244,3 +244,84 @@ async fn an_encoded_body_is_refused_before_it_is_read() {
         assert_eq!(script.calls(), 1);
     }
 }
+
+/// A store that makes every claim and commit wait once (as a remote store
+/// does), so that the store timeout is armed.
+struct Remote(hookguard::replay::MemoryStore);
+
+impl hookguard::replay::ReplayStore for Remote {
+    fn claim<'a>(
+        &'a self,
+        key: &'a hookguard::replay::ReplayKey,
+        lease: hookguard::replay::LeaseId,
+        ttl: Duration,
+    ) -> hookguard::replay::StoreFuture<'a, hookguard::replay::Claim> {
+        hookguard::replay::StoreFuture::new(async move {
+            tokio::task::yield_now().await;
+            self.0.claim(key, lease, ttl).await
+        })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        key: &'a hookguard::replay::ReplayKey,
+        lease: hookguard::replay::LeaseId,
+        ttl: Duration,
+    ) -> hookguard::replay::StoreFuture<'a, bool> {
+        self.0.renew(key, lease, ttl)
+    }
+
+    fn commit<'a>(
+        &'a self,
+        key: &'a hookguard::replay::ReplayKey,
+        ttl: Duration,
+    ) -> hookguard::replay::StoreFuture<'a, ()> {
+        hookguard::replay::StoreFuture::new(async move {
+            tokio::task::yield_now().await;
+            self.0.commit(key, ttl).await
+        })
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a hookguard::replay::ReplayKey,
+        lease: hookguard::replay::LeaseId,
+    ) -> hookguard::replay::StoreFuture<'a, ()> {
+        self.0.release(key, lease)
+    }
+}
+
+#[tokio::test]
+async fn durations_too_long_to_represent_mean_no_deadline() {
+    use hookguard::replay::{MemoryStore, ReplayProtection};
+    for adapter in ADAPTERS {
+        let replay = ReplayProtection::new(Remote(MemoryStore::new(100)))
+            .store_timeout(Duration::MAX)
+            .lease_ttl(Duration::MAX)
+            .ttl(Duration::MAX);
+        let verifier = Verifier::builder(Scheme::mittr())
+            .secret(SECRET)
+            .read_deadline(Duration::MAX)
+            .unverified_budget(Budget::new(1 << 20))
+            .replay_protection(replay)
+            .build()
+            .unwrap();
+        let script = Script::default();
+        let receiver = receivers::start(adapter, verifier, script.clone()).await;
+        // The body comes in two parts, so that the read deadline is armed.
+        let body = payload("forever");
+        let head = server::raw_head(
+            "/hook",
+            &signed(&body),
+            &format!("Content-Length: {}\r\n", body.len()),
+        );
+        let mut stream = TcpStream::connect(receiver.addr).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&body[..5]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stream.write_all(&body[5..]).await.unwrap();
+        let status = answer(&mut stream, Duration::from_secs(5)).await;
+        assert_eq!(status, 200, "{adapter:?}");
+        assert_eq!(script.processed("forever"), 1, "{adapter:?}");
+    }
+}

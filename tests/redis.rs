@@ -56,6 +56,10 @@ fn main() {
             "soak_two_replicas_faults_and_a_restart_process_each_delivery_once",
             soak,
         ),
+        trial(
+            "ttls_too_long_for_redis_are_clamped_not_refused",
+            longest_ttls,
+        ),
     ];
     let trials = trials
         .into_iter()
@@ -144,6 +148,28 @@ async fn replicas_share_records() {
         (409, "replayed".to_owned())
     );
     assert_eq!((script.processed("r1"), script.processed("r2")), (1, 1));
+}
+
+/// `Duration::MAX` TTLs: Redis refuses an expiry beyond `i64` milliseconds,
+/// so they are clamped (100 years) rather than failing every call.
+async fn longest_ttls() {
+    let redis = RedisServer::start();
+    let store = RedisStore::new(&redis.url()).unwrap().prefix("t7:");
+    let replay = ReplayProtection::new(store)
+        .lease_ttl(Duration::MAX)
+        .ttl(Duration::MAX);
+    let verifier = Verifier::builder(Scheme::mitpo())
+        .secret(SECRET)
+        .replay_protection(replay)
+        .build()
+        .unwrap();
+    let body = payload("forever");
+    let delivery = verifier.verify(&signed(&body), &body).unwrap();
+    let bound = verifier.replay_protection().unwrap();
+    let lease = bound.claim(&delivery).await.unwrap().expect("claimed");
+    lease.commit().await;
+    let again = bound.claim(&delivery).await.map(|lease| lease.is_some());
+    assert_eq!(again, Err(hookguard::Error::Replayed));
 }
 
 async fn a_hundred_copies() {

@@ -455,6 +455,36 @@ async fn mitpo_replays_with_a_fresh_timestamp_are_the_same_delivery() {
     assert_eq!(answer, (409, "replayed".to_owned()));
 }
 
+/// What the docs say: Mittr signs its timestamp, so a retry signed again
+/// with a fresh one is a different message, processed again (handlers must
+/// be idempotent on the payload's id); only the exact copy is refused.
+#[tokio::test]
+async fn mittr_retries_signed_again_are_different_messages_exact_copies_are_refused() {
+    let secret = "mittr-replay-secret";
+    let verifier = Verifier::builder(Scheme::mittr())
+        .secret(secret)
+        .replay_protection(ReplayProtection::in_memory())
+        .build()
+        .unwrap();
+    let script = Script::default();
+    let receiver = receivers::start(Adapter::TowerLayer, verifier, script.clone()).await;
+    let body = payload("mittr-resigned");
+    let client = server::client();
+    let signer = Signer::new(Scheme::mittr(), secret).unwrap();
+    let now = hookguard::timestamp::unix_seconds(std::time::SystemTime::now());
+    let first = signer.sign(now - 1, &body).to_header_map();
+    let resigned = signer.sign(now, &body).to_header_map();
+    for (headers, expected) in [
+        (&first, (200, "")),
+        (&first, (409, "replayed")),
+        (&resigned, (200, "")),
+    ] {
+        let answer = receivers::attempt(&client, &receiver.url(), headers, &body).await;
+        assert_eq!((answer.0, answer.1.as_str()), expected);
+    }
+    assert_eq!(script.processed("mittr-resigned"), 2);
+}
+
 #[test]
 fn ttl_is_checked_at_build_time() {
     let build = |replay: ReplayProtection, disable: bool| {

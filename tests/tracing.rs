@@ -80,3 +80,87 @@ async fn each_rejection_is_one_event_without_secrets() {
         "{log}"
     );
 }
+
+/// A flood of forgeries: at most ten warnings a second per verifier, the
+/// rest at DEBUG, the next warning saying how many; every one counted.
+#[test]
+fn a_flood_of_forgeries_is_warned_about_ten_times_a_second() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+
+    let timer = hookguard::intake::ManualTimer::new();
+    let verifier = Verifier::builder(Scheme::mittr())
+        .secret("the-real-secret")
+        .timer(timer.clone())
+        .build()
+        .unwrap();
+    let app = Router::new().route(
+        "/hooks/orders",
+        post(|| async { "ok" }).layer(VerifyWebhookLayer::new(verifier)),
+    );
+    let forged = Signer::new(Scheme::mittr(), "a-guess")
+        .unwrap()
+        .sign_now(b"{}")
+        .to_header_map();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let flood = |count: usize| {
+        metrics::with_local_recorder(&recorder, || {
+            runtime.block_on(async {
+                for _ in 0..count {
+                    let mut request = http::Request::post("/hooks/orders")
+                        .body(axum::body::Body::from("{}"))
+                        .unwrap();
+                    request.headers_mut().extend(forged.clone());
+                    let response = app.clone().oneshot(request).await.unwrap();
+                    assert_eq!(response.status().as_u16(), 401);
+                }
+            })
+        })
+    };
+    flood(25);
+    timer.advance(std::time::Duration::from_secs(1));
+    flood(1);
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let rejected: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("webhook rejected"))
+        .collect();
+    let at = |level: &str| rejected.iter().filter(|l| l.contains(level)).count();
+    assert_eq!((at(" WARN "), at(" DEBUG ")), (11, 15), "{log}");
+    let last = rejected.last().unwrap();
+    assert!(
+        last.contains(" WARN ") && last.contains("demoted=15"),
+        "{last}"
+    );
+    if cfg!(feature = "metrics") {
+        let counted: u64 = snapshotter
+            .snapshot()
+            .into_vec()
+            .into_iter()
+            .filter(|(key, ..)| {
+                key.key().name() == hookguard::metrics::DELIVERIES_TOTAL
+                    && key
+                        .key()
+                        .labels()
+                        .any(|l| l.value() == "signature_mismatch")
+            })
+            .map(|(.., value)| match value {
+                metrics_util::debugging::DebugValue::Counter(n) => n,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(counted, 26, "every rejection is counted");
+    }
+}

@@ -1,6 +1,11 @@
 //! Code shared by the examples (not an example itself).
 #![allow(dead_code)]
 
+mod serve;
+
+#[allow(unused_imports)] // each example uses some
+pub use serve::{serve_actix, serve_axum, serve_axum_with, ServeLimits, ACCEPT_ERROR_BACKOFF};
+
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
@@ -46,39 +51,6 @@ pub fn axum_receiver(mittr: Verifier, mitpo: Verifier) -> Router {
         )
 }
 
-/// Serves `app` until `shutdown` resolves, then lets the requests in flight
-/// finish (at most `grace`). hyper's read buffer is capped at 64 KiB per
-/// connection (`axum::serve` lets it grow to about 400 KiB): it is outside
-/// hookguard's budget of unverified bytes, so a small one keeps a stall
-/// attack's memory close to that budget.
-pub async fn serve_axum(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl std::future::Future<Output = ()>,
-    grace: std::time::Duration,
-) {
-    use hyper_util::rt::TokioIo;
-    use hyper_util::server::graceful::GracefulShutdown;
-    use hyper_util::service::TowerToHyperService;
-
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-            () = &mut shutdown => break,
-        };
-        let connection = hyper::server::conn::http1::Builder::new()
-            .max_buf_size(64 * 1024)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        tokio::spawn(graceful.watch(connection));
-    }
-    let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
-}
-
 /// Releases the replay leases still held (deliveries whose handlers did not
 /// finish before the shutdown), so that the providers' retries are
 /// processed by the replicas that remain.
@@ -115,16 +87,34 @@ pub fn receiver_config(
 }
 
 /// Replay protection: Redis when `HOOKGUARD_REDIS_URL` is set (shared by
-/// every replica), else the in-memory store.
-pub fn replay_protection() -> ReplayProtection {
+/// every replica), else an in-memory store of `capacity` records.
+pub fn replay_protection(capacity: usize) -> ReplayProtection {
     match std::env::var("HOOKGUARD_REDIS_URL") {
         Ok(url) => match hookguard::replay::RedisStore::new(&url) {
             Ok(store) => ReplayProtection::new(store),
             Err(e) => panic!("HOOKGUARD_REDIS_URL is not a Redis URL: {e}"),
         },
-        Err(_) => ReplayProtection::in_memory(),
+        Err(_) => ReplayProtection::new(hookguard::replay::MemoryStore::new(capacity)),
     }
 }
+
+/// The in-memory stores' sizes. A record lives for the record TTL, so a
+/// store fills at `capacity / TTL` deliveries per second sustained, and
+/// then answers 503 `replay_store_full` until records expire: size it as
+/// capacity ≥ peak sustained rate × TTL. Each record takes at most
+/// `MEMORY_BYTES_PER_ENTRY` (150) bytes, and only once written.
+///
+/// Mittr: records live for the tolerance window (600 s): 100,000 records
+/// take 166 deliveries/s (15 MB when full).
+pub const MITTR_CAPACITY: usize = 100_000;
+/// MITPO: records live a day (below): 1,000,000 records take 11
+/// deliveries/s sustained, a million a day (150 MB when full). More than
+/// that, or several replicas: Redis (`HOOKGUARD_REDIS_URL`).
+pub const MITPO_CAPACITY: usize = 1_000_000;
+/// How long MITPO records live: its timestamp is unsigned, so a record
+/// shorter than the provider's retention would let an old body be replayed
+/// with a fresh timestamp.
+pub const MITPO_RECORD_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Which replay store [`replay_protection`] picks, for the start-up banner.
 pub fn replay_store_name() -> &'static str {
@@ -136,9 +126,8 @@ pub fn replay_store_name() -> &'static str {
 }
 
 /// Verifiers for the receivers from secrets (rotation: several per scheme),
-/// each with its own replay protection. MITPO records live a day: its
-/// timestamp is unsigned, so a shorter record would let an old body be
-/// replayed with a fresh timestamp.
+/// each with its own replay protection, sized as explained at
+/// [`MITTR_CAPACITY`] and [`MITPO_CAPACITY`].
 pub fn verifiers(
     mittr: &[String],
     mitpo: &[String],
@@ -146,11 +135,11 @@ pub fn verifiers(
     Ok((
         Verifier::builder(Scheme::mittr())
             .secrets(mittr.iter())
-            .replay_protection(replay_protection())
+            .replay_protection(replay_protection(MITTR_CAPACITY))
             .build()?,
         Verifier::builder(Scheme::mitpo())
             .secrets(mitpo.iter())
-            .replay_protection(replay_protection().ttl(std::time::Duration::from_secs(24 * 3600)))
+            .replay_protection(replay_protection(MITPO_CAPACITY).ttl(MITPO_RECORD_TTL))
             .build()?,
     ))
 }

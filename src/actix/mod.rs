@@ -101,13 +101,16 @@ impl ResponseError for Error {
         StatusCode::from_u16(self.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
+    /// [`Error::to_response`], carried over to actix-web's types (its
+    /// `http` crate is another major version), with the error in the
+    /// response's extensions.
     fn error_response(&self) -> HttpResponse {
+        let (parts, body) = self.to_response().into_parts();
         let mut response = HttpResponse::build(self.status_code());
-        response.content_type(crate::error::JSON_CONTENT_TYPE);
-        if let Some(after) = self.retry_after() {
-            response.insert_header((actix_web::http::header::RETRY_AFTER, after.as_secs()));
+        for (name, value) in &parts.headers {
+            response.append_header((name.as_str(), value.as_bytes()));
         }
-        let mut response = response.body(self.body_json());
+        let mut response = response.body(body);
         response.extensions_mut().insert(self.clone());
         response
     }

@@ -3,27 +3,49 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "tracing")]
+use super::warnings::Level;
 use super::Route;
 use crate::{Error, Verifier};
 
-/// Reports a rejected delivery and hands the error back.
+/// Reports a rejected delivery and hands the error back: a `tracing`
+/// event, at WARN for the first [`WARNINGS_PER_SECOND`] of a second and at
+/// DEBUG after that (the next warning carries `demoted`, how many were
+/// logged at DEBUG meanwhile), and the metrics, always.
+///
+/// [`WARNINGS_PER_SECOND`]: super::WARNINGS_PER_SECOND
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 pub(crate) fn rejected(verifier: &Verifier, route: &Route, error: Error) -> Error {
     #[cfg(feature = "tracing")]
-    tracing::warn!(
-        code = error.code(),
-        status = error.status().as_u16(),
-        scheme = verifier.scheme().name(),
-        verifier = verifier.name(),
-        route = route.path(),
-        secrets = secrets_configured(&error),
-        "webhook rejected: {error}"
-    );
+    log_rejection(verifier, route, &error);
     let scheme = verifier.scheme().name();
     verifier
         .metrics()
         .delivery(verifier.name(), scheme, error.code());
     error
+}
+
+#[cfg(feature = "tracing")]
+fn log_rejection(verifier: &Verifier, route: &Route, error: &Error) {
+    macro_rules! event {
+        ($level:ident, $demoted:expr) => {
+            tracing::$level!(
+                code = error.code(),
+                status = error.status().as_u16(),
+                scheme = verifier.scheme().name(),
+                verifier = verifier.name(),
+                route = route.path(),
+                secrets = secrets_configured(error),
+                demoted = $demoted,
+                "webhook rejected: {error}"
+            )
+        };
+    }
+    let intake = verifier.intake();
+    match intake.warnings.level(intake.timer.now()) {
+        Level::Warn { demoted } => event!(warn, (demoted > 0).then_some(demoted)),
+        Level::Debug => event!(debug, None::<u64>),
+    }
 }
 
 /// How many secrets were tried, for a signature mismatch: the log may say

@@ -56,6 +56,7 @@ mod event_match;
 mod reading;
 mod receive;
 mod timer;
+mod warnings;
 
 use std::fmt;
 use std::pin::Pin;
@@ -70,6 +71,7 @@ pub use budget::{Budget, DEFAULT_BUDGET};
 pub use receive::Receive;
 pub(crate) use timer::first;
 pub use timer::{ManualTimer, Sleep, Timer, TokioTimer};
+pub use warnings::WARNINGS_PER_SECOND;
 
 use crate::replay::Lease;
 use crate::VerifiedDelivery;
@@ -90,6 +92,9 @@ pub struct IntakeSettings {
     pub(crate) budget: Budget,
     pub(crate) timer: Arc<dyn Timer>,
     pub(crate) require_event_match: bool,
+    /// This verifier's rejection warnings this second.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) warnings: Arc<warnings::Warnings>,
 }
 
 impl Default for IntakeSettings {
@@ -99,6 +104,7 @@ impl Default for IntakeSettings {
             budget: Budget::global().clone(),
             timer: Arc::new(TokioTimer),
             require_event_match: false,
+            warnings: Arc::default(),
         }
     }
 }

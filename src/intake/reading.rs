@@ -71,14 +71,17 @@ impl Reading {
     }
 
     /// The verdict on the whole body, and the body: its bytes are no longer
-    /// unverified (the budget gets them back either way).
+    /// unverified (the budget gets them back either way). A body in several
+    /// segments is joined only once it verified: a forgery's segments are
+    /// freed as they are, never copied.
     pub(super) fn finish(mut self) -> Result<(Bytes, VerifiedDelivery), Error> {
         let verdict = self.verdict();
         if let Some(started) = self.started {
             let now = self.verifier.intake().timer.now();
             event::verified(&self.verifier, now.saturating_duration_since(started));
         }
-        Ok((self.buffer.into_bytes(), verdict?))
+        let delivery = verdict?;
+        Ok((self.buffer.into_bytes(), delivery))
     }
 
     fn verdict(&mut self) -> Result<VerifiedDelivery, Error> {
@@ -132,14 +135,18 @@ impl Reading {
     }
 
     /// Pending while the deadline is ahead; the timeout once it passed. The
-    /// timer is only armed when the body first makes us wait.
+    /// timer is only armed when the body first makes us wait; a deadline
+    /// too far to be represented (`Duration::MAX`) is no deadline.
     fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let settings = self.verifier.intake();
         let started = *self.started.get_or_insert_with(|| settings.timer.now());
         let deadline = settings.read_deadline;
+        let Some(at) = started.checked_add(deadline) else {
+            return Poll::Pending; // the body's own waker wakes us
+        };
         let sleep = self
             .sleep
-            .get_or_insert_with(|| settings.timer.sleep_until(started + deadline));
+            .get_or_insert_with(|| settings.timer.sleep_until(at));
         match sleep.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Error::BodyTimeout { deadline })),
             Poll::Pending => Poll::Pending,

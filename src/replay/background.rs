@@ -50,13 +50,14 @@ impl ReplayProtection {
         };
         runtime.spawn(async move {
             let timer = this.timer().clone();
-            let give_up = timer.now() + window;
+            // A window too long to be represented never gives up.
+            let give_up = timer.now().checked_add(window);
             for n in 0.. {
                 if attempt(this.clone()).await.is_ok() {
                     return;
                 }
                 let next = timer.now() + backoff(n);
-                if next >= give_up {
+                if give_up.is_some_and(|give_up| next >= give_up) {
                     #[cfg(feature = "tracing")]
                     tracing::warn!("replay store: background settle gave up after {window:?}");
                     return;

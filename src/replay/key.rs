@@ -12,16 +12,28 @@ use crate::VerifiedDelivery;
 /// signature entry matched: a replay that carries any subset of the
 /// original's entries, in any order or hex case, has the same key, and
 /// replicas whose secret lists differ (mid-rotation) agree on it. For Mittr
-/// the message is `<timestamp>.<body>`; for MITPO the body alone (its
-/// timestamp is unsigned, so a re-sent body is the same delivery whatever
-/// timestamp it carries).
+/// the message is `<timestamp>.<body>`, so a retry the provider signs again
+/// with a fresh timestamp is a different key (only exact copies are
+/// caught); for MITPO the body alone (its timestamp is unsigned, so a
+/// re-sent body is the same delivery whatever timestamp it carries); for
+/// Standard Webhooks the signed `webhook-id`. See the
+/// [module documentation](super#what-counts-as-the-same-delivery).
 ///
-/// The digest is XXH3-128, a fast non-cryptographic hash. That is sound
-/// here because a key is only ever computed for a delivery whose signature
-/// verified: nobody but the provider chooses what is hashed, so nobody can
-/// aim for a collision, and an accidental one among 2^128 values is not a
-/// practical concern (about 10^-20 after 10^9 deliveries per namespace).
-/// Hashing with SHA-256 would cost as much as verifying the delivery again.
+/// The digest is XXH3-128, a fast non-cryptographic hash (SHA-256 would
+/// cost as much as verifying the delivery again). An accidental collision
+/// among 2^128 values is not a practical concern (about 10^-20 after 10^9
+/// deliveries per namespace). A collision made on purpose is another
+/// matter: XXH3 is not designed to resist one, and its default secret is
+/// public. What bounds the risk is that a key is only ever computed for a
+/// delivery whose signature verified, so an attacker cannot submit
+/// colliding messages themselves: they would need the provider to sign
+/// two messages that collide, within one record TTL — conceivable where a
+/// payload carries fields a third party shapes (names, notes, free text).
+/// The second message would then look processed: answered 409
+/// `replayed`, which a sender counts as delivered, that event would be
+/// lost. Where payloads carry attacker-shaped content and such a loss
+/// matters, prefer a scheme keyed on a signed delivery id (Standard
+/// Webhooks), or reconcile with the provider's event log.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ReplayKey {
     namespace: Arc<str>,

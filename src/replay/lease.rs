@@ -4,15 +4,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
+use sync_wrapper::SyncWrapper;
 
-use super::{LeaseId, ReplayKey, ReplayProtection, StoreError};
-use crate::intake::Sleep;
-
-type Owned<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send>>;
+use super::renewal::Renewal;
+use super::{LeaseId, ReplayKey, ReplayProtection};
 
 /// A delivery's hold on its replay key: copies that arrive meanwhile get 409
 /// `in_flight`. Obtained from [`ReplayProtection::claim`]; the adapters hold
@@ -39,7 +38,10 @@ pub struct Lease {
     /// Its slot in the registry of held leases.
     slot: usize,
     phase: Phase,
-    renewal: Renewal,
+    /// Only ever used through `&mut self`: wrapped so that a `Lease` (and
+    /// so an `Ack`, a `Verified<T>`) is `Sync` although the futures inside
+    /// are only `Send`.
+    renewal: SyncWrapper<Renewal>,
     /// A renewal task, for a lease nobody polls (an extractor's).
     background: Option<tokio::task::AbortHandle>,
 }
@@ -55,12 +57,6 @@ enum Phase {
     Settled,
 }
 
-enum Renewal {
-    Idle,
-    Waiting(Sleep),
-    Renewing(Owned<bool>),
-}
-
 impl std::fmt::Debug for Lease {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Lease")
@@ -72,14 +68,14 @@ impl std::fmt::Debug for Lease {
 
 impl Lease {
     pub(super) fn new(protection: ReplayProtection, key: ReplayKey, id: LeaseId) -> Self {
-        let slot = protection.leases().insert(id, key.digest());
+        let slot = protection.leases().insert(id, key.clone());
         Lease {
             protection,
             key,
             id,
             slot,
             phase: Phase::Held,
-            renewal: Renewal::Idle,
+            renewal: SyncWrapper::default(),
             background: None,
         }
     }
@@ -97,7 +93,7 @@ impl Lease {
             id: self.id,
             slot: usize::MAX,
             phase: Phase::Settled, // the keeper settles nothing
-            renewal: Renewal::Idle,
+            renewal: SyncWrapper::default(),
             background: None,
         };
         let task = runtime.spawn(std::future::poll_fn(move |cx| keeper.poll_renew(cx)));
@@ -118,33 +114,13 @@ impl Lease {
         }
     }
 
-    /// Renews the hold when due. Never completes; poll it beside the work
-    /// the hold protects (what [`keep_alive`](Self::keep_alive) does).
+    /// Renews the hold when due (every third of the lease's duration, each
+    /// renewal bounded by the store timeout, one that hangs abandoned for
+    /// the next). Never completes; poll it beside the work the hold
+    /// protects (what [`keep_alive`](Self::keep_alive) does).
     pub fn poll_renew(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
-            self.renewal = match &mut self.renewal {
-                Renewal::Idle => {
-                    let timer = self.protection.timer();
-                    let due = timer.now() + self.protection.lease_duration() / 3;
-                    Renewal::Waiting(timer.sleep_until(due))
-                }
-                Renewal::Waiting(sleep) => {
-                    ready!(sleep.as_mut().poll(cx));
-                    Renewal::Renewing(self.renew_future())
-                }
-                Renewal::Renewing(renewing) => {
-                    let outcome = ready!(renewing.as_mut().poll(cx));
-                    self.protection.log_renewal(&self.key, outcome);
-                    Renewal::Idle
-                }
-            };
-        }
-    }
-
-    fn renew_future(&self) -> Owned<bool> {
-        let (protection, key, id) = (self.protection.clone(), self.key.clone(), self.id);
-        let ttl = protection.lease_duration();
-        Box::pin(async move { protection.store().renew(&key, id, ttl).await })
+        let renewal = self.renewal.get_mut();
+        renewal.poll(cx, &self.protection, &self.key, self.id)
     }
 
     /// Settles by the handler's outcome: [`commit`](Self::commit) when
@@ -158,14 +134,16 @@ impl Lease {
     }
 
     /// The delivery was processed: records its key as done. One attempt
-    /// inline; a failure is logged and retried in the background (for up
-    /// to [`COMMIT_RETRY_WINDOW`]). If this future is dropped before the
-    /// store answered, the commit still goes ahead in the background.
+    /// inline, bounded by the store timeout; a failure or a timeout is
+    /// logged and retried in the background (for up to
+    /// [`COMMIT_RETRY_WINDOW`]). If this future is dropped before the store
+    /// answered, the commit still goes ahead in the background.
     pub async fn commit(mut self) {
         self.leave_registry();
         self.phase = Phase::Committing;
         let ttl = self.protection.record_ttl();
-        let outcome = self.protection.store().commit(&self.key, ttl).await;
+        let commit = self.protection.store().commit(&self.key, ttl);
+        let outcome = self.protection.timed(commit).await;
         self.phase = Phase::Settled;
         if let Err(error) = outcome {
             self.protection
@@ -175,12 +153,14 @@ impl Lease {
     }
 
     /// The delivery was not processed: frees its key so that a retry is.
-    /// A failure is retried in the background until the hold would have
+    /// One attempt inline, bounded by the store timeout; a failure or a
+    /// timeout is retried in the background until the hold would have
     /// expired anyway.
     pub async fn release(mut self) {
         self.leave_registry();
         self.phase = Phase::Releasing;
-        let outcome = self.protection.store().release(&self.key, self.id).await;
+        let release = self.protection.store().release(&self.key, self.id);
+        let outcome = self.protection.timed(release).await;
         self.phase = Phase::Settled;
         if let Err(error) = outcome {
             self.protection

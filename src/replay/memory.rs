@@ -17,6 +17,10 @@ use crate::timestamp::{Clock, SystemClock};
 /// 100,000 records take roughly 10 to 15 MB.
 pub const MEMORY_BYTES_PER_ENTRY: usize = 150;
 
+/// How often, at most, a full [`MemoryStore`] sweeps the whole store for
+/// records that expired out of order: once a second.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
 /// What a full [`MemoryStore`] does with a new delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -34,6 +38,18 @@ pub enum WhenFull {
 /// unexpired record unless [`WhenFull::EvictOldest`] is chosen. Commits of
 /// keys already held are always recorded, even at capacity: a processed
 /// delivery is never forgotten for lack of room.
+///
+/// Records expire mostly in the order they were written, and those are
+/// evicted in O(1) as claims arrive. One that expires behind a longer-lived
+/// one (a lease behind a processed delivery's record) is found by a sweep
+/// of the whole store, which a full store makes at most once per
+/// [`SWEEP_INTERVAL`]: in between, a full store answers at once (503
+/// `replay_store_full`, or evicts the oldest if so chosen), so a store kept
+/// full by its traffic costs O(1) per claim, not a scan.
+///
+/// Size it for the traffic: capacity ≥ deliveries per second × record TTL
+/// (the TTL is the verifier's tolerance window, 600 s by default, or the
+/// [`ttl`](super::ReplayProtection::ttl) set), with a margin for bursts.
 ///
 /// Replicas do not share it, and it is gone with the process: behind a load
 /// balancer, or to survive restarts, use a shared store (Redis, with the
@@ -75,6 +91,9 @@ struct State {
     /// (expiry, key) in insertion order: nearly expiry order, since TTLs are
     /// mostly equal; stale slots (removed or refreshed keys) are skipped.
     queue: VecDeque<(u64, Key)>,
+    /// When a full store may next sweep the whole map (milliseconds since
+    /// the epoch).
+    next_sweep: u64,
 }
 
 impl std::fmt::Debug for MemoryStore {
@@ -163,13 +182,7 @@ impl MemoryStore {
             });
         }
         if state.records.len() >= self.capacity && !state.records.contains_key(&key) {
-            state.records.retain(|_, r| r.expiry > now);
-            if state.records.len() >= self.capacity {
-                match self.when_full {
-                    WhenFull::Reject => return Err(StoreError::Full),
-                    WhenFull::EvictOldest => state.evict_oldest(),
-                }
-            }
+            self.make_room(&mut state, now)?;
         }
         state.put(
             key,
@@ -179,6 +192,22 @@ impl MemoryStore {
             },
         );
         Ok(Claim::Claimed)
+    }
+
+    /// Room for one more record in a full store: what a sweep (if one is
+    /// due) frees, else the oldest record evicted, or `Full`.
+    fn make_room(&self, state: &mut State, now: u64) -> Result<(), StoreError> {
+        state.sweep_if_due(now);
+        if state.records.len() < self.capacity {
+            return Ok(());
+        }
+        match self.when_full {
+            WhenFull::Reject => Err(StoreError::Full),
+            WhenFull::EvictOldest => {
+                state.evict_oldest();
+                Ok(())
+            }
+        }
     }
 
     fn renew_sync(&self, key: &ReplayKey, lease: LeaseId, ttl: Duration) -> bool {
@@ -258,6 +287,16 @@ impl State {
                 break;
             }
         }
+    }
+
+    /// Drops every expired record, wherever it sits in the queue: at most
+    /// once per [`SWEEP_INTERVAL`].
+    fn sweep_if_due(&mut self, now: u64) {
+        if now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = now.saturating_add(ms(SWEEP_INTERVAL));
+        self.records.retain(|_, r| r.expiry > now);
     }
 
     fn evict_oldest(&mut self) {
@@ -411,6 +450,32 @@ mod tests {
         // Once they expire, there is room again.
         now.fetch_add(60_001, Ordering::SeqCst);
         assert_eq!(claim(&store, 9, 60), Ok(Claim::Claimed));
+    }
+
+    #[test]
+    fn a_full_store_sweeps_at_most_once_per_interval() {
+        let (now, clock) = fake_clock();
+        let store = MemoryStore::new(3).clock(clock);
+        // A processed delivery's record first, then two short holds behind it
+        // in the queue: once they expire, only a sweep finds them.
+        claim(&store, 1, 60).unwrap();
+        store.commit_sync(&key(1), Duration::from_secs(600));
+        claim(&store, 2, 1).unwrap();
+        claim(&store, 3, 1).unwrap();
+        now.fetch_add(2_000, Ordering::SeqCst);
+        assert_eq!(claim(&store, 4, 60), Ok(Claim::Claimed), "swept");
+        let hold = LeaseId::new();
+        store
+            .claim_sync(&key(5), hold, Duration::from_millis(500))
+            .unwrap();
+        // Full again; 5 expires behind 1 and 4 before the next sweep is due.
+        now.fetch_add(600, Ordering::SeqCst);
+        for _ in 0..1000 {
+            assert_eq!(claim(&store, 6, 60), Err(StoreError::Full), "no sweep yet");
+        }
+        now.fetch_add(400, Ordering::SeqCst);
+        assert_eq!(claim(&store, 6, 60), Ok(Claim::Claimed), "the next sweep");
+        assert_eq!(claim(&store, 1, 60), Ok(Claim::Done), "never forgotten");
     }
 
     #[test]

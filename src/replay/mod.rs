@@ -9,6 +9,29 @@
 //! of the signed message, the same whichever secret or signature entry
 //! matched.
 //!
+//! # What counts as the same delivery
+//!
+//! The key covers what the provider signed, so what replay protection
+//! catches depends on it:
+//!
+//! - **Mittr** (and Stripe, Slack) sign the timestamp with the body
+//!   (`<timestamp>.<body>`). A retry that the provider signs again with a
+//!   fresh timestamp — as hookguard's own dispatcher (`hookguard::dispatcher`)
+//!   does on every attempt — is a different message with a different key:
+//!   `in_flight` and `replayed` catch only exact copies there (a captured
+//!   request re-sent, a provider re-sending the very same bytes), not two
+//!   attempts of one event. Both attempts of a re-signed retry can be
+//!   processed, even at the same time (the first still running when the
+//!   sender gave up on it).
+//! - **MITPO** (and GitHub, Shopify) sign the body alone: a retry with a
+//!   fresh timestamp has the same key, and is caught.
+//! - **Standard Webhooks** (and Svix) key on the signed `webhook-id`, as the
+//!   spec asks: a re-signed retry has the same id, and is caught.
+//!
+//! Either way, handlers must be idempotent on the payload's own id (an
+//! event id inside the signed body): replay protection refuses copies, it
+//! does not deduplicate events.
+//!
 //! # At least once, and never twice on purpose
 //!
 //! A key is *held* while its delivery is processed and *done* once it was:
@@ -75,6 +98,8 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 mod registry;
+mod renewal;
+mod shutdown;
 mod store;
 
 use std::fmt;
@@ -86,7 +111,7 @@ use std::time::Duration;
 pub use self::redis::RedisStore;
 pub use key::{Namespace, ReplayKey};
 pub use lease::{KeepAlive, Lease, COMMIT_RETRY_WINDOW};
-pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY};
+pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY, SWEEP_INTERVAL};
 pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
 
 use crate::error::ConfigError;
@@ -112,6 +137,40 @@ pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
 /// and what to do when the store is down. Add it to a verifier with
 /// [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).
 /// Cheap to clone (one `Arc`).
+///
+/// The verifier binds the settings to itself (its name as the namespace,
+/// its tolerance as the default record TTL, its timer): use the bound copy,
+/// [`Verifier::replay_protection`](crate::Verifier::replay_protection), to
+/// [`claim`](Self::claim) by hand. The handle built here only describes
+/// the settings: its `claim` is refused with [`Error::NotConfigured`], never
+/// a claim without a namespace or a TTL. Leases are shared, though: this
+/// handle, its clones and every verifier it was given to see the same
+/// [`in_flight`](Self::in_flight) leases, and
+/// [`release_in_flight`](Self::release_in_flight) on any of them releases
+/// them all.
+///
+/// ```
+/// use hookguard::replay::ReplayProtection;
+/// use hookguard::{Error, Scheme, Signer, Verifier};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let replay = ReplayProtection::in_memory();
+/// let verifier = Verifier::builder(Scheme::mitpo())
+///     .secret("whsec_k")
+///     .replay_protection(replay.clone())
+///     .build()?;
+/// let headers = Signer::new(Scheme::mitpo(), "whsec_k")?.sign_now(b"{}").to_header_map();
+/// let delivery = verifier.verify(&headers, b"{}")?;
+///
+/// let bound = verifier.replay_protection().expect("configured above");
+/// if let Some(lease) = bound.claim(&delivery).await? {
+///     // ... process the delivery ...
+///     lease.commit().await;
+/// }
+/// assert!(matches!(replay.claim(&delivery).await, Err(Error::NotConfigured)));
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct ReplayProtection {
     config: Arc<Config>,
@@ -127,6 +186,9 @@ struct Config {
     namespace: Namespace,
     timer: Arc<dyn Timer>,
     leases: Arc<Registry>,
+    /// Bound to a verifier (its namespace, TTL and timer): only then does
+    /// `claim` go to the store.
+    bound: bool,
 }
 
 impl fmt::Debug for ReplayProtection {
@@ -138,6 +200,7 @@ impl fmt::Debug for ReplayProtection {
             .field("lease_ttl", &c.lease_ttl)
             .field("store_timeout", &c.store_timeout)
             .field("fail_open", &c.fail_open)
+            .field("bound", &c.bound)
             .finish_non_exhaustive()
     }
 }
@@ -160,6 +223,7 @@ impl ReplayProtection {
                 namespace: Namespace::new(""),
                 timer: Arc::new(TokioTimer),
                 leases: Arc::default(),
+                bound: false,
             }),
         }
     }
@@ -192,7 +256,9 @@ impl ReplayProtection {
     }
 
     /// How long a store call may take before it counts as failed (and, for
-    /// a claim, is undone). Defaults to 2 s ([`DEFAULT_STORE_TIMEOUT`]).
+    /// a claim, is undone). Defaults to 2 s ([`DEFAULT_STORE_TIMEOUT`]); a
+    /// duration too long to be represented from now (`Duration::MAX`) means
+    /// no timeout.
     #[must_use]
     pub fn store_timeout(self, timeout: Duration) -> Self {
         self.edit(|c| c.store_timeout = timeout)
@@ -206,7 +272,8 @@ impl ReplayProtection {
         self.edit(|c| c.fail_open = fail_open)
     }
 
-    /// Binds the settings to a verifier: its name, tolerance and timer.
+    /// Binds the settings to a verifier: its name, tolerance and timer. The
+    /// copy is the verifier's own; the registry of leases stays shared.
     pub(crate) fn resolve(
         self,
         name: &str,
@@ -229,16 +296,18 @@ impl ReplayProtection {
             c.ttl = Some(ttl);
             c.namespace = Namespace::new(name);
             c.timer = timer;
-            c.leases = Arc::default(); // this verifier's own
+            c.bound = true;
         }))
     }
 
-    /// The namespace keys are recorded under: the verifier's name.
+    /// The namespace keys are recorded under: the verifier's name (empty
+    /// until bound to a verifier).
     pub fn namespace(&self) -> &str {
         self.config.namespace.name()
     }
 
-    /// The record TTL in force.
+    /// The record TTL in force (zero until bound to a verifier, unless set
+    /// with [`ttl`](Self::ttl)).
     pub fn record_ttl(&self) -> Duration {
         self.config.ttl.unwrap_or(Duration::ZERO)
     }
@@ -248,22 +317,30 @@ impl ReplayProtection {
         self.config.lease_ttl
     }
 
-    /// Leases held right now (deliveries in flight in this process).
+    /// Leases held right now (deliveries in flight in this process) through
+    /// this replay protection: by every verifier it was given to.
     pub fn in_flight(&self) -> usize {
         self.config.leases.len()
     }
 
     /// Claims a verified delivery's key for as long as its handler runs:
     /// `Ok(Some(lease))` to go ahead, then settle the [`Lease`];
-    /// `Ok(None)` when the store was unavailable and failing open.
+    /// `Ok(None)` when the store was unavailable and failing open. Call it
+    /// on the verifier's copy,
+    /// [`Verifier::replay_protection`](crate::Verifier::replay_protection).
     ///
     /// # Errors
     /// [`Error::Replayed`] (already processed), [`Error::InFlight`] (a copy
     /// is being processed), [`Error::ReplayStoreFull`],
     /// [`Error::ReplayStoreUnavailable`] (unless failing open), and
-    /// [`Error::NotConfigured`] for a delivery verified without replay
-    /// protection (it carries no digest to key it by).
+    /// [`Error::NotConfigured`] on a handle not bound to a verifier (the one
+    /// given to the builder: it has no namespace or record TTL yet), or for
+    /// a delivery verified without replay protection (it carries no digest
+    /// to key it by).
     pub async fn claim(&self, delivery: &VerifiedDelivery) -> Result<Option<Lease>, Error> {
+        if !self.config.bound {
+            return Err(Error::NotConfigured);
+        }
         let key = ReplayKey::of(&self.config.namespace, delivery).ok_or(Error::NotConfigured)?;
         let id = LeaseId::new();
         // Until the store answers, a cancelled claim is undone in the background.
@@ -301,21 +378,6 @@ impl ReplayProtection {
         Ok(None)
     }
 
-    /// Releases every lease still held in this process (their deliveries
-    /// were not processed, as far as anyone knows), so that the providers'
-    /// retries are processed by the replicas that remain. Call it on
-    /// shutdown, after the server stopped accepting and its in-flight
-    /// requests finished or were given up on.
-    pub async fn release_in_flight(&self) {
-        for (id, digest) in self.config.leases.drain() {
-            let key = ReplayKey::in_namespace(&self.config.namespace, digest);
-            let outcome = self.timed(self.store().release(&key, id)).await;
-            if let Err(error) = outcome {
-                self.log_settle_error("release", &key, &error);
-            }
-        }
-    }
-
     pub(crate) fn store(&self) -> &Arc<dyn ReplayStore> {
         &self.config.store
     }
@@ -328,10 +390,14 @@ impl ReplayProtection {
         &self.config.leases
     }
 
-    /// A store call bounded by the store timeout.
+    /// A store call bounded by the store timeout (unbounded when the
+    /// timeout is too long to be represented, such as `Duration::MAX`).
     async fn timed<T>(&self, call: StoreFuture<'_, T>) -> Result<T, StoreError> {
         let timer = &self.config.timer;
-        let sleep = || timer.sleep_until(timer.now() + self.config.store_timeout);
+        let sleep = || match timer.now().checked_add(self.config.store_timeout) {
+            Some(deadline) => timer.sleep_until(deadline),
+            None => Box::pin(std::future::pending()),
+        };
         match crate::intake::first(call, sleep).await {
             Some(result) => result,
             None => Err(StoreError::Unavailable(

@@ -113,8 +113,14 @@ fn unavailable(error: redis::RedisError) -> StoreError {
     StoreError::unavailable(error)
 }
 
+/// A TTL in milliseconds for `PX`: at least 1, and at most 100 years (Redis
+/// refuses an expiry beyond `i64` milliseconds from now, so a `Duration::MAX`
+/// TTL would fail every call).
 fn millis(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+    const LONGEST: u64 = 100 * 365 * 24 * 3600 * 1000;
+    u64::try_from(ttl.as_millis())
+        .unwrap_or(u64::MAX)
+        .clamp(1, LONGEST)
 }
 
 impl ReplayStore for RedisStore {

@@ -1,11 +1,14 @@
-//! The leases held in this process under one verifier's replay protection
-//! (so all in one namespace): for a shutdown that releases them, and the
+//! The leases held in this process through one [`ReplayProtection`] and its
+//! clones — every verifier it was given to, so possibly several namespaces:
+//! for a shutdown that releases them, and the
 //! `hookguard_reservations_in_flight` gauge. A slab: a lease keeps its
 //! slot's number, so taking and freeing a slot is O(1) under one short lock.
+//!
+//! [`ReplayProtection`]: super::ReplayProtection
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::LeaseId;
+use super::{LeaseId, ReplayKey};
 
 #[derive(Default)]
 pub(super) struct Registry {
@@ -14,7 +17,7 @@ pub(super) struct Registry {
 
 #[derive(Default)]
 struct Slab {
-    slots: Vec<Option<(LeaseId, u128)>>,
+    slots: Vec<Option<(LeaseId, ReplayKey)>>,
     free: Vec<usize>,
     held: usize,
 }
@@ -24,9 +27,8 @@ impl Registry {
         self.slab.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records a lease of the key with `digest` (in this registry's
-    /// namespace); its slot's number is what frees it.
-    pub(super) fn insert(&self, id: LeaseId, digest: u128) -> usize {
+    /// Records lease `id` of `key`; its slot's number is what frees it.
+    pub(super) fn insert(&self, id: LeaseId, key: ReplayKey) -> usize {
         let mut slab = self.lock();
         slab.held += 1;
         let slot = match slab.free.pop() {
@@ -36,7 +38,7 @@ impl Registry {
                 slab.slots.len() - 1
             }
         };
-        slab.slots[slot] = Some((id, digest));
+        slab.slots[slot] = Some((id, key));
         drop(slab);
         crate::metrics::lease_taken();
         slot
@@ -61,7 +63,7 @@ impl Registry {
     }
 
     /// Every lease still held, forgotten here.
-    pub(super) fn drain(&self) -> Vec<(LeaseId, u128)> {
+    pub(super) fn drain(&self) -> Vec<(LeaseId, ReplayKey)> {
         let mut slab = self.lock();
         let drained: Vec<_> = slab.slots.iter_mut().filter_map(Option::take).collect();
         let count = slab.slots.len();
