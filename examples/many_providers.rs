@@ -11,9 +11,13 @@
 //! lets a delivery be redelivered by hand for three days).
 //!
 //! `cargo run --example many_providers` serves on `HOOKGUARD_ADDR` (default
-//! `127.0.0.1:3000`); with `-- --check` it serves on a free port, sends each
-//! route a signed delivery, a replay of it and a forged copy, prints what it
-//! got and exits non-zero if anything differs from what is expected.
+//! `127.0.0.1:3000`) with the example receivers' connection limits (header
+//! timeout, connection cap) and, on Ctrl-C, releases the replay leases still
+//! held; with `-- --check` it serves on a free port, sends each route a
+//! signed delivery, a replay of it and a forged copy, prints what it got and
+//! exits non-zero if anything differs from what is expected.
+
+mod shared;
 
 use std::time::{Duration, SystemTime};
 
@@ -113,10 +117,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     println!("listening on http://{local}");
-    let server = tokio::spawn(async move { axum::serve(listener, app(&verifiers)).await });
+    let app = app(&verifiers);
     if !check {
-        return Ok(server.await??);
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        shared::serve_axum(listener, app, ctrl_c, Duration::from_secs(10)).await;
+        let held: Vec<&Verifier> = verifiers.iter().map(|(_, v)| v).collect();
+        shared::release_in_flight(&held).await;
+        return Ok(());
     }
+    let forever = std::future::pending::<()>();
+    tokio::spawn(shared::serve_axum(listener, app, forever, Duration::ZERO));
     let failures = self_check(local, &signers).await;
     println!("{failures} failed");
     std::process::exit(i32::from(failures > 0));
