@@ -221,10 +221,10 @@ pub enum Malformed {
     /// A signature entry has the wrong length for its algorithm.
     #[error("a signature entry has {found} characters, expected {expected}")]
     WrongLength {
-        /// The number of characters found.
-        found: usize,
+        /// The number of characters found (at most the header's 4 KiB).
+        found: u32,
         /// The number of characters expected.
-        expected: usize,
+        expected: u32,
     },
     /// The signature header has no timestamp entry (Stripe's `t=`).
     #[error("no `{expected}` timestamp entry")]

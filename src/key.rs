@@ -76,12 +76,28 @@ impl Hmac {
 
     /// The tag of `parts`, from a clone of this keyed state.
     pub(crate) fn tag(&self, parts: &[&[u8]]) -> Tag {
-        let mut mac = self.clone();
-        for part in parts {
-            mac.update(part);
-        }
-        mac.finish_with(Tag::new)
+        self.tag_with(parts, Tag::new)
     }
+
+    /// Hands the tag of `parts` to `use_tag`; only the concrete keyed state
+    /// is cloned (not the enum, sized for SHA-512).
+    pub(crate) fn tag_with<R>(&self, parts: &[&[u8]], use_tag: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Hmac::Sha256(mac) => keyed_tag(mac, parts, use_tag),
+            Hmac::Sha1(mac) => keyed_tag(mac, parts, use_tag),
+            Hmac::Sha512(mac) => keyed_tag(mac, parts, use_tag),
+        }
+    }
+}
+
+/// Clones `mac`, feeds it `parts` and hands the tag to `use_tag`.
+#[inline]
+fn keyed_tag<M: Mac + Clone, R>(mac: &M, parts: &[&[u8]], use_tag: impl FnOnce(&[u8]) -> R) -> R {
+    let mut mac = mac.clone();
+    for part in parts {
+        mac.update(part);
+    }
+    use_tag(&mac.finalize().into_bytes())
 }
 
 /// A verifying key: what one configured secret became.
@@ -109,12 +125,9 @@ impl Key {
         candidates: &[Candidate],
     ) -> bool {
         match &self.kind {
-            KeyKind::Hmac(hmac) => {
-                let mut mac = hmac.clone();
-                mac.update(prefix);
-                mac.update(body);
-                mac.finish_with(|tag| tag_matches(tag, self.method, candidates))
-            }
+            KeyKind::Hmac(hmac) => hmac.tag_with(&[prefix, body], |tag| {
+                tag_matches(tag, self.method, candidates)
+            }),
             #[cfg(feature = "ed25519")]
             KeyKind::Ed25519(key) => {
                 let mut hit = false;

@@ -86,59 +86,89 @@ impl fmt::Debug for Signatures {
 }
 
 /// What an entry must look like, for messages: `v1=<hex>`, `t=<unix seconds>`.
+///
+/// Kept small (15 bytes, `Copy`) so that the errors holding one stay
+/// cheap to move on the verification path; a label longer than 12 bytes
+/// is shown cut, with `…`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct EntryShape {
-    text: [u8; 32],
+    label: [u8; LABEL_SHOWN],
+    /// The label's length, with [`CUT`] set when it was longer.
     len: u8,
+    separator: u8,
+    value: ValueShape,
+}
+
+/// Label bytes an [`EntryShape`] keeps.
+const LABEL_SHOWN: usize = 12;
+
+/// Marks a label cut to [`LABEL_SHOWN`] bytes.
+const CUT: u8 = 0x80;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ValueShape {
+    Hex,
+    Base64,
+    UnixSeconds,
 }
 
 impl EntryShape {
-    pub(crate) fn new(parts: &[&str]) -> Self {
+    fn new(label: &str, separator: Option<u8>, value: ValueShape) -> Self {
         let mut shape = EntryShape {
-            text: [0; 32],
+            label: [0; LABEL_SHOWN],
             len: 0,
+            separator: separator.unwrap_or(0),
+            value,
         };
-        for byte in parts.iter().flat_map(|p| p.bytes()) {
-            if usize::from(shape.len) < shape.text.len() {
-                shape.text[usize::from(shape.len)] = byte;
-                shape.len += 1;
-            }
+        let mut end = label.len().min(LABEL_SHOWN);
+        while !label.is_char_boundary(end) {
+            end -= 1;
         }
+        shape.label[..end].copy_from_slice(&label.as_bytes()[..end]);
+        shape.len = end as u8 | if end < label.len() { CUT } else { 0 };
         shape
     }
 
     /// The shape of a signature entry of `scheme`'s first method.
     pub(crate) fn signature(scheme: &Scheme) -> Self {
         let format = scheme.signature_format();
-        let encoding = match format.value_encoding() {
-            Encoding::Hex => "<hex>",
-            _ => "<base64>",
+        let value = match format.value_encoding() {
+            Encoding::Hex => ValueShape::Hex,
+            _ => ValueShape::Base64,
         };
         match format.label_separator() {
-            Some(sep) => {
-                let sep = [sep];
-                let sep = std::str::from_utf8(&sep).unwrap_or("=");
-                EntryShape::new(&[scheme.methods()[0].label(), sep, encoding])
-            }
-            None => EntryShape::new(&[encoding]),
+            Some(sep) => EntryShape::new(scheme.methods()[0].label(), Some(sep), value),
+            None => EntryShape::new("", None, value),
         }
     }
 
-    /// The text, as a string.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or("?")
+    /// The shape of a timestamp entry labeled `label` (Stripe's `t=`).
+    pub(crate) fn timestamp(label: &str, separator: Option<u8>) -> Self {
+        EntryShape::new(label, separator, ValueShape::UnixSeconds)
     }
 }
 
 impl fmt::Display for EntryShape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        let len = usize::from(self.len & !CUT);
+        f.write_str(std::str::from_utf8(&self.label[..len]).unwrap_or("?"))?;
+        if self.len & CUT != 0 {
+            f.write_str("…")?;
+        }
+        if self.separator != 0 {
+            write!(f, "{}", char::from(self.separator))?;
+        }
+        f.write_str(match self.value {
+            ValueShape::Hex => "<hex>",
+            ValueShape::Base64 => "<base64>",
+            ValueShape::UnixSeconds => "<unix seconds>",
+        })
     }
 }
 
 impl fmt::Debug for EntryShape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.as_str())
+        write!(f, "{:?}", self.to_string())
     }
 }
 
@@ -344,7 +374,7 @@ impl<'s, 'a, 'c> EntryReader<'s, 'a, 'c> {
             match self.timestamp_seen {
                 0 => {
                     return Err(Malformed::NoTimestampEntry {
-                        expected: EntryShape::new(&[label, "=<unix seconds>"]),
+                        expected: EntryShape::timestamp(label, self.scheme.format.label),
                     })
                 }
                 1 => {}
@@ -395,8 +425,8 @@ fn decode_hex(hex: &[u8], out: &mut [u8]) -> Result<(), Malformed> {
     if hex.len() != out.len() * 2 {
         return Err(if hex.iter().all(u8::is_ascii_hexdigit) {
             Malformed::WrongLength {
-                found: hex.len(),
-                expected: out.len() * 2,
+                found: hex.len() as u32,
+                expected: out.len() as u32 * 2,
             }
         } else {
             Malformed::InvalidHex
@@ -422,8 +452,8 @@ fn decode_base64(text: &[u8], out: &mut [u8]) -> Result<(), Malformed> {
     if text.len() != expected {
         return Err(if text.iter().all(alphabet) {
             Malformed::WrongLength {
-                found: text.len(),
-                expected,
+                found: text.len() as u32,
+                expected: expected as u32,
             }
         } else {
             Malformed::InvalidBase64

@@ -141,8 +141,35 @@ pub fn parse_timestamp(value: &[u8]) -> Result<u64, Malformed> {
 /// Mittr signs as is).
 pub(crate) fn parse(value: &[u8]) -> Result<(u64, &[u8]), Malformed> {
     let text = trim(value);
+    match digits(text) {
+        Ok(n) => Ok((n, text)),
+        Err(reason) => Err(reason.into()),
+    }
+}
+
+/// Why a timestamp is not one, kept to a byte so that the verification
+/// path gets its result in registers.
+#[derive(Clone, Copy)]
+enum NotATimestamp {
+    Empty,
+    NotDigits,
+    OutOfRange,
+}
+
+impl From<NotATimestamp> for Malformed {
+    fn from(reason: NotATimestamp) -> Malformed {
+        match reason {
+            NotATimestamp::Empty => Malformed::Empty,
+            NotATimestamp::NotDigits => Malformed::NotDigits,
+            NotATimestamp::OutOfRange => Malformed::OutOfRange,
+        }
+    }
+}
+
+/// The number `text` writes in ASCII digits, nothing else.
+fn digits(text: &[u8]) -> Result<u64, NotATimestamp> {
     if text.is_empty() {
-        return Err(Malformed::Empty);
+        return Err(NotATimestamp::Empty);
     }
     let mut n: u64 = 0;
     // 19 digits always fit in a u64: no overflow check needed up to that.
@@ -150,17 +177,17 @@ pub(crate) fn parse(value: &[u8]) -> Result<(u64, &[u8]), Malformed> {
     for &b in text {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
-            return Err(Malformed::NotDigits);
+            return Err(NotATimestamp::NotDigits);
         }
         n = if short {
             n * 10 + u64::from(digit)
         } else {
             n.checked_mul(10)
                 .and_then(|n| n.checked_add(u64::from(digit)))
-                .ok_or(Malformed::OutOfRange)?
+                .ok_or(NotATimestamp::OutOfRange)?
         };
     }
-    Ok((n, text))
+    Ok(n)
 }
 
 #[cfg(test)]

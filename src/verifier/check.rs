@@ -200,9 +200,12 @@ fn delivery_id<'a, 'n, H: Headers + ?Sized>(
     headers: &'a H,
 ) -> Result<Option<Single<'a, 'n>>, Error> {
     let names = scheme.delivery_id_headers();
+    if names.is_empty() {
+        return Ok(None);
+    }
     let required = scheme.signs_delivery_id() || scheme.replay_basis() == ReplayBasis::DeliveryId;
     match first_present(headers, names) {
-        Some((name, values)) => Ok(Some((name, single(values)))),
+        Some((name, first, rest)) => Ok(Some((name, single(first, rest)))),
         None if required => Err(missing(names)),
         None => Ok(None),
     }
@@ -223,12 +226,12 @@ fn read_signature<'a, H: Headers + ?Sized>(
     headers: &'a H,
     reader: &mut EntryReader<'_, 'a, '_>,
 ) -> (bool, Result<(), Malformed>) {
-    let Some((_, values)) = first_present(headers, scheme.signature_headers()) else {
+    let Some((_, first, rest)) = first_present(headers, scheme.signature_headers()) else {
         return (false, Ok(()));
     };
     let mut present = false;
     let mut parsed = Ok(());
-    for value in values {
+    for value in std::iter::once(first).chain(rest) {
         present |= !(scheme.empty_is_missing() && timestamp::trim(value).is_empty());
         if parsed.is_ok() {
             parsed = reader.read(value);
@@ -237,24 +240,23 @@ fn read_signature<'a, H: Headers + ?Sized>(
     (present, parsed)
 }
 
-/// The values of the first of `names` present.
+/// The first value of the first of `names` present, and its other values.
 fn first_present<'a, 'n, H: Headers + ?Sized>(
     headers: &'a H,
     names: &'n [HeaderName],
 ) -> Option<(
     &'n HeaderName,
-    std::iter::Peekable<impl Iterator<Item = &'a [u8]> + use<'a, 'n, H>>,
+    &'a [u8],
+    impl Iterator<Item = &'a [u8]> + use<'a, 'n, H>,
 )> {
     if let [name] = names {
         // One name (every scheme but Svix and Shopify): no search.
-        let mut values = headers.values(name).peekable();
-        values.peek()?;
-        return Some((name, values));
+        let mut values = headers.values(name);
+        return values.next().map(|first| (name, first, values));
     }
     names.iter().find_map(|name| {
-        let mut values = headers.values(name).peekable();
-        values.peek()?;
-        Some((name, values))
+        let mut values = headers.values(name);
+        values.next().map(|first| (name, first, values))
     })
 }
 
@@ -264,8 +266,8 @@ fn required<'a, 'n, H: Headers + ?Sized>(
     headers: &'a H,
     names: &'n [HeaderName],
 ) -> Result<Single<'a, 'n>, Error> {
-    let (name, values) = first_present(headers, names).ok_or_else(|| missing(names))?;
-    Ok((name, single(values)))
+    let (name, first, rest) = first_present(headers, names).ok_or_else(|| missing(names))?;
+    Ok((name, single(first, rest)))
 }
 
 fn missing(names: &[HeaderName]) -> Error {
@@ -275,9 +277,11 @@ fn missing(names: &[HeaderName]) -> Error {
 }
 
 /// The one value of a header that must not repeat.
-fn single<'a>(mut values: impl Iterator<Item = &'a [u8]>) -> Result<&'a [u8], Malformed> {
-    let first = values.next().unwrap_or_default();
-    match values.next() {
+fn single<'a>(
+    first: &'a [u8],
+    mut rest: impl Iterator<Item = &'a [u8]>,
+) -> Result<&'a [u8], Malformed> {
+    match rest.next() {
         Some(_) => Err(Malformed::Duplicated),
         None => Ok(first),
     }
@@ -305,11 +309,11 @@ fn single_visible<'a, H: Headers + ?Sized>(
     headers: &'a H,
     name: &HeaderName,
 ) -> Result<Option<&'a [u8]>, Error> {
-    let mut values = headers.values(name).peekable();
-    if values.peek().is_none() {
+    let mut values = headers.values(name);
+    let Some(first) = values.next() else {
         return Ok(None);
-    }
-    let value = single(values).map_err(|r| malformed(name, r))?;
+    };
+    let value = single(first, values).map_err(|r| malformed(name, r))?;
     let value = timestamp::trim(value);
     if value.is_empty() {
         return Ok(None);
