@@ -107,8 +107,9 @@ impl Diagnosis {
         self.cause.as_ref()
     }
 
-    /// The codes of the causes tried, in the order tried (the last is the
-    /// one named, when one was); empty for a delivery that verified.
+    /// The codes of the causes tried, in the order tried (the one named
+    /// among them); empty for a delivery that verified. The checks of the
+    /// signature's form run together and are listed together.
     pub fn tried(&self) -> &[&'static str] {
         &self.tried
     }

@@ -63,8 +63,9 @@ pub(super) fn variants(scheme: &Scheme, secret: &[u8]) -> Vec<(LikelyCause, Keye
     if algorithm == Algorithm::Ed25519 {
         return out; // an asymmetric key: only its text can be wrong
     }
+    let configured = Keyed::from_secret(scheme, secret).map(|k| k.bytes);
     let mut bytes = |cause: LikelyCause, key: Zeroizing<Vec<u8>>| {
-        if key.as_slice() != secret {
+        if configured.as_ref() != Some(&key) {
             if let Some(key) = Keyed::from_bytes(method, algorithm, key) {
                 out.push((cause, key));
             }
@@ -102,12 +103,10 @@ pub(super) fn variants(scheme: &Scheme, secret: &[u8]) -> Vec<(LikelyCause, Keye
                 LikelyCause::SecretBase64Encoded,
                 Zeroizing::new(STANDARD.encode(secret).into_bytes()),
             );
-            if secret.iter().any(|b| !b.is_ascii_graphic()) {
-                bytes(
-                    LikelyCause::SecretHexEncoded,
-                    Zeroizing::new(hex::encode(secret).into_bytes()),
-                );
-            }
+            bytes(
+                LikelyCause::SecretHexEncoded,
+                Zeroizing::new(hex::encode(secret).into_bytes()),
+            );
         }
         KeyFormat::Base64 { prefix, .. } => {
             bytes(
