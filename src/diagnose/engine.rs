@@ -95,6 +95,9 @@ const STYLES: [(Layout, Escapes, &str); 7] = [
     (Layout::Pretty(4), RAW, "pretty-printed with 4 spaces"),
 ];
 
+/// How many of [`STYLES`] are tried with keys sorted.
+const SORTED_STYLES: usize = 3;
+
 /// One diagnosis in progress.
 pub(super) struct Engine<'a, H: Headers + ?Sized> {
     scheme: &'a Scheme,
@@ -487,19 +490,39 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
             }
         }
         self.note("body_reserialized");
+        // Escapes that change nothing in this body are left out: styles
+        // that then coincide are written once.
+        let non_ascii = json::has_non_ascii(self.body);
+        let slash = self.body.contains(&b'/');
+        let mut styles: Vec<(Style, &'static str)> = Vec::new();
+        for (layout, mut escapes, name) in STYLES {
+            escapes.non_ascii = escapes.non_ascii.filter(|_| non_ascii);
+            escapes.slash &= slash;
+            let style = Style { layout, escapes };
+            if !styles.iter().any(|(s, _)| *s == style) {
+                styles.push((style, name));
+            }
+        }
         for sorted in [false, true] {
             if sorted && !json::sort_keys(&mut value) {
                 break;
             }
-            for (layout, escapes, style) in STYLES {
-                let Some(candidate) = json::write(&value, Style { layout, escapes }, cap) else {
+            // Sorted keys, as Python's sort_keys, Go's maps and serde_json's
+            // `Value` write them: the commonest styles only.
+            let count = if sorted {
+                SORTED_STYLES.min(styles.len())
+            } else {
+                styles.len()
+            };
+            for &(style, name) in &styles[..count] {
+                let Some(candidate) = json::write(&value, style, cap) else {
                     continue;
                 };
                 if seen.insert(digest(&candidate))
                     && self.body_matches(keys, prefix, &candidate, true, entries)
                 {
                     return Some(LikelyCause::BodyReserialized {
-                        style,
+                        style: name,
                         keys_sorted: sorted,
                     });
                 }

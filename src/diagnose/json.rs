@@ -222,7 +222,7 @@ pub(super) enum Layout {
 }
 
 /// A library's way of writing JSON.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Style {
     pub(super) layout: Layout,
     pub(super) escapes: Escapes,
@@ -346,15 +346,36 @@ impl Writer {
 }
 
 /// Re-encodes a string's content (escapes as written) in `escapes`,
-/// appending to `out`; `None` past `cap`.
+/// appending to `out`; `None` past `cap`. Runs of bytes that stay as they
+/// are are copied whole.
 pub(super) fn reencode(
     content: &[u8],
     escapes: Escapes,
     out: &mut Vec<u8>,
     cap: usize,
 ) -> Option<()> {
+    let plain = |b: u8| {
+        b >= 0x20
+            && b != b'"'
+            && b != b'\\'
+            && !(escapes.slash && b == b'/')
+            && !(escapes.html && matches!(b, b'<' | b'>' | b'&'))
+            && (b < 0x80 || escapes.non_ascii.is_none())
+    };
     let mut i = 0;
     while i < content.len() {
+        let run = content[i..]
+            .iter()
+            .position(|&b| !plain(b))
+            .unwrap_or(content.len() - i);
+        if run > 0 {
+            if out.len() + run > cap {
+                return None;
+            }
+            out.extend_from_slice(&content[i..i + run]);
+            i += run;
+            continue;
+        }
         if out.len() + 12 > cap {
             return None;
         }
@@ -385,16 +406,22 @@ pub(super) fn reencode(
     Some(())
 }
 
+/// Appends `\uXXXX`.
+fn escape_unit(out: &mut Vec<u8>, unit: u32, upper: bool) {
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(digits[((unit >> shift) & 0xf) as usize]);
+    }
+}
+
 /// Writes one code point (a lone surrogate included) as `escapes` says.
 fn write_char(c: u32, escapes: Escapes, out: &mut Vec<u8>) {
-    let esc = |out: &mut Vec<u8>, unit: u32, upper: bool| {
-        let text = if upper {
-            format!("\\u{unit:04X}")
-        } else {
-            format!("\\u{unit:04x}")
-        };
-        out.extend_from_slice(text.as_bytes());
-    };
+    let esc = escape_unit;
     match c {
         0x22 => out.extend_from_slice(b"\\\""),
         0x5c => out.extend_from_slice(b"\\\\"),
