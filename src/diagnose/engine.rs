@@ -17,6 +17,7 @@ use super::key::Keyed;
 use super::request::{self, Request};
 use super::{body, secret, signature};
 use crate::headers::Headers;
+use crate::scheme::KeyFormat;
 use crate::signature::{Candidate, EntryReader};
 use crate::{ConfigError, Error, Scheme, Secret, Verifier};
 
@@ -199,6 +200,20 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
             return cause;
         }
         self.note("invalid_secret");
+        // A signing key given to verify: say so rather than "not base64".
+        let signing = self.secrets.iter().position(|s| {
+            self.scheme.methods().iter().any(|m| {
+                m.signing_key_format() != m.key_format()
+                    && matches!(m.signing_key_format(), KeyFormat::Base64 { prefix, .. } if s.expose().starts_with(prefix.as_bytes()))
+            })
+        });
+        let error = match signing {
+            Some(index) => ConfigError::InvalidSecret {
+                index,
+                reason: "it is a `whsk_` signing key, not a `whpk_` public key",
+            },
+            None => error,
+        };
         LikelyCause::InvalidSecret { error }
     }
 
@@ -319,8 +334,12 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
         if self.request.signature.is_empty() {
             return None;
         }
+        let keys: Vec<Keyed> = self.keys().into_iter().filter(Keyed::is_hmac).collect();
+        if keys.is_empty() {
+            return None;
+        }
         SIGNATURE_CODES.iter().for_each(|c| self.note(c));
-        for key in self.keys() {
+        for key in keys {
             if !self.budget.spend() {
                 break;
             }

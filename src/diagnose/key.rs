@@ -57,6 +57,12 @@ impl Keyed {
         })
     }
 
+    /// Whether this is an HMAC key (whose signatures can be recomputed and
+    /// compared in other forms).
+    pub(super) fn is_hmac(&self) -> bool {
+        matches!(self.kind, Kind::Hmac(_))
+    }
+
     /// The HMAC tag of `parts`, concatenated (`None` for Ed25519 keys).
     pub(super) fn tag(&self, parts: &[&[u8]]) -> Option<Tag> {
         match &self.kind {
