@@ -150,18 +150,20 @@ impl LikelyCause {
                     seconds.unsigned_abs()
                 )
             }
-            C::SchemeMixup { signed_as, like } => {
-                let who = match like.first() {
-                    Some(p) => format!(
-                        " (as {} signs): this is a {} delivery, verify it with {}, or the sender must sign this scheme's layout",
-                        like.iter().map(|p| provider_name(p)).collect::<Vec<_>>().join(", "),
-                        provider_name(p),
-                        scheme_ref(a, p)
-                    ),
-                    None => ": the sender must sign exactly this scheme's layout".to_owned(),
-                };
-                format!("the signature is over `{signed_as}`, not this scheme's message{who}")
-            }
+            C::SchemeMixup { signed_as, like } => match like.first() {
+                Some(first) => format!(
+                    "the signature is over `{signed_as}` (the layout {} sign{}), not this scheme's: \
+                     the sender must sign this scheme's layout, or the delivery is another provider's \
+                     (then verify it with {})",
+                    like.iter().map(|p| provider_name(p)).collect::<Vec<_>>().join(", "),
+                    if like.len() == 1 { "s" } else { "" },
+                    scheme_ref(a, first)
+                ),
+                None => format!(
+                    "the signature is over `{signed_as}`, not this scheme's: the sender must sign \
+                     exactly this scheme's layout, separators included"
+                ),
+            },
             C::SignatureEncoding { found, expected } => format!(
                 "the signature is written in {} where the scheme writes {}: the sender must encode it in {}",
                 encoding_name(*found),

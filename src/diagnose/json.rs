@@ -538,12 +538,13 @@ pub(super) fn reencode_strings(body: &[u8], escapes: Escapes, cap: usize) -> Opt
     Some(out)
 }
 
-/// Whether any string of the body holds a non-ASCII character, raw or escaped.
+/// Whether any string of the body holds a non-ASCII character, raw or
+/// escaped (`\u0080` and above).
 pub(super) fn has_non_ascii(body: &[u8]) -> bool {
     body.iter().any(|&b| b >= 0x80)
         || body
-            .windows(3)
-            .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2] != b'0')
+            .windows(6)
+            .any(|w| w[0] == b'\\' && w[1] == b'u' && hex4(&w[2..]).is_some_and(|u| u >= 0x80))
 }
 
 #[cfg(test)]

@@ -208,3 +208,195 @@ fn falls_back_to_a_different_secret_without_showing_it() {
     );
     assert!(text.contains(&Secret::from("my-configured-secret").fingerprint()));
 }
+
+/// One value of every variant, in [`CODES`]' order.
+fn every_cause() -> Vec<LikelyCause> {
+    use crate::scheme::{Algorithm, Encoding};
+    let h = || http::HeaderName::from_static("x-mittr-signature");
+    vec![
+        LikelyCause::MissingHeader { header: h() },
+        LikelyCause::MalformedHeader {
+            header: h(),
+            reason: crate::Malformed::InvalidHex,
+        },
+        LikelyCause::WrongScheme {
+            looks_like: "github",
+            confirmed: true,
+        },
+        LikelyCause::InvalidSecret {
+            error: crate::ConfigError::EmptySecret { index: 0 },
+        },
+        LikelyCause::TimestampInMilliseconds,
+        LikelyCause::ClockSkew {
+            seconds: 600,
+            signature_valid: true,
+        },
+        LikelyCause::SchemeMixup {
+            signed_as: "<body>".into(),
+            like: vec!["github"],
+        },
+        LikelyCause::SignatureEncoding {
+            found: Encoding::Hex,
+            expected: Encoding::Base64,
+        },
+        LikelyCause::SignatureCaseChanged,
+        LikelyCause::SignatureAlgorithm {
+            found: Algorithm::HmacSha1,
+            expected: Algorithm::HmacSha256,
+        },
+        LikelyCause::SignatureLabel {
+            found: "sha256=".into(),
+            expected: "v1=<hex>".into(),
+        },
+        LikelyCause::SignatureSeveralEntries { entries: 2 },
+        LikelyCause::SecretWhitespace { configured: true },
+        LikelyCause::SecretQuoted,
+        LikelyCause::SecretPrefix {
+            prefix: "whsec_",
+            sender_stripped: true,
+        },
+        LikelyCause::SecretBase64Decoded,
+        LikelyCause::SecretBase64Encoded,
+        LikelyCause::SecretHexDecoded,
+        LikelyCause::SecretHexEncoded,
+        LikelyCause::SecretNotDecoded,
+        LikelyCause::BodyBom { added: true },
+        LikelyCause::TrailingNewline { added: true },
+        LikelyCause::BodyWhitespace { added: true },
+        LikelyCause::LineEndingsChanged { to_crlf: true },
+        LikelyCause::BodyJsonEscapes {
+            signed_escaped: true,
+        },
+        LikelyCause::BodyReserialized {
+            style: "compact",
+            keys_sorted: true,
+        },
+        LikelyCause::BodyCharset { signed_as: "UTF-8" },
+        LikelyCause::BodyDecodedLossily,
+        LikelyCause::BodyCompressed {
+            encoding: "gzip",
+            confirmed: true,
+        },
+        LikelyCause::BodyDecompressed { encoding: "gzip" },
+        LikelyCause::BodyTruncated {
+            received: 512,
+            declared: Some(900),
+        },
+        LikelyCause::BodyEmpty,
+        LikelyCause::DifferentSecret {
+            fingerprints: vec!["0a1b2c3d".into()],
+        },
+    ]
+}
+
+#[test]
+fn every_variant_has_its_code_and_a_hint_for_each_reader() {
+    let codes: Vec<&str> = every_cause().iter().map(LikelyCause::code).collect();
+    assert_eq!(codes, CODES);
+    for cause in every_cause() {
+        assert_eq!(cause.hint(), cause.hint_for(Audience::Library));
+        for audience in [Audience::Library, Audience::Cli, Audience::Page] {
+            let hint = cause.hint_for(audience);
+            assert!(hint.len() > 30, "{}: {hint}", cause.code());
+            if audience != Audience::Library {
+                assert!(!hint.contains("Scheme::"), "{hint}");
+            }
+        }
+        assert_eq!(
+            cause.to_string(),
+            format!("{}: {}", cause.code(), cause.hint())
+        );
+    }
+}
+
+#[test]
+fn hints_are_in_the_readers_terms() {
+    let wrong = LikelyCause::WrongScheme {
+        looks_like: "standard-webhooks",
+        confirmed: true,
+    };
+    assert!(wrong
+        .hint_for(Audience::Library)
+        .contains("`Scheme::standard_webhooks()`"));
+    assert!(wrong
+        .hint_for(Audience::Cli)
+        .contains("`--scheme standard-webhooks`"));
+    assert!(wrong
+        .hint_for(Audience::Page)
+        .contains("the provider \u{201c}Standard Webhooks\u{201d}"));
+    let newline = LikelyCause::TrailingNewline { added: true };
+    assert!(newline
+        .hint_for(Audience::Library)
+        .contains("verifier.verify(&headers, &body)"));
+    assert!(newline.hint_for(Audience::Cli).contains("--body-file"));
+    assert!(newline
+        .hint_for(Audience::Page)
+        .contains("choose it as a file"));
+    let skew = LikelyCause::ClockSkew {
+        seconds: -900,
+        signature_valid: false,
+    };
+    assert!(
+        skew.hint_for(Audience::Cli).contains("900 s behind")
+            && skew.hint_for(Audience::Cli).contains("--now")
+    );
+}
+
+#[test]
+fn a_signing_key_given_to_verify_says_which_key_to_use() {
+    let whsk = format!(
+        "whsk_{}",
+        base64::engine::general_purpose::STANDARD.encode([7u8; 32])
+    );
+    let h = sign(Scheme::standard_webhooks(), whsk.as_bytes(), NOW, JSON);
+    let d = diagnose(
+        &Scheme::standard_webhooks(),
+        &h,
+        JSON,
+        &[whsk.as_str()],
+        at(NOW),
+    );
+    assert_eq!(d.error(), Some(&Error::NotConfigured));
+    let cause = d.likely_cause().unwrap();
+    assert_eq!(cause.code(), "invalid_secret");
+    assert!(cause.hint().contains("whpk_"), "{}", cause.hint());
+    assert!(!format!("{cause:?} {}", cause.hint()).contains(&whsk[5..]));
+    // A Standard Webhooks secret with the newline of an env file: the
+    // verifier cannot even decode it, and the newline is named.
+    let secret = "whsec_c2VjcmV0LXNlY3JldA==";
+    let h = sign(Scheme::standard_webhooks(), secret.as_bytes(), NOW, JSON);
+    let d = diagnose(
+        &Scheme::standard_webhooks(),
+        &h,
+        JSON,
+        &[format!("{secret}\n")],
+        at(NOW),
+    );
+    assert_eq!(d.likely_cause().unwrap().code(), "secret_whitespace");
+}
+
+#[test]
+fn json_escapes_either_way() {
+    let raw = "{\"name\":\"Zo\u{eb}\"}".as_bytes();
+    let escaped = b"{\"name\":\"Zo\\u00eb\"}";
+    let h = sign(Scheme::github(), b"k", 0, escaped);
+    let d = diagnose(&Scheme::github(), &h, raw, &["k"], at(NOW));
+    assert_eq!(
+        d.likely_cause(),
+        Some(&LikelyCause::BodyJsonEscapes {
+            signed_escaped: true
+        })
+    );
+    let h = sign(Scheme::github(), b"k", 0, raw);
+    let d = diagnose(&Scheme::github(), &h, escaped, &["k"], at(NOW));
+    assert_eq!(
+        d.likely_cause(),
+        Some(&LikelyCause::BodyJsonEscapes {
+            signed_escaped: false
+        })
+    );
+    // Signed with another secret: not explained by escapes.
+    let h = sign(Scheme::github(), b"other", 0, raw);
+    let d = diagnose(&Scheme::github(), &h, escaped, &["k"], at(NOW));
+    assert_eq!(d.likely_cause().unwrap().code(), "different_secret");
+}
