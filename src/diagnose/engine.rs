@@ -283,8 +283,10 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
         if !self.scheme.signature_headers().contains(header) {
             return None;
         }
-        if let Some(cause) = self.signature_form(&self.own_prefix()?) {
-            return Some(cause);
+        if let Some(prefix) = self.own_prefix() {
+            if let Some(cause) = self.signature_form(&prefix) {
+                return Some(cause);
+            }
         }
         self.note("wrong_scheme");
         let own = self.scheme.name();

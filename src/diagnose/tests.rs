@@ -400,3 +400,21 @@ fn json_escapes_either_way() {
     let d = diagnose(&Scheme::github(), &h, escaped, &["k"], at(NOW));
     assert_eq!(d.likely_cause().unwrap().code(), "different_secret");
 }
+
+#[test]
+fn another_presets_entries_in_a_header_without_a_timestamp_entry() {
+    // MITPO's entry pasted into Stripe's header: no `t=`, so no message to
+    // recompute; the label still says whose entry it is.
+    let mitpo = sign(Scheme::mitpo(), b"k", NOW, JSON);
+    let mut h = HeaderMap::new();
+    h.insert("stripe-signature", mitpo["x-mitpo-signature"].clone());
+    let d = diagnose(&Scheme::stripe(), &h, JSON, &["k"], at(NOW));
+    assert_eq!(d.error().unwrap().code(), "malformed_header");
+    assert_eq!(
+        d.likely_cause(),
+        Some(&LikelyCause::WrongScheme {
+            looks_like: "mitpo",
+            confirmed: false
+        })
+    );
+}
