@@ -178,7 +178,9 @@ pub enum LikelyCause {
         confirmed: bool,
     },
     /// The signature is over the compressed bytes (signed after
-    /// `Content-Encoding`) but the body was decompressed on the way.
+    /// `Content-Encoding`) but the body was decompressed on the way
+    /// (confirmed by compressing it again as flate2 does by default, for
+    /// bodies up to 256 KiB).
     BodyDecompressed {
         /// `gzip` or `deflate`.
         encoding: &'static str,

@@ -4,8 +4,6 @@
 //! first that makes the signature match. What it tried is recorded as
 //! codes.
 
-use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::SystemTime;
 
 use http::HeaderName;
@@ -95,6 +93,10 @@ const STYLES: [(Layout, Escapes, &str); 7] = [
     ),
     (Layout::Pretty(4), RAW, "pretty-printed with 4 spaces"),
 ];
+
+/// The largest body compressed again to check a signature made after
+/// compression.
+const MAX_RECOMPRESSED: usize = 256 << 10;
 
 /// How many of [`STYLES`] are tried with keys sorted.
 const SORTED_STYLES: usize = 3;
@@ -486,8 +488,9 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
         entries: &[Candidate],
     ) -> Option<LikelyCause> {
         let cap = self.variant_cap();
-        let mut seen = HashSet::new();
-        seen.insert(digest(self.body));
+        // Styles are told apart before anything is written (below); what
+        // is left to skip is a candidate equal to the body itself.
+        let body = self.body;
         if json::has_non_ascii(self.body) {
             self.note("body_json_escapes");
             for escapes in [
@@ -501,8 +504,7 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
                 let Some(candidate) = json::reencode_strings(self.body, escapes, cap) else {
                     continue;
                 };
-                if seen.insert(digest(&candidate))
-                    && self.body_matches(keys, prefix, &candidate, false, entries)
+                if candidate != body && self.body_matches(keys, prefix, &candidate, false, entries)
                 {
                     return Some(LikelyCause::BodyJsonEscapes {
                         signed_escaped: escapes.non_ascii.is_some(),
@@ -539,9 +541,7 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
                 let Some(candidate) = json::write(&value, style, cap) else {
                     continue;
                 };
-                if seen.insert(digest(&candidate))
-                    && self.body_matches(keys, prefix, &candidate, true, entries)
-                {
+                if candidate != body && self.body_matches(keys, prefix, &candidate, true, entries) {
                     return Some(LikelyCause::BodyReserialized {
                         style: name,
                         keys_sorted: sorted,
@@ -572,8 +572,11 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
                 }
             }
         }
-        if let (None, Some(codec @ (Codec::Gzip | Codec::Deflate))) =
-            (sniffed, self.request.encoding)
+        // Compressing again matches only a sender whose compressor and level
+        // are flate2's defaults: worth its cost on bodies of moderate size.
+        let small = self.body.len() <= MAX_RECOMPRESSED;
+        if let (None, Some(codec @ (Codec::Gzip | Codec::Deflate)), true) =
+            (sniffed, self.request.encoding, small)
         {
             self.note("body_decompressed");
             if let Some(packed) = compress::compress(codec, self.body) {
@@ -610,10 +613,4 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
         }
         None
     }
-}
-
-fn digest(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
 }

@@ -231,7 +231,7 @@ pub(super) struct Style {
 /// Writes `value` in `style`; `None` past `cap` bytes.
 pub(super) fn write(value: &Value<'_>, style: Style, cap: usize) -> Option<Vec<u8>> {
     let mut w = Writer {
-        out: Vec::new(),
+        out: Vec::with_capacity(cap.min(1 << 16)),
         style,
         cap,
     };
