@@ -66,8 +66,9 @@ function show(answer) {
     add("Message", answer.message);
     add("Likely cause", answer.likely_cause);
     if (answer.likely_cause) {
+      const byTimestamp = ["clock_skew", "timestamp_in_milliseconds"].includes(answer.likely_cause);
       add("How it was found", answer.confirmed
-        ? "confirmed: undoing it makes the signature match"
+        ? (byTimestamp ? "confirmed by the timestamp" : "confirmed: undoing it makes the signature match")
         : answer.likely_cause === "different_secret"
           ? "none of the usual mistakes explains it"
           : "from the request's evidence");

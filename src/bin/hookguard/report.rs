@@ -78,7 +78,11 @@ pub fn text_report(d: &Diagnosis, style: &Style) -> String {
                 safe(&e.to_string())
             );
             if let Some(cause) = d.likely_cause() {
-                let how = if cause.is_confirmed() {
+                let how = if cause.is_confirmed() && cause.code().starts_with("timestamp_")
+                    || cause.code() == "clock_skew"
+                {
+                    "confirmed by the timestamp"
+                } else if cause.is_confirmed() {
                     "confirmed: undoing it makes the signature match"
                 } else if cause.code() == "different_secret" {
                     "none of the usual mistakes explains it"
