@@ -2,6 +2,7 @@
 //! of its variants; its signature over a message, compared with the
 //! request's entries. One candidate is one pass over the message.
 
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::key::{key_bytes, Hmac, Tag};
@@ -91,10 +92,13 @@ impl Keyed {
         }
     }
 
+    /// Compared in constant time, as the verifier does: `hookguard listen`
+    /// diagnoses what anyone may send it.
     fn tag_matches(&self, tag: &Tag, entries: &[Candidate]) -> bool {
         entries
             .iter()
-            .any(|c| c.method == self.method && c.bytes() == tag.as_bytes())
+            .filter(|c| c.method == self.method)
+            .fold(false, |hit, c| equal(c.bytes(), tag.as_bytes()) | hit)
     }
 
     /// For each variant `(cut, suffix)`, whether `prefix ‖ body[..cut] ‖
@@ -145,4 +149,9 @@ fn ed25519(bytes: &[u8]) -> Option<Kind> {
 #[cfg(not(feature = "ed25519"))]
 fn ed25519(_: &[u8]) -> Option<Kind> {
     None
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths only.
+pub(super) fn equal(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
 }

@@ -10,7 +10,7 @@ use base64::Engine as _;
 
 use super::cause::LikelyCause;
 use super::engine::Budget;
-use super::key::Keyed;
+use super::key::{equal, Keyed};
 use crate::scheme::{Algorithm, Encoding, Scheme};
 use crate::signature::EntryShape;
 
@@ -104,7 +104,7 @@ pub(super) fn explain(
         if let Some(value) = own {
             for (encoding, bytes) in decodings(value) {
                 lengths.push(bytes.len());
-                if bytes == tag && encoding != expected {
+                if encoding != expected && equal(&bytes, tag) {
                     return Some(LikelyCause::SignatureEncoding {
                         found: encoding,
                         expected,
@@ -113,7 +113,10 @@ pub(super) fn explain(
             }
             if expected == Encoding::Base64 {
                 let right = STANDARD.encode(tag);
-                if value != right.as_bytes() && value.eq_ignore_ascii_case(right.as_bytes()) {
+                let folded = |t: &[u8]| t.to_ascii_lowercase();
+                if !equal(value, right.as_bytes())
+                    && equal(&folded(value), &folded(right.as_bytes()))
+                {
                     return Some(LikelyCause::SignatureCaseChanged);
                 }
             }
@@ -126,7 +129,7 @@ pub(super) fn explain(
         };
         for (_, bytes) in decodings(value) {
             lengths.push(bytes.len());
-            if bytes == tag {
+            if equal(&bytes, tag) {
                 let expected = EntryShape::signature(scheme).as_str().to_owned();
                 return Some(LikelyCause::SignatureLabel { found, expected });
             }
@@ -150,7 +153,7 @@ pub(super) fn explain(
                     },
                     None => part,
                 };
-                if decodings(value).iter().any(|(_, b)| b == tag) {
+                if decodings(value).iter().any(|(_, b)| equal(b, tag)) {
                     return Some(LikelyCause::SignatureSeveralEntries {
                         entries: parts.len(),
                     });
@@ -169,7 +172,7 @@ pub(super) fn explain(
             let value = generic_label(entry).map_or(entry, |(_, _, v)| v);
             decodings(value)
                 .iter()
-                .any(|(_, b)| b == other_tag.as_bytes())
+                .any(|(_, b)| equal(b, other_tag.as_bytes()))
         });
         if hit {
             return Some(LikelyCause::SignatureAlgorithm {
