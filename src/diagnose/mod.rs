@@ -4,7 +4,7 @@
 //!
 //! What is tried, for every scheme (see the README's table for each code):
 //!
-//! - **the signature as written** ([`signature`](self)): hex for base64 or
+//! - **the signature as written**: hex for base64 or
 //!   the reverse, letters whose case changed, another algorithm (SHA-1,
 //!   SHA-512) recognized by its length, another label or version, several
 //!   values where one is expected;
