@@ -3,6 +3,8 @@
 //! misconfigurations.
 
 mod common;
+#[path = "common/mistakes.rs"]
+mod mistakes;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command as StdCommand, Stdio};
@@ -1388,4 +1390,330 @@ fn usage_errors_say_exactly_what_is_wrong() {
     }
     drop(taken);
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// Every catalogued mistake (`tests/common/mistakes.rs`) through the real
+/// binary: `verify --json` names the cause, says it was confirmed or not,
+/// lists what it tried, hints in the CLI's terms, shows no secret.
+#[test]
+fn every_catalogued_mistake_through_verify_json() {
+    let mut failures = Vec::new();
+    for m in mistakes::all() {
+        let mut args = vec![
+            "verify".to_owned(),
+            "--scheme".into(),
+            m.scheme.into(),
+            "--json".into(),
+            "--body-file".into(),
+            "-".into(),
+        ];
+        for s in &m.secrets {
+            args.extend(["--secret".to_owned(), s.clone()]);
+        }
+        for (name, value) in &m.headers {
+            args.extend(["--header".to_owned(), format!("{name}: {value}")]);
+        }
+        if m.has_timestamp() {
+            args.extend(["--now".into(), mistakes::NOW.to_string()]);
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run(&refs, &m.body);
+        if m.cause == "invalid_secret" {
+            // A signing key given to verify is a usage error, with the fix.
+            if r.code != 2 || !r.stderr.contains("whpk_") {
+                failures.push(format!("{}: exit {} {}", m.name, r.code, r.stderr));
+            }
+            continue;
+        }
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(r.stdout.trim()) else {
+            failures.push(format!("{}: not JSON: {}{}", m.name, r.stdout, r.stderr));
+            continue;
+        };
+        let got = if json["ok"] == true {
+            "ok"
+        } else {
+            json["likely_cause"].as_str().unwrap_or("none")
+        };
+        let expected_exit = if m.cause == "ok" { 0 } else { 1 };
+        if got != m.cause || r.code != expected_exit {
+            failures.push(format!(
+                "{} ({}): expected {}, got exit {} {json}",
+                m.name, m.scheme, m.cause, r.code
+            ));
+            continue;
+        }
+        let text = json.to_string();
+        for secret in &m.secrets {
+            let secret = secret.trim_matches(|c: char| c.is_whitespace() || c == '"');
+            assert!(
+                !text.contains(secret),
+                "{}: a secret leaked: {text}",
+                m.name
+            );
+        }
+        let tried: Vec<&str> = json["tried"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        if m.cause == "ok" {
+            assert!(tried.is_empty() && json["confirmed"].is_null(), "{text}");
+            continue;
+        }
+        assert!(tried.contains(&m.cause), "{}: {text}", m.name);
+        assert!(json["confirmed"].is_boolean(), "{text}");
+        let hint = json["hint"].as_str().unwrap();
+        assert!(
+            !hint.contains("Scheme::") && !hint.contains("Secret field"),
+            "{}: not in the CLI's terms: {hint}",
+            m.name
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Runs `sign` and returns the printed header lines.
+fn sign_lines(args: &[&str], body: &[u8]) -> Vec<String> {
+    let r = run(args, body);
+    assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    printed_headers(&r.stdout)
+        .iter()
+        .map(|l| (*l).to_owned())
+        .collect()
+}
+
+#[test]
+fn every_preset_signs_what_verify_accepts() {
+    let body = br#"{"event":"invoice.paid","id":"evt_1"}"#;
+    let v1a = "whsk_V0VCSE9PS0FTWU1NRVRSSUNURVNUUFJJVkFURUtFWTE=";
+    let v1a_public = "whpk_4rQZjjkCnn4m/ciYBaRPSZTA+Y/UwqgD6hgxOllF28g=";
+    let cases: Vec<(&str, &str, &str, bool)> = vec![
+        ("mittr", "k", "k", true),
+        ("mitpo", "whsec_k", "whsec_k", true),
+        ("stripe", "whsec_stripe", "whsec_stripe", true),
+        (
+            "standard-webhooks",
+            "whsec_c2VjcmV0LXNlY3JldA==",
+            "whsec_c2VjcmV0LXNlY3JldA==",
+            true,
+        ),
+        ("standard-webhooks", v1a, v1a_public, true),
+        (
+            "svix",
+            "whsec_c2VjcmV0LXNlY3JldA==",
+            "whsec_c2VjcmV0LXNlY3JldA==",
+            true,
+        ),
+        ("github", "gh-secret", "gh-secret", false),
+        (
+            "slack",
+            "8f742231b10e8888abcd99yyyzzz85a5",
+            "8f742231b10e8888abcd99yyyzzz85a5",
+            true,
+        ),
+        ("shopify", "shpss_k", "shpss_k", false),
+    ];
+    for (scheme, signing, verifying, timestamped) in cases {
+        let mut args = vec![
+            "sign",
+            "--scheme",
+            scheme,
+            "--secret",
+            signing,
+            "--body-file",
+            "-",
+        ];
+        if timestamped {
+            args.extend(["--timestamp", "1764072000"]);
+        }
+        let has_id = ["standard-webhooks", "svix", "github", "shopify"].contains(&scheme);
+        if has_id {
+            args.extend(["--id", "msg_2mXyZ"]);
+        }
+        let lines = sign_lines(&args, body);
+        let joined = lines.join("\n");
+        match scheme {
+            "stripe" => assert!(
+                joined.starts_with("stripe-signature: t=1764072000,v1="),
+                "{joined}"
+            ),
+            "standard-webhooks" => assert!(
+                joined.contains("webhook-id: msg_2mXyZ")
+                    && joined.contains("webhook-timestamp: 1764072000"),
+                "{joined}"
+            ),
+            "svix" => assert!(joined.contains("svix-id: msg_2mXyZ"), "{joined}"),
+            "github" => assert!(
+                joined.contains("x-hub-signature-256: sha256=")
+                    && joined.contains("x-github-delivery: msg_2mXyZ"),
+                "{joined}"
+            ),
+            _ => {}
+        }
+        if signing == v1a {
+            assert!(joined.contains("webhook-signature: v1a,"), "{joined}");
+        }
+        let mut verify = vec![
+            "verify",
+            "--scheme",
+            scheme,
+            "--secret",
+            verifying,
+            "--body-file",
+            "-",
+        ];
+        if timestamped {
+            verify.extend(["--now", "1764072000"]);
+        }
+        for l in &lines {
+            verify.extend(["--header", l.as_str()]);
+        }
+        let r = run(&verify, body);
+        assert_eq!(r.code, 0, "{scheme}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout
+                .starts_with(&format!("verified: {scheme} delivery")),
+            "{}",
+            r.stdout
+        );
+        // The same headers over another body: rejected, with the cause and what was tried.
+        let r = run(&verify, b"{}");
+        assert_eq!(r.code, 1, "{scheme}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("likely cause: ") && r.stdout.contains("\ntried: "),
+            "{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn schemes_without_a_timestamp_take_no_clock_options() {
+    let body = b"{}";
+    let lines = sign_lines(
+        &[
+            "sign",
+            "--scheme",
+            "github",
+            "--secret",
+            "k",
+            "--body-file",
+            "-",
+        ],
+        body,
+    );
+    let header = lines[0].clone();
+    let verify = [
+        "verify",
+        "--scheme",
+        "github",
+        "--secret",
+        "k",
+        "--body-file",
+        "-",
+        "--header",
+        header.as_str(),
+    ];
+    assert_eq!(run(&verify, body).code, 0);
+    for (extra, option) in [
+        (["--now", "1764072000"], "--now"),
+        (["--tolerance", "60"], "--tolerance"),
+    ] {
+        let r = run(&[&verify[..], &extra[..]].concat(), body);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "{option}: GitHub deliveries carry no timestamp; leave it out"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["sign", "--scheme", "shopify", "--secret", "k", "--body-file", "-", "--timestamp", "1"],
+            "--timestamp: Shopify deliveries carry no timestamp",
+        ),
+        (
+            vec!["listen", "--addr", "127.0.0.1:0", "--scheme", "github", "--secret", "k", "--tolerance", "5"],
+            "--tolerance: GitHub deliveries carry no timestamp",
+        ),
+        (
+            vec!["sign", "--scheme", "mittr", "--secret", "k", "--body-file", "-", "--id", "x"],
+            "--id: Mittr deliveries carry no delivery id",
+        ),
+        (
+            vec!["sign", "--scheme", "github", "--secret", "a", "--secret", "b", "--body-file", "-"],
+            "2 secrets given: GitHub deliveries carry one signature",
+        ),
+        (
+            vec!["sign", "--scheme", "standard-webhooks", "--secret", "whpk_4rQZjjkCnn4m/ciYBaRPSZTA+Y/UwqgD6hgxOllF28g=", "--body-file", "-"],
+            "sign with the `whsk_` key",
+        ),
+        (
+            vec!["listen", "--addr", "127.0.0.1:0", "--scheme", "standard-webhooks", "--secret", "whsk_V0VCSE9PS0FTWU1NRVRSSUNURVNUUFJJVkFURUtFWTE="],
+            "verify with the `whpk_…` public key",
+        ),
+        (
+            vec!["verify", "--scheme", "acme", "--secret", "k", "--body-file", "-"],
+            "[possible values: mittr, mitpo, stripe, standard-webhooks, svix, github, slack, shopify]",
+        ),
+    ];
+    for (args, why) in cases {
+        let out = hookguard()
+            .args(&args)
+            .write_stdin(&b"{}"[..])
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(why),
+            "{args:?}: expected {why:?} in {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn listen_verifies_any_preset_and_names_another_presets_delivery() {
+    let listener = Listener::start("stripe", "whsec_listen");
+    let client = common::server::client();
+    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    let body = br#"{"id":"evt_1","type":"invoice.paid"}"#;
+    let stripe = sign(Scheme::stripe(), b"whsec_listen", now, body);
+    let reply = common::server::post(
+        &client,
+        &listener.url("/webhooks/stripe"),
+        &stripe,
+        &body[..],
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let github = sign(Scheme::github(), b"whsec_listen", now, body);
+    let reply = common::server::post(
+        &client,
+        &listener.url("/webhooks/stripe"),
+        &github,
+        &body[..],
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.code().as_str()),
+        (400, "missing_header")
+    );
+    let text = String::from_utf8(listener.output()).unwrap();
+    assert!(text.contains("verified: stripe delivery"), "{text}");
+    assert!(
+        text.contains(
+            "likely cause: wrong_scheme (confirmed: undoing it makes the signature match)"
+        ) && text.contains("verify it with `--scheme github`"),
+        "{text}"
+    );
 }

@@ -49,7 +49,7 @@ pub const SLACK_SIGNATURE: HeaderName = HeaderName::from_static("x-slack-signatu
 pub const SLACK_TIMESTAMP: HeaderName = HeaderName::from_static("x-slack-request-timestamp");
 /// `X-Shopify-Hmac-Sha256`: base64 HMAC-SHA256 of the body.
 pub const SHOPIFY_HMAC: HeaderName = HeaderName::from_static("x-shopify-hmac-sha256");
-/// `shopify-hmac-sha256`: the events-style name, read first when present.
+/// `shopify-hmac-sha256`: the events-style name, read when the classic one is absent.
 pub const SHOPIFY_EVENTS_HMAC: HeaderName = HeaderName::from_static("shopify-hmac-sha256");
 /// `X-Shopify-Topic`: the event topic, **not** signed.
 pub const SHOPIFY_TOPIC: HeaderName = HeaderName::from_static("x-shopify-topic");
@@ -214,8 +214,10 @@ impl Scheme {
     /// Shopify: `X-Shopify-Hmac-Sha256: <base64>`, HMAC-SHA256 of the body
     /// with the app's secret (<https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook>,
     /// Shopify/shopify-app-js). The events-style `shopify-hmac-sha256` is
-    /// read first when present. A value that does not decode simply does
-    /// not match.
+    /// read when `X-Shopify-Hmac-Sha256` is absent (shopify-app-js prefers
+    /// it when both are sent; Shopify then sends the same HMAC in both, and
+    /// a signer writes the classic one). A value that does not decode simply
+    /// does not match.
     ///
     /// **No timestamp**: as for GitHub, replay protection needs an explicit
     /// TTL. `X-Shopify-Webhook-Id` (unsigned) and `X-Shopify-Topic`
@@ -223,8 +225,8 @@ impl Scheme {
     pub fn shopify() -> Self {
         preset(
             Scheme::builder("shopify")
-                .signature_header(SHOPIFY_EVENTS_HMAC)
                 .signature_header(SHOPIFY_HMAC)
+                .signature_header(SHOPIFY_EVENTS_HMAC)
                 .signature_format(lenient(
                     SignatureFormat::bare("").encoding(Encoding::Base64),
                 ))

@@ -74,11 +74,12 @@ impl Signer {
     ///
     /// # Errors
     /// As [`new`](Self::new); [`ConfigError::InvalidSecret`] when the
-    /// scheme's header carries a single bare value.
+    /// scheme's header carries a single signature (GitHub, Shopify).
     pub fn and_secret(mut self, secret: impl Into<Secret>) -> Result<Self, ConfigError> {
         let index = self.keys.len();
-        if self.scheme.signature_format().label_separator().is_none() {
-            let reason = "the scheme's signature header carries one value";
+        let format = self.scheme.signature_format();
+        if format.label_separator().is_none() || format.delimiters().is_empty() {
+            let reason = "the scheme's signature header carries one signature";
             return Err(ConfigError::InvalidSecret { index, reason });
         }
         self.keys

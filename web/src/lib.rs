@@ -9,7 +9,8 @@
 //! attribute that exports the four functions under fixed names.
 //!
 //! Frame: a sequence of fields, each a little-endian `u32` length and that
-//! many bytes, in this order: scheme (`mittr` / `mitpo`), pasted headers or
+//! many bytes, in this order: scheme (a preset's name, as `--scheme` takes
+//! it: `mittr`, `stripe`, `standard-webhooks`, …), pasted headers or
 //! raw request, body, now (unix seconds as text, empty for none), tolerance
 //! in seconds (text), then one field per secret, byte for byte as typed.
 #![deny(unsafe_code)]
@@ -18,7 +19,9 @@
 use std::cell::RefCell;
 use std::time::{Duration, UNIX_EPOCH};
 
-use hookguard::diagnose::{diagnose_with_tolerance, parse_pasted_headers, parse_raw_request};
+use hookguard::diagnose::{
+    diagnose_with, parse_pasted_headers, parse_raw_request, Audience, LikelyCause, Options,
+};
 use hookguard::{Scheme, Secret};
 use serde_json::{json, Value};
 
@@ -89,10 +92,8 @@ pub fn answer(frame: &[u8]) -> Value {
     if fields.len() < 6 {
         return input_error("give at least one secret");
     }
-    let scheme = match fields[0] {
-        b"mittr" => Scheme::mittr(),
-        b"mitpo" => Scheme::mitpo(),
-        _ => return input_error("choose a scheme"),
+    let Some(scheme) = std::str::from_utf8(fields[0]).ok().and_then(Scheme::preset) else {
+        return input_error("choose a provider");
     };
     let pasted = String::from_utf8_lossy(fields[1]);
     // A whole raw request (request line, headers, blank line, body) is
@@ -119,10 +120,10 @@ pub fn answer(frame: &[u8]) -> Value {
             Err(_) => return input_error("\"now\" must be unix seconds"),
         },
     };
-    let tolerance = match String::from_utf8_lossy(fields[4]).trim() {
-        "" => 300,
+    let options = match String::from_utf8_lossy(fields[4]).trim() {
+        "" => Options::new(),
         t => match t.parse::<u64>() {
-            Ok(n) => n,
+            Ok(n) => Options::new().tolerance(Duration::from_secs(n)),
             Err(_) => return input_error("the tolerance must be whole seconds"),
         },
     };
@@ -134,14 +135,15 @@ pub fn answer(frame: &[u8]) -> Value {
     if secrets.is_empty() {
         return input_error("give at least one secret");
     }
-    let d = diagnose_with_tolerance(
-        &scheme,
-        &headers,
-        &body,
-        &secrets,
-        now,
-        Duration::from_secs(tolerance),
-    );
+    let d = diagnose_with(&scheme, &headers, &body, &secrets, now, &options);
+    if let Some(cause @ LikelyCause::InvalidSecret { .. }) = d.likely_cause() {
+        return json!({
+            "ok": false,
+            "input_error": cause.hint_for(Audience::Page),
+            "likely_cause": cause.code(),
+            "tried": d.tried(),
+        });
+    }
     let fingerprints: Vec<String> = secrets
         .iter()
         .map(|s| Secret::from(*s).fingerprint())
@@ -149,7 +151,7 @@ pub fn answer(frame: &[u8]) -> Value {
     match d.outcome() {
         Ok(v) => json!({
             "ok": true,
-            "scheme": v.scheme().as_str(),
+            "scheme": v.scheme(),
             "secret_index": v.secret_index(),
             "secret_fingerprint": fingerprints[v.secret_index()],
             "timestamp": v.timestamp(),
@@ -162,16 +164,92 @@ pub fn answer(frame: &[u8]) -> Value {
             "status": e.status().as_u16(),
             "message": e.to_string(),
             "likely_cause": d.likely_cause().map(|c| c.code()),
-            "hint": d.likely_cause().map(|c| c.hint()),
+            "confirmed": d.likely_cause().map(|c| c.is_confirmed()),
+            "hint": d.likely_cause().map(|c| c.hint_for(Audience::Page)),
+            "tried": d.tried(),
             "body_len": body.len(),
         }),
     }
 }
 
 #[cfg(test)]
+#[path = "../../tests/common/mistakes.rs"]
+mod mistakes;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use hookguard::diagnose::CODES;
     use hookguard::Signer;
+
+    /// Every catalogued mistake (`tests/common/mistakes.rs`) through the
+    /// module's entry point, as the page sends it.
+    #[test]
+    fn every_mistake_is_named_through_the_page_module() {
+        let mut failures = Vec::new();
+        for m in super::mistakes::all() {
+            let headers = m.header_text();
+            let now = super::mistakes::NOW.to_string();
+            let mut parts: Vec<&[u8]> = vec![
+                m.scheme.as_bytes(),
+                headers.as_bytes(),
+                &m.body,
+                now.as_bytes(),
+                b"",
+            ];
+            parts.extend(m.secrets.iter().map(|s| s.as_bytes()));
+            let out = answer(&frame(&parts));
+            let got = if out["ok"] == true {
+                "ok".to_owned()
+            } else {
+                out["likely_cause"].as_str().unwrap_or("none").to_owned()
+            };
+            if got != m.cause {
+                failures.push(format!(
+                    "{} ({}): expected {}, got {out}",
+                    m.name, m.scheme, m.cause
+                ));
+                continue;
+            }
+            let text = out.to_string();
+            for secret in &m.secrets {
+                let secret = secret.trim_matches(|c: char| c.is_whitespace() || c == '"');
+                assert!(
+                    !text.contains(secret),
+                    "{}: the secret leaked: {text}",
+                    m.name
+                );
+            }
+            if m.cause == "ok" {
+                continue;
+            }
+            let tried: Vec<&str> = out["tried"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap())
+                .collect();
+            assert!(
+                tried.contains(&m.cause) && tried.iter().all(|c| CODES.contains(c)),
+                "{text}"
+            );
+            let hint = out["hint"]
+                .as_str()
+                .or(out["input_error"].as_str())
+                .unwrap();
+            assert!(
+                !hint.contains("--scheme") && !hint.contains("Scheme::"),
+                "{}: not in the page's terms: {hint}",
+                m.name
+            );
+        }
+        assert!(
+            failures.is_empty(),
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
 
     fn frame(parts: &[&[u8]]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -246,5 +324,7 @@ mod tests {
         );
         let out = answer(&frame(&[b"mittr", b"", b"", b"1", b""]));
         assert_eq!(out["input_error"], "give at least one secret");
+        let out = answer(&frame(&[b"acme", b"", b"", b"1", b"", b"s"]));
+        assert_eq!(out["input_error"], "choose a provider");
     }
 }

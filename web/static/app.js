@@ -65,7 +65,16 @@ function show(answer) {
     add("Error", `${answer.error} (HTTP ${answer.status})`);
     add("Message", answer.message);
     add("Likely cause", answer.likely_cause);
+    if (answer.likely_cause) {
+      const byTimestamp = ["clock_skew", "timestamp_in_milliseconds"].includes(answer.likely_cause);
+      add("How it was found", answer.confirmed
+        ? (byTimestamp ? "confirmed by the timestamp" : "confirmed: undoing it makes the signature match")
+        : answer.likely_cause === "different_secret"
+          ? "none of the usual mistakes explains it"
+          : "from the request's evidence");
+    }
     add("Fix", answer.hint);
+    add("Checked", (answer.tried || []).join(", "));
     add("Body", `${answer.body_len} bytes`);
   }
   panel.dataset.error = answer.error || "";
@@ -96,5 +105,19 @@ document.getElementById("form").addEventListener("submit", async (event) => {
     show({ input_error: `the verifier could not run: ${e}` });
   }
 });
+
+// The chosen provider's headers as a placeholder; no clock fields for
+// providers whose deliveries carry no timestamp (GitHub, Shopify).
+function providerChanged() {
+  const option = document.getElementById("scheme").selectedOptions[0];
+  document.getElementById("headers").placeholder = option.dataset.headers.replace(/&#10;/g, "\n");
+  const timeless = option.hasAttribute("data-no-timestamp");
+  for (const id of ["now", "tolerance"]) document.getElementById(id).disabled = timeless;
+  document.getElementById("now-note").textContent = timeless
+    ? "(this provider sends no timestamp)"
+    : "(unix seconds; empty: now)";
+}
+document.getElementById("scheme").addEventListener("change", providerChanged);
+providerChanged();
 
 document.getElementById("result").tabIndex = -1;

@@ -6,6 +6,7 @@
 
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { mkdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
@@ -38,6 +39,10 @@ const body = '{"eventType":"order.created","payload":{"orderId":"ord_17711","amo
 const sign = (ts, bytes, key = secret) =>
   createHmac("sha256", key).update(`${ts}.`).update(bytes).digest("hex");
 const headers = (ts, sig) => `X-Mittr-Signature: v1=${sig}\nX-Mittr-Timestamp: ${ts}`;
+const hmac = (key, bytes) => createHmac("sha256", key).update(bytes).digest("hex");
+const stripeSecret = "whsec_browser_stripe_secret";
+const githubSecret = "It's a Secret to Everybody";
+const stripePretty = JSON.stringify({ id: "evt_1", type: "invoice.paid", data: { amount: 4200 } }, null, 2);
 
 const cases = [
   { name: "valid", secret, headers: headers(now - 10, sign(now - 10, body)), body, expect: { ok: true } },
@@ -69,6 +74,48 @@ const cases = [
     body,
     expect: { error: "signature_mismatch", cause: "secret_whitespace" },
   },
+  // Stripe: `t=` inside Stripe-Signature, the whole whsec_ secret as the key.
+  {
+    name: "stripe-valid",
+    scheme: "stripe",
+    secret: stripeSecret,
+    headers: `Stripe-Signature: t=${now - 10},v1=${sign(now - 10, stripePretty, stripeSecret)}`,
+    body: stripePretty,
+    expect: { ok: true },
+  },
+  {
+    name: "stripe-reserialized",
+    scheme: "stripe",
+    secret: stripeSecret,
+    headers: `Stripe-Signature: t=${now - 10},v1=${sign(now - 10, stripePretty, stripeSecret)}`,
+    body: JSON.stringify(JSON.parse(stripePretty)),
+    expect: { error: "signature_mismatch", cause: "body_reserialized" },
+  },
+  // GitHub: the body alone, no timestamp (the clock fields are disabled).
+  {
+    name: "github-valid",
+    scheme: "github",
+    secret: githubSecret,
+    headers: `X-Hub-Signature-256: sha256=${hmac(githubSecret, body)}\nX-GitHub-Event: push`,
+    body,
+    expect: { ok: true },
+  },
+  {
+    name: "github-gzip-file",
+    scheme: "github",
+    secret: githubSecret,
+    headers: `X-Hub-Signature-256: sha256=${hmac(githubSecret, body)}\nContent-Encoding: gzip`,
+    file: gzipSync(Buffer.from(body)),
+    expect: { error: "signature_mismatch", cause: "body_compressed" },
+  },
+  {
+    name: "github-delivery-on-the-mittr-page",
+    scheme: "mittr",
+    secret: githubSecret,
+    headers: `X-Hub-Signature-256: sha256=${hmac(githubSecret, body)}\nX-GitHub-Event: push`,
+    body,
+    expect: { error: "missing_header", cause: "wrong_scheme" },
+  },
 ];
 
 const browser = await chromium.launch({
@@ -91,13 +138,20 @@ try {
     els.filter((e) => !document.querySelector(`label[for="${e.id}"]`)).map((e) => e.id || e.name));
   if (unlabelled.length) fail(`fields without a label: ${unlabelled}`);
 
+  // Every preset is offered.
+  const offered = await page.$$eval("#scheme option", (os) => os.map((o) => o.value));
+  const presets = ["mittr", "mitpo", "stripe", "standard-webhooks", "svix", "github", "slack", "shopify"];
+  if (JSON.stringify(offered) !== JSON.stringify(presets)) fail(`providers offered: ${offered}`);
+
   for (const c of cases) {
-    await page.selectOption("#scheme", "mittr");
+    await page.selectOption("#scheme", c.scheme || "mittr");
     await page.fill("#secret", c.secret);
     await page.fill("#secret2", "");
     await page.fill("#headers", c.headers);
-    await page.fill("#body", c.body);
-    await page.fill("#now", String(now));
+    await page.fill("#body", c.body || "");
+    await page.setInputFiles("#bodyfile", c.file ? [{ name: "body.gz", mimeType: "application/gzip", buffer: c.file }] : []);
+    if (await page.isEnabled("#now")) await page.fill("#now", String(now));
+    else if (!["github", "shopify"].includes(c.scheme)) fail(`${c.name}: the clock fields are disabled`);
     // Keyboard: focus the button and press Enter.
     await page.focus("#verify");
     await page.keyboard.press("Enter");
@@ -123,7 +177,8 @@ try {
       : got.error === c.expect.error && got.cause === c.expect.cause;
     if (!ok) fail(`${c.name}: expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(got)}`);
     else passed += 1;
-    if (got.text.includes(secret)) fail(`${c.name}: the page shows the secret`);
+    if (got.text.includes(c.secret.trim())) fail(`${c.name}: the page shows the secret`);
+    if (!c.expect.ok && !got.text.includes("Checked")) fail(`${c.name}: the page does not say what it checked`);
     console.log(`${ok ? "ok  " : "FAIL"} ${c.name}: ${got.verdict}${got.cause ? ` (${got.cause})` : ""}`);
   }
 

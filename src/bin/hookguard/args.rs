@@ -5,14 +5,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+use hookguard::diagnose::provider_name;
 use hookguard::Scheme;
 
 #[derive(Parser)]
 #[command(
     name = "hookguard",
     version,
-    about = "Verify, diagnose, sign and send Mittr and MITPO webhooks"
+    about = "Verify, diagnose, sign and send webhooks: Mittr, MITPO, Stripe, Standard Webhooks, Svix, GitHub, Slack, Shopify"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -31,26 +33,47 @@ pub enum Command {
     Listen(ListenArgs),
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum SchemeArg {
-    Mittr,
-    Mitpo,
-}
+/// A preset, as `--scheme` names it (`Scheme::PRESETS`).
+#[derive(Clone, Copy)]
+pub struct SchemeArg(&'static str);
 
 impl SchemeArg {
+    /// Parses `--scheme`: one of `Scheme::PRESETS`.
+    fn parser() -> impl clap::builder::TypedValueParser<Value = SchemeArg> {
+        PossibleValuesParser::new(Scheme::PRESETS).map(|name| {
+            let name = Scheme::PRESETS
+                .iter()
+                .find(|p| **p == name)
+                .copied()
+                .unwrap_or("mittr");
+            SchemeArg(name)
+        })
+    }
+
     /// The provider's name as it spells it.
     pub fn provider(self) -> &'static str {
-        match self {
-            SchemeArg::Mittr => "Mittr",
-            SchemeArg::Mitpo => "MITPO",
-        }
+        provider_name(self.0)
     }
 
     pub fn scheme(self) -> Scheme {
-        match self {
-            SchemeArg::Mittr => Scheme::mittr(),
-            SchemeArg::Mitpo => Scheme::mitpo(),
+        Scheme::preset(self.0).unwrap_or_else(Scheme::mittr)
+    }
+
+    /// Whether its deliveries carry a timestamp.
+    pub fn has_timestamp(self) -> bool {
+        self.scheme().timestamp_source().is_some()
+    }
+
+    /// A usage error for `option` when the scheme has no timestamp: GitHub
+    /// and Shopify deliveries carry none, so there is nothing to check.
+    pub fn no_timestamp_option(self, option: &str, given: bool) -> Result<(), String> {
+        if given && !self.has_timestamp() {
+            return Err(format!(
+                "{option}: {} deliveries carry no timestamp; leave it out",
+                self.provider()
+            ));
         }
+        Ok(())
     }
 }
 
@@ -98,7 +121,8 @@ fn env_secret(var: &str) -> Result<String, String> {
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    #[arg(long, value_enum)]
+    /// The provider's scheme.
+    #[arg(long, value_parser = SchemeArg::parser())]
     pub scheme: SchemeArg,
     #[command(flatten)]
     pub secrets: SecretArgs,
@@ -111,12 +135,14 @@ pub struct VerifyArgs {
     /// A raw HTTP request (request line, headers, blank line, body), instead of --header and --body-file.
     #[arg(long, value_name = "FILE", conflicts_with = "headers")]
     pub request_file: Option<PathBuf>,
-    /// Check the timestamp against this time (unix seconds) instead of now.
+    /// Check the timestamp against this time (unix seconds) instead of now
+    /// (not for schemes without a timestamp: GitHub, Shopify).
     #[arg(long, value_name = "UNIX", value_parser = unix_time)]
     pub now: Option<SystemTime>,
-    /// Tolerance in seconds, past and future.
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    pub tolerance: u64,
+    /// Tolerance in seconds, past and future (default: the scheme's, 300;
+    /// not for schemes without a timestamp).
+    #[arg(long, value_name = "SECS")]
+    pub tolerance: Option<u64>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -124,17 +150,25 @@ pub struct VerifyArgs {
 
 #[derive(Args)]
 pub struct SignArgs {
-    #[arg(long, value_enum)]
+    /// The provider's scheme.
+    #[arg(long, value_parser = SchemeArg::parser())]
     pub scheme: SchemeArg,
     #[command(flatten)]
     pub secrets: SecretArgs,
     /// The raw body, or - for standard input.
     #[arg(long, value_name = "FILE")]
     pub body_file: PathBuf,
-    /// The timestamp to sign with (unix seconds); now by default.
+    /// The timestamp to sign with (unix seconds); now by default (not for
+    /// schemes without a timestamp: GitHub, Shopify).
     #[arg(long, value_name = "UNIX")]
     pub timestamp: Option<u64>,
-    /// MITPO's event header value.
+    /// The delivery id (Standard Webhooks' and Svix's `webhook-id`, signed;
+    /// GitHub's and Shopify's, unsigned); Standard Webhooks and Svix derive
+    /// one from the body by default.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// The event header's value (MITPO, GitHub, Shopify; default: the
+    /// payload's `event` field).
     #[arg(long, value_name = "TYPE")]
     pub event: Option<String>,
     /// The URL for the printed curl command.
@@ -146,14 +180,16 @@ pub struct SignArgs {
 pub struct SendArgs {
     /// Where to deliver (http://).
     pub url: String,
-    #[arg(long, value_enum)]
+    /// The provider's scheme.
+    #[arg(long, value_parser = SchemeArg::parser())]
     pub scheme: SchemeArg,
     #[command(flatten)]
     pub secrets: SecretArgs,
     /// The raw body, or - for standard input.
     #[arg(long, value_name = "FILE")]
     pub body_file: PathBuf,
-    /// MITPO's event header value (default: the payload's `event` field).
+    /// The event header's value (MITPO, GitHub, Shopify; default: the
+    /// payload's `event` field).
     #[arg(long, value_name = "TYPE")]
     pub event: Option<String>,
     /// Attempts in all (at least 1).
@@ -166,13 +202,15 @@ pub struct ListenArgs {
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
-    #[arg(long, value_enum)]
+    /// The provider's scheme.
+    #[arg(long, value_parser = SchemeArg::parser())]
     pub scheme: SchemeArg,
     #[command(flatten)]
     pub secrets: SecretArgs,
-    /// Tolerance in seconds, past and future.
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    pub tolerance: u64,
+    /// Tolerance in seconds, past and future (default: the scheme's, 300;
+    /// not for schemes without a timestamp).
+    #[arg(long, value_name = "SECS")]
+    pub tolerance: Option<u64>,
 }
 
 /// Unix seconds as a `SystemTime`; a usage error past what the system's

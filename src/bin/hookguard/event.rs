@@ -1,4 +1,4 @@
-//! MITPO's event header: from `--event`, else from the payload's `event`
+//! The event header (MITPO's, GitHub's, Shopify's): from `--event`, else from the payload's `event`
 //! field (as the dispatcher does), checked as receivers check it.
 
 use hookguard::dispatcher::payload_event;

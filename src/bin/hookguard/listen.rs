@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use hookguard::diagnose::diagnose_with_tolerance;
+use hookguard::diagnose::{diagnose_with, Options};
 use hookguard::Scheme;
 
 use crate::args::ListenArgs;
@@ -25,26 +25,46 @@ use crate::{web, InputError};
 struct Receiver {
     scheme: Scheme,
     secrets: Arc<[String]>,
-    tolerance: Duration,
+    options: Options,
 }
 
 pub fn run(args: ListenArgs) -> Result<ExitCode, InputError> {
+    args.scheme
+        .no_timestamp_option("--tolerance", args.tolerance.is_some())
+        .map_err(InputError)?;
     let receiver = Receiver {
         scheme: args.scheme.scheme(),
         secrets: args.secrets.collect().map_err(InputError)?.into(),
-        tolerance: Duration::from_secs(args.tolerance),
+        options: match args.tolerance {
+            Some(secs) => Options::new().tolerance(Duration::from_secs(secs)),
+            None => Options::new(),
+        },
     };
+    // Every secret must be a key of the scheme (a `whsk_` signing key is not).
+    if let Err(e) = hookguard::Verifier::builder(receiver.scheme.clone())
+        .secrets(receiver.secrets.iter().map(String::as_str))
+        .build()
+    {
+        let hint = if receiver.secrets.iter().any(|s| s.starts_with("whsk_")) {
+            ": verify with the `whpk_…` public key; `whsk_…` keys are for signing"
+        } else {
+            ""
+        };
+        return Err(InputError(format!("--secret: {e}{hint}")));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let scheme_name = args.scheme.provider();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .map_err(|e| InputError(format!("cannot listen on {}: {e}", args.addr)))?;
         let addr = listener.local_addr()?;
         println!(
-            "listening on http://{addr} (POST any path; verifier page at http://{addr}/verify)"
+            "listening on http://{addr} (POST any path: verified as {}; verifier page at http://{addr}/verify)",
+            scheme_name
         );
         axum::serve(listener, router(receiver))
             .await
@@ -69,13 +89,13 @@ fn router(receiver: Receiver) -> Router {
 }
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
-    let d = diagnose_with_tolerance(
+    let d = diagnose_with(
         &r.scheme,
         &headers,
         &body,
         &r.secrets,
         SystemTime::now(),
-        r.tolerance,
+        &r.options,
     );
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{}", text_report(&d, &Style::stdout()));

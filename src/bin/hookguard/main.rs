@@ -1,5 +1,6 @@
-//! `hookguard`: verify, diagnose, sign, send and receive Mittr and MITPO
-//! webhooks from the command line.
+//! `hookguard`: verify, diagnose, sign, send and receive webhooks of every
+//! preset (Mittr, MITPO, Stripe, Standard Webhooks, Svix, GitHub, Slack,
+//! Shopify) from the command line.
 //!
 //! Exit codes: 0 verified (or done), 1 rejected, 2 usage or input error.
 

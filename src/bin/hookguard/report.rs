@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use hookguard::diagnose::Diagnosis;
+use hookguard::diagnose::{Audience, Diagnosis};
 
 use crate::escape::terminal_safe;
 
@@ -35,7 +35,9 @@ pub fn json_report(d: &Diagnosis) -> serde_json::Value {
             "error": null,
             "message": format!("verified {} delivery with secret #{}", v.scheme(), v.secret_index()),
             "likely_cause": null,
+            "confirmed": null,
             "hint": null,
+            "tried": d.tried(),
             "secret_index": v.secret_index(),
             "timestamp": v.timestamp(),
         }),
@@ -44,7 +46,9 @@ pub fn json_report(d: &Diagnosis) -> serde_json::Value {
             "error": e.code(),
             "message": e.to_string(),
             "likely_cause": d.likely_cause().map(|c| c.code()),
-            "hint": d.likely_cause().map(|c| c.hint()),
+            "confirmed": d.likely_cause().map(|c| c.is_confirmed()),
+            "hint": d.likely_cause().map(|c| c.hint_for(Audience::Cli)),
+            "tried": d.tried(),
             "secret_index": null,
             "timestamp": null,
         }),
@@ -74,10 +78,22 @@ pub fn text_report(d: &Diagnosis, style: &Style) -> String {
                 safe(&e.to_string())
             );
             if let Some(cause) = d.likely_cause() {
+                let how = if cause.is_confirmed() && cause.code().starts_with("timestamp_")
+                    || cause.code() == "clock_skew"
+                {
+                    "confirmed by the timestamp"
+                } else if cause.is_confirmed() {
+                    "confirmed: undoing it makes the signature match"
+                } else if cause.code() == "different_secret" {
+                    "none of the usual mistakes explains it"
+                } else {
+                    "from the request's evidence"
+                };
                 out.push_str(&format!(
-                    "likely cause: {}\nfix: {}\n",
+                    "likely cause: {} ({how})\nfix: {}\ntried: {}\n",
                     cause.code(),
-                    safe(&cause.hint())
+                    safe(&cause.hint_for(Audience::Cli)),
+                    d.tried().join(", ")
                 ));
             }
             out

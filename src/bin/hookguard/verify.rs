@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use hookguard::diagnose::{self, diagnose_with_tolerance, parse_pasted_headers, parse_raw_request};
+use hookguard::diagnose::{
+    self, diagnose_with, parse_pasted_headers, parse_raw_request, Audience, LikelyCause, Options,
+};
 use http::HeaderMap;
 
 use crate::args::VerifyArgs;
@@ -11,6 +13,12 @@ use crate::report::{json_report, text_report, Style};
 use crate::{read_input, InputError};
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode, InputError> {
+    args.scheme
+        .no_timestamp_option("--now", args.now.is_some())
+        .map_err(InputError)?;
+    args.scheme
+        .no_timestamp_option("--tolerance", args.tolerance.is_some())
+        .map_err(InputError)?;
     let secrets = args.secrets.collect().map_err(InputError)?;
     let (headers, body) = match (&args.request_file, &args.body_file) {
         (Some(file), _) => parse_raw_request(&read_input(file)?)
@@ -23,14 +31,26 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, InputError> {
         }
     };
     let now = args.now.unwrap_or_else(SystemTime::now);
-    let diagnosis = diagnose_with_tolerance(
+    let mut options = Options::new();
+    if let Some(tolerance) = args.tolerance {
+        options = options.tolerance(Duration::from_secs(tolerance));
+    }
+    let diagnosis = diagnose_with(
         &args.scheme.scheme(),
         &headers,
         &body,
         &secrets,
         now,
-        Duration::from_secs(args.tolerance),
+        &options,
     );
+    // A secret that is no key of the scheme (and that no usual mistake
+    // explains) is a usage error, as an empty one is.
+    if let Some(cause @ LikelyCause::InvalidSecret { .. }) = diagnosis.likely_cause() {
+        return Err(InputError(format!(
+            "--secret: {}",
+            cause.hint_for(Audience::Cli)
+        )));
+    }
     if args.json {
         println!("{}", json_report(&diagnosis));
     } else {

@@ -1,0 +1,185 @@
+//! The signature as written: hex where the scheme writes base64 (or the
+//! reverse), letters whose case changed, another algorithm recognized by
+//! its length, another label or version, several values where one is
+//! expected. Each is confirmed against the signature recomputed over the
+//! scheme's own message: nothing of it is ever shown.
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+
+use super::cause::LikelyCause;
+use super::engine::Budget;
+use super::key::{equal, Keyed};
+use crate::scheme::{Algorithm, Encoding, Scheme};
+use crate::signature::EntryShape;
+
+/// Most tokens looked at, all values together.
+const MAX_TOKENS: usize = 64;
+/// Longest value decoded (a hex HMAC-SHA512 is 128 characters).
+const MAX_VALUE: usize = 200;
+
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const BASE64: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+
+/// The ways `value` decodes.
+fn decodings(value: &[u8]) -> Vec<(Encoding, Vec<u8>)> {
+    let mut out = Vec::new();
+    if value.is_empty() || value.len() > MAX_VALUE {
+        return out;
+    }
+    if let Ok(bytes) = hex::decode(value) {
+        out.push((Encoding::Hex, bytes));
+    }
+    if let Ok(bytes) = BASE64.decode(value).or_else(|_| BASE64_URL.decode(value)) {
+        out.push((Encoding::Base64, bytes));
+    }
+    out
+}
+
+/// What an entry's label looked like, if it is printable and short.
+fn shown_label(label: &[u8], separator: u8) -> String {
+    let ok = label.len() <= 16
+        && label
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(label),
+            char::from(separator)
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Splits a token at the first `=`, `,` or `:`.
+fn generic_label(token: &[u8]) -> Option<(&[u8], u8, &[u8])> {
+    let at = token.iter().position(|b| matches!(b, b'=' | b',' | b':'))?;
+    Some((&token[..at], token[at], &token[at + 1..]))
+}
+
+/// Explains a signature that is right but written wrong, for `key` over
+/// `message`; `None` when none of these explains it. Costs one HMAC, plus
+/// one per other algorithm a value's length suggests.
+pub(super) fn explain(
+    scheme: &Scheme,
+    values: &[&[u8]],
+    key: &Keyed,
+    message: &[&[u8]],
+    budget: &mut Budget,
+) -> Option<LikelyCause> {
+    let tag = key.tag(message)?;
+    let tag = tag.as_bytes();
+    let format = scheme.signature_format();
+    let expected = format.value_encoding();
+    let label = scheme.methods()[usize::from(key.method)].label().as_bytes();
+    let delimiters = format.delimiters();
+    let entries: Vec<&[u8]> = if delimiters.is_empty() {
+        values.iter().map(|v| crate::timestamp::trim(v)).collect()
+    } else {
+        values
+            .iter()
+            .flat_map(|v| v.split(|b| delimiters.contains(b)))
+            .filter(|t| !t.is_empty())
+            .take(MAX_TOKENS)
+            .collect()
+    };
+    let mut lengths = Vec::new();
+    for &entry in &entries {
+        let own = match format.label_separator() {
+            Some(sep) => entry
+                .iter()
+                .position(|&b| b == sep)
+                .filter(|&at| &entry[..at] == label)
+                .map(|at| &entry[at + 1..]),
+            None => Some(entry).filter(
+                |e| !matches!(generic_label(e), Some((l, _, v)) if !l.is_empty() && v.len() > 2),
+            ),
+        };
+        if let Some(value) = own {
+            for (encoding, bytes) in decodings(value) {
+                lengths.push(bytes.len());
+                if encoding != expected && equal(&bytes, tag) {
+                    return Some(LikelyCause::SignatureEncoding {
+                        found: encoding,
+                        expected,
+                    });
+                }
+            }
+            if expected == Encoding::Base64 {
+                let right = STANDARD.encode(tag);
+                let folded = |t: &[u8]| t.to_ascii_lowercase();
+                if !equal(value, right.as_bytes())
+                    && equal(&folded(value), &folded(right.as_bytes()))
+                {
+                    return Some(LikelyCause::SignatureCaseChanged);
+                }
+            }
+            continue;
+        }
+        // Another label (or none where the scheme writes one).
+        let (found, value) = match generic_label(entry) {
+            Some((l, sep, v)) => (shown_label(l, sep), v),
+            None => (String::new(), entry),
+        };
+        for (_, bytes) in decodings(value) {
+            lengths.push(bytes.len());
+            if equal(&bytes, tag) {
+                let expected = EntryShape::signature(scheme).to_string();
+                return Some(LikelyCause::SignatureLabel { found, expected });
+            }
+        }
+    }
+    if delimiters.is_empty() {
+        for value in values {
+            let parts: Vec<&[u8]> = value
+                .split(|b| matches!(b, b',' | b' ' | b';' | b'\t'))
+                .filter(|p| !p.is_empty())
+                .take(MAX_TOKENS)
+                .collect();
+            if parts.len() < 2 {
+                continue;
+            }
+            for part in &parts {
+                let value = match format.label_separator() {
+                    Some(sep) => match part.iter().position(|&b| b == sep) {
+                        Some(at) if &part[..at] == label => &part[at + 1..],
+                        _ => continue,
+                    },
+                    None => part,
+                };
+                if decodings(value).iter().any(|(_, b)| equal(b, tag)) {
+                    return Some(LikelyCause::SignatureSeveralEntries {
+                        entries: parts.len(),
+                    });
+                }
+            }
+        }
+    }
+    for other in [Algorithm::HmacSha1, Algorithm::HmacSha512] {
+        if other == key.algorithm || !lengths.contains(&other.signature_len()) || !budget.spend() {
+            continue;
+        }
+        let Some(other_tag) = key.tag_with(other, message) else {
+            continue;
+        };
+        let hit = entries.iter().any(|&entry| {
+            let value = generic_label(entry).map_or(entry, |(_, _, v)| v);
+            decodings(value)
+                .iter()
+                .any(|(_, b)| equal(b, other_tag.as_bytes()))
+        });
+        if hit {
+            return Some(LikelyCause::SignatureAlgorithm {
+                found: other,
+                expected: key.algorithm,
+            });
+        }
+    }
+    None
+}
