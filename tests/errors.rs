@@ -389,3 +389,20 @@ async fn a_broken_bodys_transport_error_is_the_source() {
     assert_eq!(copy, error, "Clone and PartialEq hold with a source");
     assert!(io_source(&copy).is_some(), "a clone keeps the source");
 }
+
+#[test]
+fn pasted_input_errors_are_pinned() {
+    use hookguard::diagnose::{parse_pasted_headers, parse_raw_request};
+    let no_colon = parse_pasted_headers("X-Mittr-Timestamp 1").unwrap_err();
+    assert_eq!(no_colon.to_string(), "line 1 is not `Name: value`");
+    let bad = parse_pasted_headers("X-Ok: 1\nBad Name: 2").unwrap_err();
+    assert_eq!(
+        bad.to_string(),
+        "line 2 has a header name or value HTTP does not allow"
+    );
+    let cut = parse_raw_request(b"POST / HTTP/1.1\r\nHost: x\r\n").unwrap_err();
+    assert_eq!(
+        cut.to_string(),
+        "no blank line after the headers: paste the whole request"
+    );
+}

@@ -1,46 +1,28 @@
 //! Pasted input: headers as people paste them, and raw HTTP requests as
 //! request inspectors show them, read into headers and the exact body bytes.
 
-use std::fmt;
-
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 /// Why pasted input could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
     /// A header line without a `:`.
+    #[error("line {line} is not `Name: value`")]
     NotAHeaderLine {
         /// 1-based line number.
         line: usize,
     },
     /// A header name or value HTTP does not allow.
+    #[error("line {line} has a header name or value HTTP does not allow")]
     InvalidHeader {
         /// 1-based line number.
         line: usize,
     },
     /// A raw request without the blank line that ends the headers.
+    #[error("no blank line after the headers: paste the whole request")]
     NoHeaderEnd,
 }
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InputError::NotAHeaderLine { line } => write!(f, "line {line} is not `Name: value`"),
-            InputError::InvalidHeader { line } => {
-                write!(
-                    f,
-                    "line {line} has a header name or value HTTP does not allow"
-                )
-            }
-            InputError::NoHeaderEnd => {
-                f.write_str("no blank line after the headers: paste the whole request")
-            }
-        }
-    }
-}
-
-impl std::error::Error for InputError {}
 
 /// Reads headers as people paste them: `Name: value` per line, any case,
 /// stray whitespace and blank lines ignored, a request line (`POST /x
