@@ -226,6 +226,12 @@ pub enum Malformed {
         /// The number of characters expected.
         expected: u32,
     },
+    /// An entry that may appear once appears again (Stripe's `t=`).
+    #[error("the `{expected}` entry appears more than once")]
+    RepeatedEntry {
+        /// The entry, such as `t=<unix seconds>`.
+        expected: crate::signature::EntryShape,
+    },
     /// The signature header has no timestamp entry (Stripe's `t=`).
     #[error("no `{expected}` timestamp entry")]
     NoTimestampEntry {

@@ -367,18 +367,15 @@ impl<'s, 'a, 'c> EntryReader<'s, 'a, 'c> {
     ///
     /// # Errors
     /// [`Malformed::NoSignature`] when no entry had a method's label;
-    /// [`Malformed::NoTimestampEntry`] / [`Malformed::Duplicated`] for a
+    /// [`Malformed::NoTimestampEntry`] / [`Malformed::RepeatedEntry`] for a
     /// missing or repeated timestamp entry.
     pub(crate) fn finish(self) -> Result<Option<&'a [u8]>, Malformed> {
         if let Some(crate::scheme::TimestampSource::Entry(label)) = &self.scheme.timestamp {
+            let expected = EntryShape::timestamp(label, self.scheme.format.label);
             match self.timestamp_seen {
-                0 => {
-                    return Err(Malformed::NoTimestampEntry {
-                        expected: EntryShape::timestamp(label, self.scheme.format.label),
-                    })
-                }
+                0 => return Err(Malformed::NoTimestampEntry { expected }),
                 1 => {}
-                _ => return Err(Malformed::Duplicated),
+                _ => return Err(Malformed::RepeatedEntry { expected }),
             }
         }
         if self.candidates.labeled == 0 {

@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use http::HeaderName;
@@ -135,6 +135,14 @@ struct Cached {
     loaded: Instant,
 }
 
+/// How long a tenant the source did not know is remembered as unknown:
+/// 5 s (or the cache TTL, if shorter), so that repeated deliveries for it do
+/// not each reach the source.
+pub const UNKNOWN_TENANT_TTL: Duration = Duration::from_secs(5);
+
+/// How many unknown tenants are remembered (the memory is cleared when full).
+const UNKNOWN_CAPACITY: usize = 1024;
+
 /// The source, where the tenant is read, and the cache of derived keys.
 pub(crate) struct Tenants {
     source: Box<dyn SecretSource>,
@@ -142,6 +150,10 @@ pub(crate) struct Tenants {
     ttl: Duration,
     capacity: usize,
     cache: RwLock<HashMap<Box<str>, Cached>>,
+    unknown: Mutex<HashMap<Box<str>, Instant>>,
+    /// A key nobody knows, checked for unknown tenants so that they take
+    /// as long as known ones (their verdict is a mismatch whatever it says).
+    pub(crate) decoy: Vec<Key>,
 }
 
 impl fmt::Debug for Tenants {
@@ -162,7 +174,19 @@ impl Tenants {
             ttl: DEFAULT_CACHE_TTL,
             capacity: DEFAULT_CACHE_CAPACITY,
             cache: RwLock::default(),
+            unknown: Mutex::default(),
+            decoy: Vec::new(),
         }
+    }
+
+    /// Derives the decoy key for `scheme` (an HMAC of its first method,
+    /// keyed with bytes nobody knows), once, at build time.
+    pub(crate) fn with_decoy(mut self, scheme: &Scheme) -> Self {
+        let secret = Secret::from(unguessable_bytes().to_vec());
+        if let Ok(keys) = verifying_keys(scheme, std::slice::from_ref(&secret)) {
+            self.decoy = keys;
+        }
+        self
     }
 
     pub(crate) fn set_cache(&mut self, ttl: Duration, capacity: usize) {
@@ -200,6 +224,9 @@ impl Tenants {
         if let Some(keys) = self.cached(tenant, now) {
             return Ok(Some(keys));
         }
+        if self.known_unknown(tenant, now) {
+            return Ok(None);
+        }
         let secrets = self
             .source
             .secrets(tenant)
@@ -207,6 +234,7 @@ impl Tenants {
                 reason: e.to_string(),
             })?;
         let Some(secrets) = secrets.filter(|s| !s.is_empty()) else {
+            self.remember_unknown(tenant, now);
             return Ok(None);
         };
         let keys =
@@ -243,6 +271,23 @@ impl Tenants {
         cache.insert(tenant.into(), Cached { keys, loaded: now });
     }
 
+    /// Whether `tenant` was found unknown less than [`UNKNOWN_TENANT_TTL`] ago.
+    fn known_unknown(&self, tenant: &str, now: Instant) -> bool {
+        let unknown = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+        let ttl = UNKNOWN_TENANT_TTL.min(self.ttl);
+        unknown
+            .get(tenant)
+            .is_some_and(|&at| now.saturating_duration_since(at) < ttl)
+    }
+
+    fn remember_unknown(&self, tenant: &str, now: Instant) {
+        let mut unknown = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+        if unknown.len() >= UNKNOWN_CAPACITY {
+            unknown.clear();
+        }
+        unknown.insert(tenant.into(), now);
+    }
+
     #[cfg(test)]
     fn cached_len(&self) -> usize {
         self.cache.read().map(|c| c.len()).unwrap_or(0)
@@ -264,6 +309,19 @@ fn header_tenant<'a, H: Headers + ?Sized>(
         });
     }
     Ok(crate::timestamp::trim(value))
+}
+
+/// 32 bytes nobody can predict: SipHash outputs under the process's random
+/// `RandomState` keys (no extra dependency; they only key the decoy).
+fn unguessable_bytes() -> [u8; 32] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_usize(i);
+        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
+    }
+    out
 }
 
 /// A tenant id: 1 to [`MAX_TENANT_LEN`] bytes of visible ASCII.
@@ -327,6 +385,26 @@ mod tests {
             "expired entries are reloaded"
         );
         assert!(tenants.keys(&scheme, b"ghost", t0).unwrap().is_none());
+        let before = calls.load(Ordering::SeqCst);
+        for _ in 0..100 {
+            assert!(tenants
+                .keys(&scheme, b"ghost", t0 + Duration::from_secs(1))
+                .unwrap()
+                .is_none());
+        }
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            before,
+            "an unknown tenant is remembered"
+        );
+        tenants
+            .keys(&scheme, b"ghost", t0 + Duration::from_secs(6))
+            .unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            before + 1,
+            "for a few seconds only"
+        );
         assert!(tenants.keys(&scheme, b"", t0).unwrap().is_none());
         assert!(tenants.keys(&scheme, &[b'x'; 129], t0).unwrap().is_none());
         assert!(tenants.keys(&scheme, b"bad\x1b", t0).unwrap().is_none());

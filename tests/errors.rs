@@ -178,6 +178,10 @@ fn every_malformed_reason_is_pinned() {
             "no `t=<unix seconds>` timestamp entry",
         ),
         (
+            parse_error(&Scheme::stripe(), "t=1,v1=00,t=2"),
+            "the `t=<unix seconds>` entry appears more than once",
+        ),
+        (
             Malformed::InvalidHex,
             "a signature entry is not hexadecimal",
         ),

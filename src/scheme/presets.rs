@@ -141,6 +141,12 @@ impl Scheme {
     ///
     /// A secret used as raw bytes (not base64) never verifies, and a
     /// `whpk_` key ignores `v1` entries (and an HMAC secret `v1a` ones).
+    ///
+    /// **Keep the `whpk_` prefix on public keys**: without it a public key
+    /// is taken as an HMAC `v1` secret (the two look alike), and anyone who
+    /// knows the public key could sign `v1` entries. Each `v1a` entry costs
+    /// a pass over the body per public key (at most 4 entries are read):
+    /// keep the public keys per verifier, or per tenant, few.
     pub fn standard_webhooks() -> Self {
         preset(standard_webhooks_builder(
             "standard-webhooks",

@@ -233,9 +233,12 @@ impl Signer {
     }
 }
 
-/// `value` as a header value, if it is non-empty visible ASCII (and spaces).
+/// `value` as a header value, if it is non-empty visible ASCII (spaces
+/// inside only: a receiver trims the ends, and would sign something else).
 fn visible_value(value: &str) -> Option<HeaderValue> {
-    let ok = !value.trim().is_empty() && value.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    let ok = !value.is_empty()
+        && value.trim() == value
+        && value.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
     ok.then(|| HeaderValue::from_str(value).ok()).flatten()
 }
 

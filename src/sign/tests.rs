@@ -73,6 +73,10 @@ fn standard_webhooks_signs_id_timestamp_body_with_the_decoded_secret() {
     );
     assert!(s.sign_with_id(1, "bad\nid", body).is_err());
     assert!(s.sign_with_id(1, "", body).is_err());
+    assert!(
+        s.sign_with_id(1, " msg_1 ", body).is_err(),
+        "a receiver trims the id"
+    );
 }
 
 #[test]

@@ -212,7 +212,7 @@ impl VerifierBuilder {
         Ok(Verifier {
             inner: Arc::new(Inner {
                 keys,
-                tenants: self.tenants,
+                tenants: self.tenants.map(|t| t.with_decoy(&self.scheme)),
                 fingerprints: self.secrets.iter().map(Secret::fingerprint).collect(),
                 scheme: self.scheme,
                 name,

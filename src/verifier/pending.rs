@@ -100,6 +100,7 @@ impl PendingVerification {
     /// [`Error::SignatureMismatch`] when no secret signed these bytes.
     pub fn finish(self) -> Result<VerifiedDelivery, Error> {
         let found = self.macs.matching(self.checked.candidates.as_slice());
+        let found = self.verifier.known(&self.checked, found);
         let replay_digest = self.digest.map(|d| d.finish());
         let secrets = self.verifier.keys(&self.checked).len();
         let secret_index =
