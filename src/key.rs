@@ -5,7 +5,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::ConfigError;
@@ -117,24 +117,18 @@ pub(crate) struct Key {
 
 impl Key {
     /// Whether any candidate of this key's method is a valid signature of
-    /// `prefix ‖ body`. Every candidate is compared (no early exit).
-    pub(crate) fn matches_whole(
-        &self,
-        prefix: &[u8],
-        body: &[u8],
-        candidates: &[Candidate],
-    ) -> bool {
+    /// `parts`, concatenated. Every candidate is compared (no early exit).
+    pub(crate) fn matches(&self, parts: &[&[u8]], candidates: &[Candidate]) -> bool {
         match &self.kind {
-            KeyKind::Hmac(hmac) => hmac.tag_with(&[prefix, body], |tag| {
-                tag_matches(tag, self.method, candidates)
-            }),
+            KeyKind::Hmac(hmac) => {
+                hmac.tag_with(parts, |tag| tag_matches(tag, self.method, candidates))
+            }
             #[cfg(feature = "ed25519")]
             KeyKind::Ed25519(key) => {
                 let mut hit = false;
                 for c in candidates.iter().filter(|c| c.method == self.method) {
                     hit |= ed25519_stream(key, c).is_some_and(|mut s| {
-                        s.update(prefix);
-                        s.update(body);
+                        parts.iter().for_each(|part| s.update(part));
                         s.finalize_and_verify().is_ok()
                     });
                 }
@@ -147,20 +141,21 @@ impl Key {
 /// Compares `tag` in constant time with every candidate of `method` (no
 /// early exit; which candidates belong to a method, and their lengths, are
 /// public).
-fn tag_matches(tag: &[u8], method: u8, candidates: &[Candidate]) -> bool {
+pub(crate) fn tag_matches(tag: &[u8], method: u8, candidates: &[Candidate]) -> bool {
     let mut hit = 0u8;
     for c in candidates {
         if c.method == method {
-            hit |= equal(tag, c.bytes()).unwrap_u8();
+            hit |= u8::from(equal(tag, c.bytes()));
         }
     }
     hit != 0
 }
 
-/// Constant-time equality of two byte strings, eight bytes at a time.
-fn equal(a: &[u8], b: &[u8]) -> Choice {
+/// Constant-time equality of two byte strings, eight bytes at a time (in
+/// time that depends on their lengths only).
+pub(crate) fn equal(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
-        return Choice::from(0);
+        return false;
     }
     let ((a8, a_rest), (b8, b_rest)) = (a.as_chunks::<8>(), b.as_chunks::<8>());
     let mut diff = 0u64;
@@ -170,7 +165,7 @@ fn equal(a: &[u8], b: &[u8]) -> Choice {
     for (x, y) in a_rest.iter().zip(b_rest) {
         diff |= u64::from(x ^ y);
     }
-    diff.ct_eq(&0)
+    diff.ct_eq(&0).into()
 }
 
 #[cfg(feature = "ed25519")]
@@ -230,14 +225,23 @@ fn verifying_key(methods: &[Method], index: usize, secret: &Secret) -> Result<Ke
         .ok_or_else(|| invalid("it has none of the prefixes the scheme's keys carry"))?;
     let spec = &methods[method];
     let bytes = key_bytes(&spec.key, secret.expose()).map_err(invalid)?;
-    let kind = match Hmac::new(spec.algorithm, &bytes) {
-        Some(hmac) => KeyKind::Hmac(hmac),
-        None => asymmetric_key(index, &bytes)?,
-    };
     Ok(Key {
         method: method as u8,
-        kind,
+        kind: key_kind(spec.algorithm, &bytes, index)?,
     })
+}
+
+/// The verifying key `bytes` make for `algorithm`; `index` names the secret
+/// in an error.
+pub(crate) fn key_kind(
+    algorithm: Algorithm,
+    bytes: &[u8],
+    index: usize,
+) -> Result<KeyKind, ConfigError> {
+    match Hmac::new(algorithm, bytes) {
+        Some(hmac) => Ok(KeyKind::Hmac(hmac)),
+        None => asymmetric_key(index, bytes),
+    }
 }
 
 #[cfg(feature = "ed25519")]
@@ -325,15 +329,15 @@ mod tests {
     fn constant_time_equality_agrees_with_plain_equality() {
         for len in [0usize, 1, 7, 8, 9, 20, 32, 63, 64] {
             let a: Vec<u8> = (0..len as u8).collect();
-            assert!(bool::from(equal(&a, &a.clone())), "{len}");
+            assert!(equal(&a, &a.clone()), "{len}");
             for at in 0..len {
                 for bit in 0..8 {
                     let mut b = a.clone();
                     b[at] ^= 1 << bit;
-                    assert!(!bool::from(equal(&a, &b)), "{len} {at} {bit}");
+                    assert!(!equal(&a, &b), "{len} {at} {bit}");
                 }
             }
-            assert!(!bool::from(equal(&a, &[a.as_slice(), &[0]].concat())));
+            assert!(!equal(&a, &[a.as_slice(), &[0]].concat()));
         }
     }
 }

@@ -2,26 +2,21 @@
 //! of its variants; its signature over a message, compared with the
 //! request's entries. One candidate is one pass over the message.
 
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::key::{key_bytes, Hmac, Tag};
+use crate::key::{key_bytes, key_kind, tag_matches, Hmac, Key, KeyKind, Tag};
 use crate::scheme::{method_for, Algorithm, Method, Scheme};
 use crate::signature::Candidate;
 
-/// A key and the method (entry label) whose entries it checks.
+pub(super) use crate::key::equal;
+
+/// A verifier's key (the method whose entries it checks, and the keyed
+/// state) with what a diagnosis also needs: its algorithm and bytes.
 pub(super) struct Keyed {
-    pub(super) method: u8,
+    key: Key,
     pub(super) algorithm: Algorithm,
     /// The key bytes (for HMACs with another algorithm).
     pub(super) bytes: Zeroizing<Vec<u8>>,
-    kind: Kind,
-}
-
-enum Kind {
-    Hmac(Hmac),
-    #[cfg(feature = "ed25519")]
-    Ed25519(ed25519_dalek::VerifyingKey),
 }
 
 impl Keyed {
@@ -46,30 +41,32 @@ impl Keyed {
         if bytes.is_empty() {
             return None;
         }
-        let kind = match Hmac::new(algorithm, &bytes) {
-            Some(hmac) => Kind::Hmac(hmac),
-            None => ed25519(&bytes)?,
-        };
+        let method = u8::try_from(method).ok()?;
+        let kind = key_kind(algorithm, &bytes, 0).ok()?;
         Some(Keyed {
-            method: u8::try_from(method).ok()?,
+            key: Key { method, kind },
             algorithm,
             bytes,
-            kind,
         })
+    }
+
+    /// The index of the method whose entries this key checks.
+    pub(super) fn method(&self) -> u8 {
+        self.key.method
     }
 
     /// Whether this is an HMAC key (whose signatures can be recomputed and
     /// compared in other forms).
     pub(super) fn is_hmac(&self) -> bool {
-        matches!(self.kind, Kind::Hmac(_))
+        matches!(self.key.kind, KeyKind::Hmac(_))
     }
 
     /// The HMAC tag of `parts`, concatenated (`None` for Ed25519 keys).
     pub(super) fn tag(&self, parts: &[&[u8]]) -> Option<Tag> {
-        match &self.kind {
-            Kind::Hmac(hmac) => Some(hmac.tag(parts)),
+        match &self.key.kind {
+            KeyKind::Hmac(hmac) => Some(hmac.tag(parts)),
             #[cfg(feature = "ed25519")]
-            Kind::Ed25519(_) => None,
+            KeyKind::Ed25519(_) => None,
         }
     }
 
@@ -78,27 +75,11 @@ impl Keyed {
         Hmac::new(algorithm, &self.bytes).map(|h| h.tag(parts))
     }
 
-    /// Whether `parts`, concatenated, verify against an entry of this key's method.
+    /// Whether `parts`, concatenated, verify against an entry of this
+    /// key's method, compared in constant time as the verifier does:
+    /// `hookguard listen` diagnoses what anyone may send it.
     pub(super) fn matches(&self, parts: &[&[u8]], entries: &[Candidate]) -> bool {
-        match &self.kind {
-            Kind::Hmac(hmac) => self.tag_matches(&hmac.tag(parts), entries),
-            #[cfg(feature = "ed25519")]
-            Kind::Ed25519(key) => entries.iter().filter(|c| c.method == self.method).any(|c| {
-                crate::key::ed25519_stream(key, c).is_some_and(|mut s| {
-                    parts.iter().for_each(|p| s.update(p));
-                    s.finalize_and_verify().is_ok()
-                })
-            }),
-        }
-    }
-
-    /// Compared in constant time, as the verifier does: `hookguard listen`
-    /// diagnoses what anyone may send it.
-    fn tag_matches(&self, tag: &Tag, entries: &[Candidate]) -> bool {
-        entries
-            .iter()
-            .filter(|c| c.method == self.method)
-            .fold(false, |hit, c| equal(c.bytes(), tag.as_bytes()) | hit)
+        self.key.matches(parts, entries)
     }
 
     /// For each variant `(cut, suffix)`, whether `prefix ‖ body[..cut] ‖
@@ -110,8 +91,8 @@ impl Keyed {
         variants: &[(usize, &[u8])],
         entries: &[Candidate],
     ) -> Option<usize> {
-        match &self.kind {
-            Kind::Hmac(hmac) => {
+        match &self.key.kind {
+            KeyKind::Hmac(hmac) => {
                 let mut order: Vec<usize> = (0..variants.len()).collect();
                 order.sort_by_key(|&i| variants[i].0);
                 let mut mac = hmac.clone();
@@ -126,32 +107,16 @@ impl Keyed {
                     }
                     let mut ending = mac.clone();
                     ending.update(suffix);
-                    if self.tag_matches(&ending.finish_with(Tag::new), entries) {
+                    if ending.finish_with(|tag| tag_matches(tag, self.key.method, entries)) {
                         return Some(i);
                     }
                 }
                 None
             }
             #[cfg(feature = "ed25519")]
-            Kind::Ed25519(_) => variants.iter().position(|&(cut, suffix)| {
+            KeyKind::Ed25519(_) => variants.iter().position(|&(cut, suffix)| {
                 self.matches(&[prefix, &body[..cut.min(body.len())], suffix], entries)
             }),
         }
     }
-}
-
-#[cfg(feature = "ed25519")]
-fn ed25519(bytes: &[u8]) -> Option<Kind> {
-    let key = ed25519_dalek::VerifyingKey::from_bytes(bytes.try_into().ok()?).ok()?;
-    Some(Kind::Ed25519(key))
-}
-
-#[cfg(not(feature = "ed25519"))]
-fn ed25519(_: &[u8]) -> Option<Kind> {
-    None
-}
-
-/// Whether `a` and `b` are equal, in time that depends on their lengths only.
-pub(super) fn equal(a: &[u8], b: &[u8]) -> bool {
-    a.ct_eq(b).into()
 }

@@ -77,7 +77,9 @@ pub(super) fn explain(
     let tag = tag.as_bytes();
     let format = scheme.signature_format();
     let expected = format.value_encoding();
-    let label = scheme.methods()[usize::from(key.method)].label().as_bytes();
+    let label = scheme.methods()[usize::from(key.method())]
+        .label()
+        .as_bytes();
     let delimiters = format.delimiters();
     let entries: Vec<&[u8]> = if delimiters.is_empty() {
         values.iter().map(|v| crate::timestamp::trim(v)).collect()

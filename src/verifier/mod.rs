@@ -205,7 +205,7 @@ impl Verifier {
         let keys = self.keys(checked);
         let mut found = None;
         for (index, key) in keys.iter().enumerate() {
-            if key.matches_whole(prefix, body, candidates) && found.is_none() {
+            if key.matches(&[prefix, body], candidates) && found.is_none() {
                 found = Some(index);
             }
         }
