@@ -217,18 +217,29 @@ pub(crate) fn verifying_keys(scheme: &Scheme, secrets: &[Secret]) -> Result<Vec<
 }
 
 fn verifying_key(methods: &[Method], index: usize, secret: &Secret) -> Result<Key, ConfigError> {
+    let (method, bytes) = key_material(methods, index, secret, Method::key_format)?;
+    Ok(Key {
+        method: method as u8,
+        kind: key_kind(methods[method].algorithm, &bytes, index)?,
+    })
+}
+
+/// The method secret `index` belongs to, and its key bytes, where `format`
+/// says how a secret is read (verifying or signing keys).
+pub(crate) fn key_material(
+    methods: &[Method],
+    index: usize,
+    secret: &Secret,
+    format: impl Fn(&Method) -> &KeyFormat,
+) -> Result<(usize, Zeroizing<Vec<u8>>), ConfigError> {
     let invalid = |reason| ConfigError::InvalidSecret { index, reason };
     if secret.is_empty() {
         return Err(ConfigError::EmptySecret { index });
     }
-    let method = method_for(methods, secret.expose(), Method::key_format)
+    let method = method_for(methods, secret.expose(), &format)
         .ok_or_else(|| invalid("it has none of the prefixes the scheme's keys carry"))?;
-    let spec = &methods[method];
-    let bytes = key_bytes(&spec.key, secret.expose()).map_err(invalid)?;
-    Ok(Key {
-        method: method as u8,
-        kind: key_kind(spec.algorithm, &bytes, index)?,
-    })
+    let bytes = key_bytes(format(&methods[method]), secret.expose()).map_err(invalid)?;
+    Ok((method, bytes))
 }
 
 /// The verifying key `bytes` make for `algorithm`; `index` names the secret

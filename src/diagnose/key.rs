@@ -4,8 +4,9 @@
 
 use zeroize::Zeroizing;
 
-use crate::key::{key_bytes, key_kind, tag_matches, Hmac, Key, KeyKind, Tag};
-use crate::scheme::{method_for, Algorithm, Method, Scheme};
+use crate::key::{key_kind, key_material, tag_matches, Hmac, Key, KeyKind, Tag};
+use crate::scheme::{Algorithm, Method, Scheme};
+use crate::secret::Secret;
 use crate::signature::Candidate;
 
 pub(super) use crate::key::equal;
@@ -23,13 +24,10 @@ impl Keyed {
     /// `secret` read as `scheme` reads verifying keys; `None` when it is
     /// not one.
     pub(super) fn from_secret(scheme: &Scheme, secret: &[u8]) -> Option<Self> {
-        if secret.is_empty() {
-            return None;
-        }
-        let method = method_for(scheme.methods(), secret, Method::key_format)?;
-        let spec = &scheme.methods()[method];
-        let bytes = key_bytes(spec.key_format(), secret).ok()?;
-        Keyed::from_bytes(method, spec.algorithm(), bytes)
+        let secret = Secret::from(secret);
+        let (method, bytes) =
+            key_material(scheme.methods(), 0, &secret, Method::key_format).ok()?;
+        Keyed::from_bytes(method, scheme.methods()[method].algorithm(), bytes)
     }
 
     /// Key bytes used directly for `method` (a variant of the key itself).

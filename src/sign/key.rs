@@ -1,8 +1,8 @@
 //! Signing keys: a signer's secret turned into its method's key once.
 
 use crate::error::ConfigError;
-use crate::key::{key_bytes, Hmac, Tag};
-use crate::scheme::{method_for, Method, Scheme};
+use crate::key::{key_material, Hmac, Tag};
+use crate::scheme::{Method, Scheme};
 use crate::secret::Secret;
 
 /// What one signing secret became: a keyed HMAC, or an Ed25519 private key.
@@ -21,16 +21,9 @@ impl SigningKey {
         index: usize,
         secret: &Secret,
     ) -> Result<(u8, Self), ConfigError> {
-        let invalid = |reason| ConfigError::InvalidSecret { index, reason };
-        if secret.is_empty() {
-            return Err(ConfigError::EmptySecret { index });
-        }
         let methods = scheme.methods();
-        let method = method_for(methods, secret.expose(), Method::signing_key_format)
-            .ok_or_else(|| invalid("it has none of the prefixes the scheme's keys carry"))?;
-        let spec = &methods[method];
-        let bytes = key_bytes(&spec.signing_key, secret.expose()).map_err(invalid)?;
-        let key = match Hmac::new(spec.algorithm, &bytes) {
+        let (method, bytes) = key_material(methods, index, secret, Method::signing_key_format)?;
+        let key = match Hmac::new(methods[method].algorithm, &bytes) {
             Some(hmac) => SigningKey::Hmac(hmac),
             None => asymmetric(index, &bytes)?,
         };
