@@ -8,15 +8,11 @@
 //! Run with `cargo bench --bench layer`.
 
 mod interleaved;
-
-use std::time::Duration;
+mod routes;
 
 use axum::body::Body;
-use axum::routing::post;
-use axum::Router;
 use bytes::Bytes;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Signer, Verifier};
+use hookguard::{Scheme, Signer};
 use tower::ServiceExt;
 
 const SECRET: &str = "layer-benchmark-secret";
@@ -25,30 +21,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return;
     }
-    let verifier = Verifier::builder(Scheme::mittr())
-        .secret(SECRET)
-        .tolerance(Duration::from_secs(3600))
-        .build()
-        .unwrap();
-    let in_handler = verifier.clone();
-    let app = Router::new()
-        .route(
-            "/bare",
-            post(|body: Bytes| async move { body.len().to_string() }),
-        )
-        .route(
-            "/protected",
-            post(|body: Bytes| async move { body.len().to_string() })
-                .layer(VerifyWebhookLayer::new(verifier)),
-        )
-        .route(
-            "/handler",
-            post(move |headers: http::HeaderMap, body: Bytes| async move {
-                in_handler
-                    .verify(&headers, &body)
-                    .map(|_| body.len().to_string())
-            }),
-        );
+    let app = routes::mittr(SECRET);
     let body = Bytes::from(vec![b'a'; 1024]);
     let signed = Signer::new(Scheme::mittr(), SECRET)
         .unwrap()

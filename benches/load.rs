@@ -8,15 +8,10 @@
 //!
 //! Run with `cargo bench --bench load` (needs `wrk`: `apt-get install -y wrk`).
 
+mod routes;
 mod wrk;
 
-use std::time::Duration;
-
-use axum::routing::post;
-use axum::Router;
-use bytes::Bytes;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Signer, Verifier};
+use hookguard::{Scheme, Signer};
 
 const SECRET: &str = "load-benchmark-secret";
 
@@ -24,30 +19,7 @@ fn main() {
     if !wrk::available() {
         return;
     }
-    let verifier = Verifier::builder(Scheme::mittr())
-        .secret(SECRET)
-        .tolerance(Duration::from_secs(3600))
-        .build()
-        .unwrap();
-    let in_handler = verifier.clone();
-    let app = Router::new()
-        .route(
-            "/bare",
-            post(|body: Bytes| async move { body.len().to_string() }),
-        )
-        .route(
-            "/protected",
-            post(|body: Bytes| async move { body.len().to_string() })
-                .layer(VerifyWebhookLayer::new(verifier)),
-        )
-        .route(
-            "/handler",
-            post(move |headers: http::HeaderMap, body: Bytes| async move {
-                in_handler
-                    .verify(&headers, &body)
-                    .map(|_| body.len().to_string())
-            }),
-        );
+    let app = routes::mittr(SECRET);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
