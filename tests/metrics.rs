@@ -118,12 +118,7 @@ async fn deliveries_verification_time_and_gauges_are_recorded() {
 
     let body = payload("m1");
     script.plan("m1", &[Step::SlowAct(Duration::from_millis(300))]);
-    let in_flight = {
-        let (url, headers, body) = (receiver.url(), sign(&body), body.clone());
-        tokio::spawn(
-            async move { receivers::attempt(&server::client(), &url, &headers, &body).await },
-        )
-    };
+    let in_flight = receivers::spawn_attempt(receiver.url(), &sign(&body), &body);
     while script.calls() == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

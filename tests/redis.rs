@@ -192,18 +192,8 @@ async fn a_hundred_copies() {
     ];
     let body = payload("burst");
     let headers = signed(&body);
-    let copies: Vec<_> = (0..100)
-        .map(|i| {
-            let (url, headers, body) = (replicas[i % 2].url(), headers.clone(), body.clone());
-            tokio::spawn(async move {
-                receivers::attempt(&server::client(), &url, &headers, &body).await
-            })
-        })
-        .collect();
-    let mut answers = Vec::new();
-    for copy in copies {
-        answers.push(copy.await.unwrap());
-    }
+    let urls = [replicas[0].url(), replicas[1].url()];
+    let answers = receivers::burst(&urls, &headers, &body, 100).await;
     let ok = answers.iter().filter(|a| a.0 == 200).count();
     let in_flight = answers.iter().filter(|a| a.1 == "in_flight").count();
     assert_eq!((ok, in_flight), (1, 99), "{answers:?}");
@@ -323,12 +313,7 @@ async fn restart_mid_flight() {
     .await;
     let body = payload("mid-flight");
     let headers = signed(&body);
-    let first = {
-        let (url, headers, body) = (receiver.url(), headers.clone(), body.clone());
-        tokio::spawn(
-            async move { receivers::attempt(&server::client(), &url, &headers, &body).await },
-        )
-    };
+    let first = receivers::spawn_attempt(receiver.url(), &headers, &body);
     // Redis crashes and comes back (with its append-only file) while the
     // handler runs: the hold survives, and the commit lands afterwards.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -468,17 +453,8 @@ async fn provide(
         }
         3 => {
             // A burst: copies to both replicas at once.
-            let copies: Vec<_> = (0..4)
-                .map(|n| {
-                    let (url, headers, body) = (url(n), headers.clone(), body.clone());
-                    tokio::spawn(async move {
-                        receivers::attempt(&server::client(), &url, &headers, &body).await
-                    })
-                })
-                .collect();
-            for copy in copies {
-                copy.await.unwrap();
-            }
+            let urls: Vec<String> = (0..4).map(url).collect();
+            receivers::burst(&urls, &headers, &body, 4).await;
         }
         _ => {}
     }

@@ -131,18 +131,8 @@ async fn six_copies_across_two_replicas_are_processed_once_the_others_told_in_fl
         ];
         let body = payload("burst");
         let headers = signed(&body);
-        let copies: Vec<_> = (0..6)
-            .map(|i| {
-                let (url, headers, body) = (replicas[i % 2].url(), headers.clone(), body.clone());
-                tokio::spawn(async move {
-                    receivers::attempt(&server::client(), &url, &headers, &body).await
-                })
-            })
-            .collect();
-        let mut answers = Vec::new();
-        for copy in copies {
-            answers.push(copy.await.unwrap());
-        }
+        let urls = [replicas[0].url(), replicas[1].url()];
+        let mut answers = receivers::burst(&urls, &headers, &body, 6).await;
         answers.sort();
         let ok = answers.iter().filter(|a| a.0 == 200).count();
         let in_flight = answers
@@ -169,12 +159,7 @@ async fn in_flight_answers_say_when_to_retry() {
     .await;
     let body = payload("retry-after");
     let headers = signed(&body);
-    let first = {
-        let (url, headers, body) = (receiver.url(), headers.clone(), body.clone());
-        tokio::spawn(
-            async move { receivers::attempt(&server::client(), &url, &headers, &body).await },
-        )
-    };
+    let first = receivers::spawn_attempt(receiver.url(), &headers, &body);
     tokio::time::sleep(Duration::from_millis(100)).await;
     let copy = server::post(&server::client(), &receiver.url(), &headers, body.clone()).await;
     assert_eq!((copy.status, copy.code().as_str()), (409, "in_flight"));

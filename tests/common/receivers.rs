@@ -394,3 +394,32 @@ pub async fn cut_after(addr: SocketAddr, headers: &http::HeaderMap, body: &[u8],
         tokio::time::sleep(after).await;
     }
 }
+
+/// One attempt sent in the background (on its own client), to overlap with
+/// what the test does next.
+pub fn spawn_attempt(
+    url: String,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> tokio::task::JoinHandle<(u16, String)> {
+    let (headers, body) = (headers.clone(), body.to_vec());
+    tokio::spawn(async move { attempt(&server::client(), &url, &headers, &body).await })
+}
+
+/// `n` copies of one request at once, the `i`-th to `urls[i % urls.len()]`;
+/// every answer, in the order sent.
+pub async fn burst(
+    urls: &[String],
+    headers: &http::HeaderMap,
+    body: &[u8],
+    n: usize,
+) -> Vec<(u16, String)> {
+    let copies: Vec<_> = (0..n)
+        .map(|i| spawn_attempt(urls[i % urls.len()].clone(), headers, body))
+        .collect();
+    let mut answers = Vec::with_capacity(n);
+    for copy in copies {
+        answers.push(copy.await.expect("the attempt's task ran"));
+    }
+    answers
+}
