@@ -136,6 +136,10 @@ pub mod secret;
 pub mod sign;
 pub mod signature;
 pub mod tenant;
+
+// Read by the intake's event check (serde, on the runtime) and the dispatcher.
+#[cfg(any(all(feature = "serde", feature = "runtime"), feature = "dispatcher"))]
+mod payload;
 pub mod timestamp;
 pub mod verifier;
 

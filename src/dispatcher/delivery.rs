@@ -119,8 +119,7 @@ impl Delivery {
 /// assert_eq!(payload_event(b"not json"), None);
 /// ```
 pub fn payload_event(payload: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(payload).ok()?;
-    Some(value.get("event")?.as_str()?.to_owned())
+    crate::payload::top_level_event(payload)
 }
 
 #[cfg(test)]
