@@ -13,8 +13,8 @@ mod wrk;
 use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
-use hookguard::actix::{Verified, VerifyWebhook};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::actix::{Verified, VerifyWebhook};
+use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "load-benchmark-secret";
 

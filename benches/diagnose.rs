@@ -11,8 +11,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use hookguard::diagnose::diagnose;
-use hookguard::{Scheme, Signer};
+use hookwarden::diagnose::diagnose;
+use hookwarden::{Scheme, Signer};
 
 const NOW: u64 = 1_764_072_000;
 

@@ -12,7 +12,7 @@ mod routes;
 
 use axum::body::Body;
 use bytes::Bytes;
-use hookguard::{Scheme, Signer};
+use hookwarden::{Scheme, Signer};
 use tower::ServiceExt;
 
 const SECRET: &str = "layer-benchmark-secret";

@@ -11,7 +11,7 @@
 mod routes;
 mod wrk;
 
-use hookguard::{Scheme, Signer};
+use hookwarden::{Scheme, Signer};
 
 const SECRET: &str = "load-benchmark-secret";
 

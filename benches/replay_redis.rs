@@ -10,8 +10,8 @@ mod redis_server;
 
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use hookguard::replay::{RedisStore, ReplayProtection};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::replay::{RedisStore, ReplayProtection};
+use hookwarden::{Scheme, Signer, Verifier};
 use redis_server::RedisServer;
 
 const N: usize = 5000;

@@ -10,14 +10,14 @@
 //!   HMAC's, so the ratio is the preset's fixed cost. With
 //!   `--features ed25519`, Standard Webhooks `v1a` (a `whpk_` key) too,
 //!   beside a bare `ed25519_dalek::VerifyingKey::verify` of the same
-//!   message (the same check hookguard streams).
+//!   message (the same check hookwarden streams).
 //! - `standardwebhooks`: `Scheme::standard_webhooks()` against
 //!   `standardwebhooks::Webhook::verify` on identical deliveries (signed by
 //!   `Signer::sign_with_id` with the current time, each verifier reading
 //!   the system clock, as the crate does), at 256 B, 1 KiB and 16 KiB,
 //!   with a pre-keyed and a keyed-per-call bare HMAC over the same message
 //!   for scale. Before timing, both verifiers must accept every delivery,
-//!   and the crate's refusal of a non-UTF-8 body (which hookguard
+//!   and the crate's refusal of a non-UTF-8 body (which hookwarden
 //!   verifies) is printed.
 //!
 //! Run with `cargo bench --bench schemes --features ed25519` (without the
@@ -33,7 +33,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::{Scheme, Signer, Verifier};
 use sha2::Sha256;
 
 const TS: u64 = 1_764_071_982;
@@ -310,7 +310,7 @@ struct StandardDelivery {
 /// identical deliveries, per size.
 fn against_standardwebhooks(plan: Plan) {
     const DELIVERIES: usize = 16;
-    let hookguard = Verifier::builder(Scheme::standard_webhooks())
+    let hookwarden = Verifier::builder(Scheme::standard_webhooks())
         .secret(WHSEC)
         .build()
         .unwrap();
@@ -321,19 +321,19 @@ fn against_standardwebhooks(plan: Plan) {
         .unwrap();
     let prekeyed = Hmac::<Sha256>::new_from_slice(&key).unwrap();
 
-    // A non-UTF-8 body: hookguard verifies it, the crate refuses it.
-    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    // A non-UTF-8 body: hookwarden verifies it, the crate refuses it.
+    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
     let binary = [b"\xff\xfe".as_slice(), &body(256, 0)].concat();
     let headers = signer
         .sign_with_id(now, "msg_binary", &binary)
         .unwrap()
         .to_header_map();
-    let ours = hookguard.verify(&headers, &binary);
+    let ours = hookwarden.verify(&headers, &binary);
     let theirs = crate_webhook.verify(&binary, &headers);
     assert!(ours.is_ok() && theirs.is_err());
     println!(
         "Non-UTF-8 body (256 B, starts 0xff 0xfe), signed by Signer::sign_with_id: \
-         hookguard accepts it; standardwebhooks refuses it ({:?}: \"{}\")",
+         hookwarden accepts it; standardwebhooks refuses it ({:?}: \"{}\")",
         theirs.as_ref().unwrap_err(),
         theirs.as_ref().unwrap_err()
     );
@@ -341,7 +341,7 @@ fn against_standardwebhooks(plan: Plan) {
     let mut rows = Vec::new();
     for size in [256usize, 1024, 16 * 1024] {
         // Signed now: the crate checks freshness against the system clock.
-        let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+        let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
         let deliveries: Vec<StandardDelivery> = (0..DELIVERIES)
             .map(|i| {
                 let id = format!("msg_{:027}", i * 7919 + size);
@@ -362,8 +362,8 @@ fn against_standardwebhooks(plan: Plan) {
             .collect();
         for (i, d) in deliveries.iter().enumerate() {
             assert!(
-                hookguard.verify(&d.headers, &d.body).is_ok(),
-                "hookguard refuses delivery {i} of {size} B"
+                hookwarden.verify(&d.headers, &d.body).is_ok(),
+                "hookwarden refuses delivery {i} of {size} B"
             );
             assert!(
                 crate_webhook.verify(&d.body, &d.headers).is_ok(),
@@ -381,10 +381,10 @@ fn against_standardwebhooks(plan: Plan) {
             plan.rounds,
             plan.iters(per_round),
             &mut [
-                interleaved::case("hookguard", || {
+                interleaved::case("hookwarden", || {
                     let d = next(&mut a);
                     black_box(
-                        hookguard
+                        hookwarden
                             .verify(black_box(&d.headers), black_box(&d.body))
                             .is_ok(),
                     );
@@ -417,19 +417,19 @@ fn against_standardwebhooks(plan: Plan) {
     }
     let rounds = plan.rounds;
     println!(
-        "\nStandard Webhooks v1: hookguard against the standardwebhooks crate on identical deliveries \
+        "\nStandard Webhooks v1: hookwarden against the standardwebhooks crate on identical deliveries \
          ({DELIVERIES} per size, median of {rounds} alternating rounds on the thread's CPU clock; \
          ratios are medians of per-round ratios [p25-p75])"
     );
     println!(
         "  {:>6}  {:>10}  {:>16}  {:>24}  {:>13}  {:>19}  {:>22}  {:>22}",
         "body",
-        "hookguard",
+        "hookwarden",
         "standardwebhooks",
-        "standardwebhooks/hookguard",
+        "standardwebhooks/hookwarden",
         "hmac_prekeyed",
         "hmac_keyed_per_call",
-        "hookguard/prekeyed",
+        "hookwarden/prekeyed",
         "crate/keyed_per_call"
     );
     for (size, m) in &rows {
@@ -448,5 +448,5 @@ fn against_standardwebhooks(plan: Plan) {
             m.ratio(1, 3),
         );
     }
-    println!("  (goal: standardwebhooks/hookguard at least 4x at 1 KiB)\n");
+    println!("  (goal: standardwebhooks/hookwarden at least 4x at 1 KiB)\n");
 }

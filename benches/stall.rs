@@ -4,7 +4,7 @@
 //! `VerifyWebhookLayer` with default settings — runs in a child process (this
 //! binary again), so that its resident memory is measured alone; it is
 //! served twice: as `axum::serve` does (hyper's read buffer grows to about
-//! 400 KiB per connection, outside hookguard's budget), and with hyper's
+//! 400 KiB per connection, outside hookwarden's budget), and with hyper's
 //! `max_buf_size` at 64 KiB, as `examples/axum_receiver.rs` does
 //! (`examples/shared/serve.rs`, `serve_axum`). Reports the
 //! growth, how many connections were refused at once, and how fast a valid
@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Scheme, Signer, Verifier};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

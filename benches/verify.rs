@@ -9,12 +9,12 @@
 //!   parse the timestamp and check it is within 300 s of now, feed `<ts>.`
 //!   and the body to a clone, compare in constant time (issue 13's
 //!   baseline);
-//! - `hookguard_verify`: `Verifier::verify_at` (headers parsed, timestamp
+//! - `hookwarden_verify`: `Verifier::verify_at` (headers parsed, timestamp
 //!   checked, signature compared in constant time).
 //!
 //! After criterion's absolute figures, the same comparisons run interleaved
 //! (`benches/interleaved`), which gives ratios that hold on a noisy machine:
-//! hookguard against the hand-written verify with headers (goal: at most
+//! hookwarden against the hand-written verify with headers (goal: at most
 //! 1.05x) and against the header-less pre-keyed HMAC, per size; and verify
 //! plus the in-memory replay check against verify alone at 1 KiB.
 //!
@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::{Scheme, Signer, Verifier};
 use sha2::Sha256;
 
 const SECRET: &str = "ZKYivBnrRg1y7Jw641RIFXIpeUcfikk6In";
@@ -137,7 +137,7 @@ fn bench_verify(c: &mut Criterion) {
             },
         );
         group.bench_with_input(
-            BenchmarkId::new("hookguard_verify", size),
+            BenchmarkId::new("hookwarden_verify", size),
             &body,
             |b, body| {
                 b.iter(|| {
@@ -166,7 +166,7 @@ struct ReplaySetup {
 
 impl ReplaySetup {
     fn new() -> Self {
-        use hookguard::replay::{MemoryStore, ReplayProtection};
+        use hookwarden::replay::{MemoryStore, ReplayProtection};
         use std::sync::atomic::{AtomicU64, Ordering};
 
         const DELIVERIES: usize = 512;
@@ -251,7 +251,7 @@ fn main() {
     ratio_with_replay();
 }
 
-/// hookguard's `verify_at` against the hand-written verify on a pre-keyed
+/// hookwarden's `verify_at` against the hand-written verify on a pre-keyed
 /// MAC (same header lookups, hex decoding and hashing; issue 13's goal: at
 /// most 1.05x), and against the pre-keyed MAC alone, per size.
 fn ratios_per_size() {
@@ -284,7 +284,7 @@ fn ratios_per_size() {
                         now,
                     ));
                 }),
-                interleaved::case("hookguard_verify", || {
+                interleaved::case("hookwarden_verify", || {
                     black_box(
                         verifier
                             .verify_at(black_box(&headers), black_box(&body), now)
@@ -310,10 +310,10 @@ fn ratios_per_size() {
         "  {:>8}  {:>12}  {:>12}  {:>22}  {:>12}  {:>22}",
         "body",
         "with headers",
-        "hookguard",
-        "hookguard/with headers",
+        "hookwarden",
+        "hookwarden/with headers",
         "no headers",
-        "hookguard/no headers"
+        "hookwarden/no headers"
     );
     for (size, m) in &rows {
         let (lo, hi) = m.spread(1, 0);
@@ -328,7 +328,7 @@ fn ratios_per_size() {
             m.ratio(1, 2),
         );
     }
-    println!("  (goal: hookguard/with headers at most 1.050x at every size)\n");
+    println!("  (goal: hookwarden/with headers at most 1.050x at every size)\n");
 }
 
 fn size_label(size: usize) -> String {

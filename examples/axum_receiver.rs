@@ -1,12 +1,12 @@
 //! A webhook receiver on axum, protected by `VerifyWebhookLayer`.
 //!
 //! Contract (other tools rely on it):
-//! - listens on `HOOKGUARD_ADDR` (default `127.0.0.1:3000`);
+//! - listens on `HOOKWARDEN_ADDR` (default `127.0.0.1:3000`);
 //! - `POST /webhooks/mittr` verified with `MITTR_SECRET`, `POST /webhooks/mitpo`
 //!   verified with `MITPO_SECRET` (defaults printed at start-up);
 //! - prints `listening on http://<addr>` once it accepts connections;
 //! - answers 2xx for a verified delivery and logs its event type and size;
-//! - rejects replays (409) with Redis when `HOOKGUARD_REDIS_URL` is set, else
+//! - rejects replays (409) with Redis when `HOOKWARDEN_REDIS_URL` is set, else
 //!   with the in-memory store;
 //! - on Ctrl-C, stops accepting, lets requests in flight finish (10 s at
 //!   most), and releases the replay leases still held.

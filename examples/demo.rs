@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use hookguard::dispatcher::{Delivery, Dispatcher, Outcome, RequestHook, RetryPolicy};
-use hookguard::Scheme;
+use hookwarden::dispatcher::{Delivery, Dispatcher, Outcome, RequestHook, RetryPolicy};
+use hookwarden::Scheme;
 
 const PREVIOUS_MITTR_SECRET: &str = "mittr-previous-secret";
 
@@ -142,7 +142,7 @@ fn scenarios() -> Vec<Scenario> {
             )
         });
         let mut big = br#"{"event":"bulk.export","data":""#.to_vec();
-        big.resize(hookguard::DEFAULT_BODY_LIMIT as usize + 64 * 1024, b'x');
+        big.resize(hookwarden::DEFAULT_BODY_LIMIT as usize + 64 * 1024, b'x');
         big.extend_from_slice(b"\"}");
         list.push(Scenario {
             payload: big.into(),

@@ -10,7 +10,7 @@
 //! timestamp, so its replay records need an explicit TTL (72 h here: GitHub
 //! lets a delivery be redelivered by hand for three days).
 //!
-//! `cargo run --example many_providers` serves on `HOOKGUARD_ADDR` (default
+//! `cargo run --example many_providers` serves on `HOOKWARDEN_ADDR` (default
 //! `127.0.0.1:3000`) with the example receivers' connection limits (header
 //! timeout, connection cap) and, on Ctrl-C, releases the replay leases still
 //! held; with `-- --check` it serves on a free port, sends each route a
@@ -24,9 +24,9 @@ use std::time::{Duration, SystemTime};
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
-use hookguard::replay::ReplayProtection;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Signer, VerifiedDelivery, Verifier};
+use hookwarden::replay::ReplayProtection;
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Scheme, Signer, VerifiedDelivery, Verifier};
 
 /// A route: its path, the preset, the secret's variable and its default.
 type Route = (&'static str, fn() -> Scheme, &'static str, &'static str);
@@ -66,7 +66,7 @@ fn secret(variable: &str, default: &str) -> String {
     })
 }
 
-fn verifier(scheme: Scheme, secret: &str) -> Result<Verifier, hookguard::ConfigError> {
+fn verifier(scheme: Scheme, secret: &str) -> Result<Verifier, hookwarden::ConfigError> {
     let mut replay = ReplayProtection::in_memory();
     if scheme.timestamp_source().is_none() {
         replay = replay.ttl(Duration::from_secs(72 * 3600));
@@ -112,7 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let addr = match check {
         true => "127.0.0.1:0".to_owned(),
-        false => std::env::var("HOOKGUARD_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into()),
+        false => std::env::var("HOOKWARDEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into()),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
@@ -137,7 +137,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Sends each route a signed delivery (200), the same again (409
 /// `replayed`) and a forged copy (401 `signature_mismatch`).
 async fn self_check(addr: std::net::SocketAddr, signers: &[(&str, Signer)]) -> usize {
-    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
     let mut failures = 0;
     for (path, signer) in signers {
         let body = format!(r#"{{"event":"example.sent","id":"{path}"}}"#).into_bytes();

@@ -1,7 +1,7 @@
 //! Quickstart: actix-web. `MITTR_SECRET=… MITPO_SECRET=… cargo run --example quickstart_actix`
 use actix_web::{web, App, HttpServer};
-use hookguard::actix::{Verified, VerifyWebhook};
-use hookguard::{Scheme, Verifier};
+use hookwarden::actix::{Verified, VerifyWebhook};
+use hookwarden::{Scheme, Verifier};
 
 // The extractor verifies with the `Verifier` in app data.
 async fn mittr(

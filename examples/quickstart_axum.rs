@@ -1,6 +1,6 @@
 //! Quickstart: axum. `MITTR_SECRET=… MITPO_SECRET=… cargo run --example quickstart_axum`
 use axum::{body::Bytes, routing::post, Router};
-use hookguard::{tower::VerifyWebhookLayer, Scheme, VerifiedDelivery, Verifier};
+use hookwarden::{tower::VerifyWebhookLayer, Scheme, VerifiedDelivery, Verifier};
 
 async fn handle(delivery: VerifiedDelivery, body: Bytes) -> &'static str {
     // `body` is exactly the bytes that were signed; `delivery` says how.

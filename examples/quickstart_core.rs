@@ -1,7 +1,7 @@
 //! Quickstart: the framework-free core. `cargo run --example quickstart_core`
 use std::time::Duration;
 
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::{Scheme, Signer, Verifier};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Once, at start-up.

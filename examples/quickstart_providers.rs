@@ -1,8 +1,8 @@
-//! Quickstart: Stripe, GitHub and a provider hookguard does not ship.
+//! Quickstart: Stripe, GitHub and a provider hookwarden does not ship.
 //! `STRIPE_SECRET=… GITHUB_SECRET=… ACME_SECRET=… cargo run --example quickstart_providers`
 use axum::{body::Bytes, routing::post, Router};
-use hookguard::scheme::{Algorithm, KeyFormat, Method, Part, Scheme, SignatureFormat};
-use hookguard::{tower::VerifyWebhookLayer, VerifiedDelivery, Verifier};
+use hookwarden::scheme::{Algorithm, KeyFormat, Method, Part, Scheme, SignatureFormat};
+use hookwarden::{tower::VerifyWebhookLayer, VerifiedDelivery, Verifier};
 
 async fn handle(delivery: VerifiedDelivery, body: Bytes) -> &'static str {
     println!(
@@ -15,7 +15,7 @@ async fn handle(delivery: VerifiedDelivery, body: Bytes) -> &'static str {
 }
 
 /// `X-Acme-Signature: t=<unix>;s=<hex>` over `<unix>:<body>`, HMAC-SHA512.
-fn acme() -> Result<Scheme, hookguard::ConfigError> {
+fn acme() -> Result<Scheme, hookwarden::ConfigError> {
     Scheme::builder("acme")
         .signature_header(http::HeaderName::from_static("x-acme-signature"))
         .signature_format(SignatureFormat::labeled(b'=', ";"))

@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use axum::{http::StatusCode, routing::post, Json, Router};
-use hookguard::axum::Verified;
-use hookguard::mitpo::{Data, Event};
-use hookguard::replay::{RedisStore, ReplayProtection};
-use hookguard::{Scheme, Verifier};
+use hookwarden::axum::Verified;
+use hookwarden::mitpo::{Data, Event};
+use hookwarden::replay::{RedisStore, ReplayProtection};
+use hookwarden::{Scheme, Verifier};
 
 async fn handle(verified: Verified<Json<Event>>) -> StatusCode {
     let Json(event) = verified.body;

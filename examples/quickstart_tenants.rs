@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use axum::{body::Bytes, routing::post, Router};
-use hookguard::tenant::TenantFrom;
-use hookguard::{tower::VerifyWebhookLayer, Scheme, Secret, VerifiedDelivery, Verifier};
+use hookwarden::tenant::TenantFrom;
+use hookwarden::{tower::VerifyWebhookLayer, Scheme, Secret, VerifiedDelivery, Verifier};
 
 async fn handle(delivery: VerifiedDelivery, body: Bytes) -> &'static str {
     println!("tenant {:?}: {} bytes", delivery.tenant(), body.len());

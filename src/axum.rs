@@ -29,8 +29,8 @@
 //!
 //! ```
 //! use axum::{http::StatusCode, routing::post, Json, Router};
-//! use hookguard::replay::ReplayProtection;
-//! use hookguard::{axum::Verified, Scheme, Verifier};
+//! use hookwarden::replay::ReplayProtection;
+//! use hookwarden::{axum::Verified, Scheme, Verifier};
 //! use serde::Deserialize;
 //!
 //! #[derive(Deserialize)]
@@ -49,7 +49,7 @@
 //! let app: Router = Router::new()
 //!     .route("/webhooks/mitpo", post(handle))
 //!     .with_state(verifier); // `Verifier: FromRef<Verifier>`; use your own state with `FromRef`
-//! # Ok::<(), hookguard::ConfigError>(())
+//! # Ok::<(), hookwarden::ConfigError>(())
 //! ```
 //!
 //! [`Ack`]: crate::extract::Ack

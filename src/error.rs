@@ -127,7 +127,7 @@ pub enum Error {
         /// The process-wide budget of unverified bytes.
         budget: u64,
     },
-    /// The body is sent with a `Content-Encoding` (gzip, br, …): hookguard
+    /// The body is sent with a `Content-Encoding` (gzip, br, …): hookwarden
     /// verifies and hands over the bytes exactly as sent and never decodes
     /// them, so an encoded body is refused before it is read. Code
     /// `unsupported_content_encoding`, 415.
@@ -516,7 +516,7 @@ pub enum ConfigError {
     },
     /// The secret at this position needs a crate feature that is off
     /// (a `whpk_` key needs `ed25519`).
-    #[error("secret #{index} needs hookguard's `{feature}` feature")]
+    #[error("secret #{index} needs hookwarden's `{feature}` feature")]
     FeatureRequired {
         /// Position of the secret.
         index: usize,

@@ -1,7 +1,7 @@
 //! The wrapper the framework extractors share: a body extractor's value,
 //! the verified delivery's metadata, and the acknowledgement that settles
-//! its replay lease. `hookguard::axum::Verified` and
-//! `hookguard::actix::Verified` are this one type, each framework
+//! its replay lease. `hookwarden::axum::Verified` and
+//! `hookwarden::actix::Verified` are this one type, each framework
 //! implementing its own extractor trait for it.
 
 use crate::replay::Lease;
@@ -49,7 +49,7 @@ impl<T> Verified<T> {
 /// Without replay protection, and behind the layer or the middleware (which
 /// settle by the response's status themselves), it does nothing.
 ///
-/// The axum module's example shows one (`hookguard::axum`); in short: return
+/// The axum module's example shows one (`hookwarden::axum`); in short: return
 /// early on a failure (the ack, dropped, releases the delivery), and
 /// `ack.commit().await` once the delivery is processed.
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-//! # hookguard
+//! # hookwarden
 //!
 //! Proves that a webhook delivery really came from its provider and was not
 //! altered or replayed, before your handler sees it.
@@ -25,7 +25,7 @@
 //!
 //! MITPO signs the body alone. Its `X-MITPO-Timestamp` and `X-MITPO-Event`
 //! headers travel beside the signature and anyone holding a captured delivery
-//! can change them. hookguard still checks the timestamp's freshness, but for
+//! can change them. hookwarden still checks the timestamp's freshness, but for
 //! MITPO that stops only honest stale retries, not an attacker, who can
 //! re-send a captured body with a fresh timestamp. Replay protection (a store
 //! of processed deliveries, keyed by the body) is what closes that gap, and a
@@ -39,7 +39,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use hookguard::{Scheme, Signer, Verifier};
+//! use hookwarden::{Scheme, Signer, Verifier};
 //!
 //! // Once, at start-up.
 //! let verifier = Verifier::builder(Scheme::mittr())
@@ -121,7 +121,7 @@
 //! | `diagnose` | no | `diagnose::diagnose`: the likely cause of a failed verification, and pasted-input parsing |
 //! | `serde` | no | `mitpo::Event`: MITPO's events, typed (`Verified<Json<mitpo::Event>>`); `VerifierBuilder::require_event_match` |
 //! | `dispatcher` | no | `dispatcher::Dispatcher`: the sending side (sign, deliver, retry, dead letters) |
-//! | `cli` | no | the `hookguard` binary: `verify`, `sign`, `send`, `listen` (and the `/verify` page) |
+//! | `cli` | no | the `hookwarden` binary: `verify`, `sign`, `send`, `listen` (and the `/verify` page) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -4,10 +4,10 @@
 //!
 //! | name | kind | labels | what |
 //! |---|---|---|---|
-//! | `hookguard_deliveries_total` | counter | `verifier`, `scheme`, `outcome` | deliveries by outcome: `accepted`, or the rejection's code (`signature_mismatch`, `replayed`, `in_flight`, `overloaded`, …) |
-//! | `hookguard_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict, whatever it is (the body's arrival included) |
-//! | `hookguard_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
-//! | `hookguard_reservations_in_flight` | gauge | | replay leases held: deliveries being processed |
+//! | `hookwarden_deliveries_total` | counter | `verifier`, `scheme`, `outcome` | deliveries by outcome: `accepted`, or the rejection's code (`signature_mismatch`, `replayed`, `in_flight`, `overloaded`, …) |
+//! | `hookwarden_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict, whatever it is (the body's arrival included) |
+//! | `hookwarden_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
+//! | `hookwarden_reservations_in_flight` | gauge | | replay leases held: deliveries being processed |
 //!
 //! Handles are registered with the recorder installed when a verifier sees
 //! its first delivery (and the gauges' when the process first uses them):
@@ -18,14 +18,14 @@
 
 use std::time::Duration;
 
-/// `hookguard_deliveries_total`.
-pub const DELIVERIES_TOTAL: &str = "hookguard_deliveries_total";
-/// `hookguard_verification_seconds`.
-pub const VERIFICATION_SECONDS: &str = "hookguard_verification_seconds";
-/// `hookguard_unverified_bytes`.
-pub const UNVERIFIED_BYTES: &str = "hookguard_unverified_bytes";
-/// `hookguard_reservations_in_flight`.
-pub const RESERVATIONS_IN_FLIGHT: &str = "hookguard_reservations_in_flight";
+/// `hookwarden_deliveries_total`.
+pub const DELIVERIES_TOTAL: &str = "hookwarden_deliveries_total";
+/// `hookwarden_verification_seconds`.
+pub const VERIFICATION_SECONDS: &str = "hookwarden_verification_seconds";
+/// `hookwarden_unverified_bytes`.
+pub const UNVERIFIED_BYTES: &str = "hookwarden_unverified_bytes";
+/// `hookwarden_reservations_in_flight`.
+pub const RESERVATIONS_IN_FLIGHT: &str = "hookwarden_reservations_in_flight";
 
 /// Every outcome a delivery can have: `accepted` and each error code.
 #[cfg(feature = "metrics")]

@@ -13,7 +13,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 /// `Debug` prints a redaction and the memory is zeroed when the value is dropped.
 ///
 /// ```
-/// use hookguard::Secret;
+/// use hookwarden::Secret;
 /// let secret = Secret::from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
 /// assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
 /// ```
@@ -40,7 +40,7 @@ impl Secret {
     /// SHA-256), to tell secrets apart in logs without revealing them.
     pub fn fingerprint(&self) -> String {
         let digest = Sha256::new()
-            .chain_update(b"hookguard secret fingerprint\0")
+            .chain_update(b"hookwarden secret fingerprint\0")
             .chain_update(&self.0)
             .finalize();
         hex::encode(&digest[..4])

@@ -28,11 +28,11 @@ pub const MAX_SIGNATURE_LEN: usize = 64;
 /// kept inline: parsing a header with one or two entries does not allocate.
 ///
 /// ```
-/// use hookguard::{signature::Signatures, Scheme};
+/// use hookwarden::{signature::Signatures, Scheme};
 /// let value = format!("v2=ignored, v1={}", "ab".repeat(32));
 /// let parsed = Signatures::parse([value.as_bytes()], &Scheme::mittr())?;
 /// assert_eq!(parsed.len(), 1);
-/// # Ok::<(), hookguard::Malformed>(())
+/// # Ok::<(), hookwarden::Malformed>(())
 /// ```
 #[derive(Clone)]
 pub struct Signatures(Candidates);

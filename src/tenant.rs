@@ -5,8 +5,8 @@
 //!
 //! ```
 //! use std::collections::HashMap;
-//! use hookguard::tenant::TenantFrom;
-//! use hookguard::{Scheme, Secret, Signer, Verifier};
+//! use hookwarden::tenant::TenantFrom;
+//! use hookwarden::{Scheme, Secret, Signer, Verifier};
 //!
 //! let mut secrets: HashMap<String, Vec<Secret>> = HashMap::new();
 //! secrets.insert("acme".into(), vec![Secret::from("whsec_acme")]);

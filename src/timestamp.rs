@@ -12,11 +12,11 @@ use crate::error::Malformed;
 ///
 /// ```
 /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
-/// use hookguard::{Scheme, Verifier};
+/// use hookwarden::{Scheme, Verifier};
 ///
 /// let fixed = || UNIX_EPOCH + Duration::from_secs(1_764_072_000);
 /// let verifier = Verifier::builder(Scheme::mittr()).secret("s").clock(fixed).build()?;
-/// # Ok::<(), hookguard::ConfigError>(())
+/// # Ok::<(), hookwarden::ConfigError>(())
 /// ```
 pub trait Clock: Send + Sync + 'static {
     /// The current time.
@@ -125,7 +125,7 @@ pub(crate) fn trim(value: &[u8]) -> &[u8] {
 /// sign, decimal point or exponent; at most `u64::MAX`.
 ///
 /// ```
-/// use hookguard::{timestamp::parse_timestamp, Malformed};
+/// use hookwarden::{timestamp::parse_timestamp, Malformed};
 /// assert_eq!(parse_timestamp(b" 1764071982 "), Ok(1_764_071_982));
 /// assert_eq!(parse_timestamp(b"1.7e9"), Err(Malformed::NotDigits));
 /// ```

@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::{test, web, App, HttpRequest, HttpResponse, HttpServer};
 use common::server::{self, chunked, post as send, raw_exchange, raw_exchange_measured, raw_head};
-use hookguard::actix::{Verified, VerifyWebhook};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::actix::{Verified, VerifyWebhook};
+use hookwarden::{Scheme, Signer, Verifier};
 
 const MITTR_SECRET: &str = "mittr-actix-secret";
 const MITPO_SECRET: &str = "whsec_actix_secret";
@@ -36,7 +36,7 @@ fn mitpo() -> Verifier {
 }
 
 fn now() -> u64 {
-    hookguard::timestamp::unix_seconds(SystemTime::now())
+    hookwarden::timestamp::unix_seconds(SystemTime::now())
 }
 
 fn signed(scheme: Scheme, secret: &str, ts: u64, body: &[u8]) -> http::HeaderMap {
@@ -101,7 +101,7 @@ async fn extract_json(
 /// Behind the middleware: plain actix extractors, unchanged.
 async fn downstream_json(
     seen: web::Data<Seen>,
-    info: hookguard::VerifiedDelivery,
+    info: hookwarden::VerifiedDelivery,
     json: web::Json<serde_json::Value>,
 ) -> HttpResponse {
     seen.record(b"downstream");
@@ -323,7 +323,7 @@ async fn missing_verifier_is_a_500_never_a_pass() {
     let json: serde_json::Value = test::read_body_json(res).await;
     assert_eq!(json["error"], "not_configured");
 
-    async fn meta(info: hookguard::VerifiedDelivery) -> String {
+    async fn meta(info: hookwarden::VerifiedDelivery) -> String {
         info.secret_index().to_string()
     }
     let service = test::init_service(App::new().route("/meta", web::post().to(meta))).await;
@@ -546,7 +546,7 @@ async fn ten_mib_bodies_are_rejected_after_reading_at_most_64_kib() {
 
             let (_, text, drained) = raw_exchange_measured(lingering, head, body.clone()).await;
             assert!(text.contains(code), "{path} {what} (lingering): {text}");
-            println!("{path} {what}: with actix's lingering close, {drained} bytes were written (read and discarded by actix-http, never by hookguard)");
+            println!("{path} {what}: with actix's lingering close, {drained} bytes were written (read and discarded by actix-http, never by hookwarden)");
         }
     }
     assert_eq!(seen.hits.load(Ordering::SeqCst), 0);
@@ -676,7 +676,7 @@ async fn rejection_response_carries_the_error() {
     let error = res
         .response()
         .extensions()
-        .get::<hookguard::Error>()
+        .get::<hookwarden::Error>()
         .cloned();
     assert_eq!(error.map(|e| e.code()), Some("missing_header"));
     let _ = HttpRequest::clone(res.request());
@@ -689,15 +689,15 @@ async fn the_actix_response_is_the_shared_mapping() {
     use actix_web::body::MessageBody;
     use actix_web::ResponseError;
     let errors = [
-        hookguard::Error::InFlight,
-        hookguard::Error::Replayed,
-        hookguard::Error::Overloaded { budget: 1 },
-        hookguard::Error::BodyTooLarge { limit: Some(10) },
-        hookguard::Error::ReplayStoreUnavailable {
+        hookwarden::Error::InFlight,
+        hookwarden::Error::Replayed,
+        hookwarden::Error::Overloaded { budget: 1 },
+        hookwarden::Error::BodyTooLarge { limit: Some(10) },
+        hookwarden::Error::ReplayStoreUnavailable {
             reason: "dial tcp 10.0.0.5:6379".into(),
             source: None,
         },
-        hookguard::Error::NotConfigured,
+        hookwarden::Error::NotConfigured,
     ];
     for error in errors {
         let shared = error.to_response();
@@ -718,7 +718,7 @@ async fn the_actix_response_is_the_shared_mapping() {
             .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
             .collect();
         assert_eq!(actix_headers, shared_headers, "{error:?}");
-        assert_eq!(actix.extensions().get::<hookguard::Error>(), Some(&error));
+        assert_eq!(actix.extensions().get::<hookwarden::Error>(), Some(&error));
         let body = actix.into_body().try_into_bytes().unwrap();
         assert_eq!(body, shared.into_body(), "{error:?}");
     }

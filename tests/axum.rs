@@ -13,9 +13,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
 use common::server::{self, chunked, post as send, raw_exchange, raw_head};
-use hookguard::axum::Verified;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Error, Scheme, Signer, Verifier};
+use hookwarden::axum::Verified;
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Error, Scheme, Signer, Verifier};
 
 const MITTR_SECRET: &str = "mittr-test-secret";
 const MITPO_SECRET: &str = "whsec_mitpo_test_secret";
@@ -59,7 +59,7 @@ fn state() -> AppState {
 /// Echoes the verified bytes, with the metadata in response headers.
 async fn echo(
     State(state): State<AppState>,
-    verified: hookguard::VerifiedDelivery,
+    verified: hookwarden::VerifiedDelivery,
     body: Bytes,
 ) -> ([(&'static str, String); 2], Bytes) {
     state.hits.fetch_add(1, Ordering::SeqCst);
@@ -141,7 +141,7 @@ fn app(state: AppState) -> Router {
 }
 
 fn now() -> u64 {
-    hookguard::timestamp::unix_seconds(SystemTime::now())
+    hookwarden::timestamp::unix_seconds(SystemTime::now())
 }
 
 fn signed(scheme: Scheme, secret: &str, ts: u64, body: &[u8]) -> http::HeaderMap {
@@ -596,7 +596,7 @@ async fn rejection_response_can_be_replaced_and_carries_the_error() {
 async fn metadata_extractor_outside_the_layer_is_a_500() {
     let app = Router::new().route(
         "/hook",
-        post(|v: hookguard::VerifiedDelivery| async move { v.secret_index().to_string() }),
+        post(|v: hookwarden::VerifiedDelivery| async move { v.secret_index().to_string() }),
     );
     let srv = server::serve(app).await;
     let reply = send(

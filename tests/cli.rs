@@ -1,4 +1,4 @@
-//! The `hookguard` command-line tool: every exit code, every likely cause,
+//! The `hookwarden` command-line tool: every exit code, every likely cause,
 //! `--json` parsed and checked, built on the vectors and crafted
 //! misconfigurations.
 
@@ -12,12 +12,12 @@ use std::time::{Duration, SystemTime};
 
 use assert_cmd::Command;
 use base64::Engine;
-use hookguard::{Scheme, Signer};
+use hookwarden::{Scheme, Signer};
 
 const NOW: u64 = 1_764_072_000;
 
-fn hookguard() -> Command {
-    Command::cargo_bin("hookguard").unwrap()
+fn hookwarden() -> Command {
+    Command::cargo_bin("hookwarden").unwrap()
 }
 
 struct Run {
@@ -27,7 +27,7 @@ struct Run {
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> Run {
-    let out = hookguard()
+    let out = hookwarden()
         .args(args)
         .write_stdin(stdin.to_vec())
         .output()
@@ -39,7 +39,7 @@ fn run(args: &[&str], stdin: &[u8]) -> Run {
     }
 }
 
-/// `hookguard verify --json` for headers and a body given on stdin.
+/// `hookwarden verify --json` for headers and a body given on stdin.
 fn verify_json(
     scheme: &str,
     secrets: &[&str],
@@ -263,7 +263,7 @@ fn text_output_and_exit_codes() {
     for a in &header_args {
         args.extend(["--header", a.as_str()]);
     }
-    let ok = hookguard()
+    let ok = hookwarden()
         .args(&args)
         .env("HG_SECRET", "k")
         .write_stdin(body.to_vec())
@@ -277,7 +277,7 @@ fn text_output_and_exit_codes() {
     );
     assert!(!text.contains('\x1b'), "no colour when piped: {text:?}");
 
-    let bad = hookguard()
+    let bad = hookwarden()
         .args(&args)
         .env("HG_SECRET", "nope")
         .write_stdin(body.to_vec())
@@ -361,7 +361,7 @@ fn verifies_a_raw_request_file() {
     }
     raw.extend_from_slice(b"\r\n");
     raw.extend_from_slice(body);
-    let dir = std::env::temp_dir().join(format!("hookguard-cli-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("hookwarden-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("request.http");
     std::fs::write(&file, &raw).unwrap();
@@ -459,8 +459,8 @@ fn sign_prints_headers_and_a_curl_command_that_verify_accepts() {
 #[tokio::test]
 async fn send_delivers_and_reports_each_attempt() {
     use axum::routing::post;
-    use hookguard::tower::VerifyWebhookLayer;
-    let verifier = hookguard::Verifier::builder(Scheme::mitpo())
+    use hookwarden::tower::VerifyWebhookLayer;
+    let verifier = hookwarden::Verifier::builder(Scheme::mitpo())
         .secret("whsec_send")
         .build()
         .unwrap();
@@ -519,7 +519,7 @@ async fn send_delivers_and_reports_each_attempt() {
     );
 }
 
-/// A running `hookguard listen`, killed on drop.
+/// A running `hookwarden listen`, killed on drop.
 struct Listener {
     child: std::process::Child,
     addr: String,
@@ -527,7 +527,7 @@ struct Listener {
 
 impl Listener {
     fn start(scheme: &str, secret: &str) -> Self {
-        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookguard"))
+        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookwarden"))
             .args([
                 "listen",
                 "--addr",
@@ -632,7 +632,7 @@ async fn listen_answers_get_on_the_root_the_page_and_elsewhere() {
 
 #[tokio::test]
 async fn listen_prints_verdict_diagnosis_and_payload() {
-    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookguard"))
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_hookwarden"))
         .args([
             "listen",
             "--addr",
@@ -655,7 +655,7 @@ async fn listen_prints_verdict_diagnosis_and_payload() {
         .unwrap()
         .to_owned();
     let client = common::server::client();
-    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
     let good = sign(Scheme::mittr(), b"k", now, b"{\"event\":\"hello\"}");
     let reply = common::server::post(
         &client,
@@ -964,11 +964,11 @@ type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<u8>)>>>
 /// A MITPO receiver on any path, behind the verifying layer, recording
 /// what it accepted.
 async fn recording_receiver(secret: &str) -> (common::server::TestServer, Received) {
-    use hookguard::tower::VerifyWebhookLayer;
+    use hookwarden::tower::VerifyWebhookLayer;
     let received = Received::default();
     let log = received.clone();
     // The same signed body is sent more than once: no replay protection.
-    let verifier = hookguard::Verifier::builder(Scheme::mitpo())
+    let verifier = hookwarden::Verifier::builder(Scheme::mitpo())
         .secret(secret)
         .without_replay_protection()
         .build()
@@ -1015,7 +1015,7 @@ async fn the_printed_curl_command_sends_the_exact_bytes_through_sh() {
     // and digits right after bytes that are written as octal escapes.
     let body: &[u8] = b"-{\"a\":\"it's 100% \\\\ %s\"}\n\x00\x001\xff\x1b[2J\r\n\x089'\"\t\x7f";
     let (srv, received) = recording_receiver("whsec_curl").await;
-    let dir = std::env::temp_dir().join(format!("hookguard-curl-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("hookwarden-curl-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bo'dy $(x).bin");
     std::fs::write(&file, body).unwrap();
@@ -1142,7 +1142,7 @@ async fn listen_escapes_what_the_sender_controls_and_caps_the_payload() {
 verified: mittr delivery, secret #0\n\t\x7f\xc2\x9b31m\xff\xfe\x9b\xe2\x80\xae";
     let listener = Listener::start("mittr", "k");
     let client = common::server::client();
-    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
     // Verified and rejected deliveries alike print the payload.
     for secret in [&b"k"[..], b"other"] {
         let headers = sign(Scheme::mittr(), secret, now, hostile);
@@ -1202,7 +1202,7 @@ verified: mittr delivery, secret #0\n\t\x7f\xc2\x9b31m\xff\xfe\x9b\xe2\x80\xae";
 
 #[test]
 fn usage_errors_say_exactly_what_is_wrong() {
-    let dir = std::env::temp_dir().join(format!("hookguard-usage-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("hookwarden-usage-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let headless = dir.join("headless.http");
     std::fs::write(&headless, b"POST / HTTP/1.1\r\nX-Mittr-Timestamp: 1\r\n").unwrap();
@@ -1333,7 +1333,7 @@ fn usage_errors_say_exactly_what_is_wrong() {
         ),
     ];
     for (args, why) in cases {
-        let out = hookguard()
+        let out = hookwarden()
             .args(&args)
             .env("HG_EMPTY", "")
             .write_stdin(&b"{}"[..])
@@ -1375,7 +1375,7 @@ fn usage_errors_say_exactly_what_is_wrong() {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
-        let out = hookguard()
+        let out = hookwarden()
             .args([&verify[..], &["--secret-env", "HG_BINARY"]].concat())
             .env("HG_BINARY", std::ffi::OsStr::from_bytes(b"\xff\xfe"))
             .write_stdin(&b"{}"[..])
@@ -1666,7 +1666,7 @@ fn schemes_without_a_timestamp_take_no_clock_options() {
         ),
     ];
     for (args, why) in cases {
-        let out = hookguard()
+        let out = hookwarden()
             .args(&args)
             .write_stdin(&b"{}"[..])
             .timeout(Duration::from_secs(20))
@@ -1685,7 +1685,7 @@ fn schemes_without_a_timestamp_take_no_clock_options() {
 async fn listen_verifies_any_preset_and_names_another_presets_delivery() {
     let listener = Listener::start("stripe", "whsec_listen");
     let client = common::server::client();
-    let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
     let body = br#"{"id":"evt_1","type":"invoice.paid"}"#;
     let stripe = sign(Scheme::stripe(), b"whsec_listen", now, body);
     let reply = common::server::post(

@@ -7,8 +7,8 @@ mod mistakes;
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use hookguard::diagnose::{diagnose, diagnose_with, Audience, Limits, Options, CODES};
-use hookguard::{Scheme, Secret};
+use hookwarden::diagnose::{diagnose, diagnose_with, Audience, Limits, Options, CODES};
+use hookwarden::{Scheme, Secret};
 
 #[test]
 fn every_mistake_is_named_through_the_library() {
@@ -106,7 +106,7 @@ fn a_gzip_bomb_is_not_inflated_past_the_limit() {
         encoder.write_all(&zeros).unwrap();
     }
     let bomb = encoder.finish().unwrap();
-    let mut headers = hookguard::Signer::new(Scheme::github(), "k")
+    let mut headers = hookwarden::Signer::new(Scheme::github(), "k")
         .unwrap()
         .sign(0, b"{}")
         .to_header_map();
@@ -136,7 +136,7 @@ fn a_gzip_bomb_is_not_inflated_past_the_limit() {
 /// stops early and falls back honestly.
 #[test]
 fn the_budget_bounds_the_candidates() {
-    let headers = hookguard::Signer::new(Scheme::mittr(), "k")
+    let headers = hookwarden::Signer::new(Scheme::mittr(), "k")
         .unwrap()
         .sign(mistakes::NOW, b"{\"a\": 1}")
         .to_header_map();

@@ -12,9 +12,9 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
-use hookguard::dispatcher::{Dispatcher, Outcome, RetryPolicy, Sleeper};
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Verifier};
+use hookwarden::dispatcher::{Dispatcher, Outcome, RetryPolicy, Sleeper};
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Scheme, Verifier};
 
 const SECRET: &str = "whsec_dispatch_secret";
 
@@ -27,7 +27,7 @@ struct FakeTime {
 
 impl FakeTime {
     fn new() -> Self {
-        let now = hookguard::timestamp::unix_seconds(SystemTime::now());
+        let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
         FakeTime {
             now: Arc::new(AtomicU64::new(now)),
             slept: Arc::default(),
@@ -425,7 +425,7 @@ async fn reads_only_a_bounded_prefix_of_a_huge_response_body() {
             "{status}: the server wrote {written} bytes"
         );
     }
-    const { assert!(hookguard::dispatcher::RESPONSE_BODY_LIMIT <= 64 * 1024) };
+    const { assert!(hookwarden::dispatcher::RESPONSE_BODY_LIMIT <= 64 * 1024) };
 }
 
 #[tokio::test]
@@ -539,7 +539,7 @@ async fn signs_every_preset_and_keeps_the_delivery_id_across_retries() {
     for name in Scheme::PRESETS {
         let scheme = Scheme::preset(name).unwrap();
         let secret = match scheme.methods()[0].key_format() {
-            hookguard::scheme::KeyFormat::Raw => SECRET,
+            hookwarden::scheme::KeyFormat::Raw => SECRET,
             _ => "whsec_ZGlzcGF0Y2gtc2VjcmV0LWJ5dGVz",
         };
         let verifier = Verifier::builder(scheme.clone())
@@ -567,7 +567,7 @@ async fn signs_every_preset_and_keeps_the_delivery_id_across_retries() {
         let server = common::server::serve(app).await;
         let report = dispatcher(&FakeTime::new(), false)
             .deliver(
-                hookguard::dispatcher::Delivery::new(
+                hookwarden::dispatcher::Delivery::new(
                     &server.url("/hook"),
                     scheme.clone(),
                     secret,

@@ -1,6 +1,6 @@
 //! One policy for compressed bodies, in every adapter, with actix-web's
 //! compression features on (as in an app with its default features):
-//! hookguard verifies and hands over the bytes exactly as sent and never
+//! hookwarden verifies and hands over the bytes exactly as sent and never
 //! decodes them; a body with a `Content-Encoding` other than `identity` is
 //! refused with 415 `unsupported_content_encoding` before it is read.
 //!
@@ -19,8 +19,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
 use common::server::{self, Reply};
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "encoding-secret";
 const EVENT: &[u8] = br#"{"event":"dispatch.completed","data":{"dispatch_id":"dsp_1"}}"#;
@@ -49,7 +49,7 @@ fn headers(signed: &[u8], encoding: &str) -> http::HeaderMap {
     headers
 }
 
-/// Every handler behind hookguard, by route; each counts its calls and
+/// Every handler behind hookwarden, by route; each counts its calls and
 /// echoes what it was handed (the bytes, or the JSON it parsed).
 const BYTE_ROUTES: [&str; 6] = [
     "/axum/layer",
@@ -98,7 +98,7 @@ async fn start() -> Receivers {
 }
 
 fn axum_app(calls: Arc<AtomicUsize>) -> Router {
-    use hookguard::axum::Verified;
+    use hookwarden::axum::Verified;
     let count = move || {
         calls.fetch_add(1, Ordering::SeqCst);
     };
@@ -146,7 +146,7 @@ fn axum_app(calls: Arc<AtomicUsize>) -> Router {
 
 fn start_actix(calls: Arc<AtomicUsize>) -> (SocketAddr, actix_web::dev::ServerHandle) {
     use actix_web::{web, App, HttpServer};
-    use hookguard::actix::{Verified, VerifyWebhook};
+    use hookwarden::actix::{Verified, VerifyWebhook};
 
     type Calls = web::Data<AtomicUsize>;
     async fn bytes(calls: Calls, body: web::Bytes) -> web::Bytes {

@@ -8,12 +8,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use hookguard::dispatcher::SendError;
-use hookguard::intake::{BodyError, BodySource};
-use hookguard::replay::{
+use hookwarden::dispatcher::SendError;
+use hookwarden::intake::{BodyError, BodySource};
+use hookwarden::replay::{
     Claim, LeaseId, ReplayKey, ReplayProtection, ReplayStore, StoreError, StoreFuture,
 };
-use hookguard::{
+use hookwarden::{
     ConfigError, Error, Malformed, Scheme, Signer, Verifier, MITTR_SIGNATURE, MITTR_TIMESTAMP,
 };
 
@@ -125,7 +125,7 @@ fn every_error_message_is_pinned() {
         ),
         (
             Error::EventMismatch {
-                header: hookguard::MITPO_EVENT,
+                header: hookwarden::MITPO_EVENT,
                 unsigned: "dispatch.completed".into(),
                 signed: "dispatch.failed".into(),
             },
@@ -141,19 +141,19 @@ fn every_error_message_is_pinned() {
 #[test]
 fn an_event_mismatch_is_a_400_with_its_own_code() {
     let error = Error::EventMismatch {
-        header: hookguard::MITPO_EVENT,
+        header: hookwarden::MITPO_EVENT,
         unsigned: "a".into(),
         signed: "b".into(),
     };
     assert_eq!(error.code(), "event_mismatch");
     assert_eq!(error.status(), 400);
-    assert_eq!(error.header(), Some(&hookguard::MITPO_EVENT));
+    assert_eq!(error.header(), Some(&hookwarden::MITPO_EVENT));
     assert_eq!(error.retry_after(), None);
 }
 
 /// The reason parsing `value` as `scheme`'s signature header fails with.
 fn parse_error(scheme: &Scheme, value: &str) -> Malformed {
-    hookguard::signature::Signatures::parse([value.as_bytes()], scheme).unwrap_err()
+    hookwarden::signature::Signatures::parse([value.as_bytes()], scheme).unwrap_err()
 }
 
 #[test]
@@ -257,7 +257,7 @@ fn every_config_error_message_is_pinned() {
                 index: 0,
                 feature: "ed25519",
             },
-            "secret #0 needs hookguard's `ed25519` feature",
+            "secret #0 needs hookwarden's `ed25519` feature",
         ),
     ];
     for (error, message) in cases {
@@ -289,7 +289,7 @@ fn io_error(kind: std::io::ErrorKind, text: &str) -> std::io::Error {
 /// The `std::io::Error` at the end of `error`'s source chain.
 fn io_source(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
     let source = error.source()?;
-    let cause = source.downcast_ref::<hookguard::error::Cause>()?;
+    let cause = source.downcast_ref::<hookwarden::error::Cause>()?;
     Some(cause.get().downcast_ref::<std::io::Error>()?.kind())
 }
 
@@ -396,7 +396,7 @@ async fn a_broken_bodys_transport_error_is_the_source() {
 
 #[test]
 fn pasted_input_errors_are_pinned() {
-    use hookguard::diagnose::{parse_pasted_headers, parse_raw_request};
+    use hookwarden::diagnose::{parse_pasted_headers, parse_raw_request};
     let no_colon = parse_pasted_headers("X-Mittr-Timestamp 1").unwrap_err();
     assert_eq!(no_colon.to_string(), "line 1 is not `Name: value`");
     let bad = parse_pasted_headers("X-Ok: 1\nBad Name: 2").unwrap_err();

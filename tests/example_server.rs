@@ -8,7 +8,7 @@ mod shared;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use hookguard::{Scheme, Signer};
+use hookwarden::{Scheme, Signer};
 use shared::ServeLimits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -24,7 +24,7 @@ fn limits(header_read_timeout: Duration, max_connections: usize) -> ServeLimits 
     }
 }
 
-fn verifiers() -> (hookguard::Verifier, hookguard::Verifier) {
+fn verifiers() -> (hookwarden::Verifier, hookwarden::Verifier) {
     shared::verifiers(
         &[shared::DEFAULT_MITTR_SECRET.to_owned()],
         &[shared::DEFAULT_MITPO_SECRET.to_owned()],

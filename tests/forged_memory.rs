@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use hookguard::intake::{BodyError, BodySource, Budget};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::intake::{BodyError, BodySource, Budget};
+use hookwarden::{Scheme, Signer, Verifier};
 
 const BODY: usize = 1 << 20;
 const CHUNK: usize = 64 * 1024;

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::server;
-use hookguard::intake::{Budget, ManualTimer};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::intake::{Budget, ManualTimer};
+use hookwarden::{Scheme, Signer, Verifier};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -247,16 +247,16 @@ async fn an_encoded_body_is_refused_before_it_is_read() {
 
 /// A store that makes every claim and commit wait once (as a remote store
 /// does), so that the store timeout is armed.
-struct Remote(hookguard::replay::MemoryStore);
+struct Remote(hookwarden::replay::MemoryStore);
 
-impl hookguard::replay::ReplayStore for Remote {
+impl hookwarden::replay::ReplayStore for Remote {
     fn claim<'a>(
         &'a self,
-        key: &'a hookguard::replay::ReplayKey,
-        lease: hookguard::replay::LeaseId,
+        key: &'a hookwarden::replay::ReplayKey,
+        lease: hookwarden::replay::LeaseId,
         ttl: Duration,
-    ) -> hookguard::replay::StoreFuture<'a, hookguard::replay::Claim> {
-        hookguard::replay::StoreFuture::new(async move {
+    ) -> hookwarden::replay::StoreFuture<'a, hookwarden::replay::Claim> {
+        hookwarden::replay::StoreFuture::new(async move {
             tokio::task::yield_now().await;
             self.0.claim(key, lease, ttl).await
         })
@@ -264,19 +264,19 @@ impl hookguard::replay::ReplayStore for Remote {
 
     fn renew<'a>(
         &'a self,
-        key: &'a hookguard::replay::ReplayKey,
-        lease: hookguard::replay::LeaseId,
+        key: &'a hookwarden::replay::ReplayKey,
+        lease: hookwarden::replay::LeaseId,
         ttl: Duration,
-    ) -> hookguard::replay::StoreFuture<'a, bool> {
+    ) -> hookwarden::replay::StoreFuture<'a, bool> {
         self.0.renew(key, lease, ttl)
     }
 
     fn commit<'a>(
         &'a self,
-        key: &'a hookguard::replay::ReplayKey,
+        key: &'a hookwarden::replay::ReplayKey,
         ttl: Duration,
-    ) -> hookguard::replay::StoreFuture<'a, ()> {
-        hookguard::replay::StoreFuture::new(async move {
+    ) -> hookwarden::replay::StoreFuture<'a, ()> {
+        hookwarden::replay::StoreFuture::new(async move {
             tokio::task::yield_now().await;
             self.0.commit(key, ttl).await
         })
@@ -284,16 +284,16 @@ impl hookguard::replay::ReplayStore for Remote {
 
     fn release<'a>(
         &'a self,
-        key: &'a hookguard::replay::ReplayKey,
-        lease: hookguard::replay::LeaseId,
-    ) -> hookguard::replay::StoreFuture<'a, ()> {
+        key: &'a hookwarden::replay::ReplayKey,
+        lease: hookwarden::replay::LeaseId,
+    ) -> hookwarden::replay::StoreFuture<'a, ()> {
         self.0.release(key, lease)
     }
 }
 
 #[tokio::test]
 async fn durations_too_long_to_represent_mean_no_deadline() {
-    use hookguard::replay::{MemoryStore, ReplayProtection};
+    use hookwarden::replay::{MemoryStore, ReplayProtection};
     for adapter in ADAPTERS {
         let replay = ReplayProtection::new(Remote(MemoryStore::new(100)))
             .store_timeout(Duration::MAX)

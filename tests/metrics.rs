@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use common::receivers::{self, payload, Adapter, Script, Step};
 use common::server;
-use hookguard::metrics::{
+use hookwarden::metrics::{
     DELIVERIES_TOTAL, RESERVATIONS_IN_FLIGHT, UNVERIFIED_BYTES, VERIFICATION_SECONDS,
 };
-use hookguard::replay::ReplayProtection;
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::replay::ReplayProtection;
+use hookwarden::{Scheme, Signer, Verifier};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use metrics_util::MetricKind;
 

@@ -10,9 +10,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use common::receivers::{self, Script, ADAPTERS};
 use common::server;
-use hookguard::mitpo::{Data, Event};
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::mitpo::{Data, Event};
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Scheme, Signer, Verifier};
 use serde_json::{json, Value};
 
 const SECRET: &str = "whsec_mitpo_events";
@@ -66,7 +66,7 @@ fn summary(event: &Event) -> Value {
 }
 
 async fn start_axum() -> SocketAddr {
-    use hookguard::axum::Verified;
+    use hookwarden::axum::Verified;
     let app = Router::new()
         .route(
             "/extractor",
@@ -92,7 +92,7 @@ async fn start_axum() -> SocketAddr {
 
 fn start_actix() -> (SocketAddr, actix_web::dev::ServerHandle) {
     use actix_web::{web, App, HttpServer};
-    use hookguard::actix::{Verified, VerifyWebhook};
+    use hookwarden::actix::{Verified, VerifyWebhook};
 
     async fn extractor(verified: Verified<web::Json<Event>>) -> web::Json<Value> {
         verified.ack.commit().await;

@@ -21,7 +21,7 @@ fn fixture(root: &Path) -> PathBuf {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let manifest = format!(
         r#"[package]
-name = "hookguard-no-runtime"
+name = "hookwarden-no-runtime"
 version = "0.0.0"
 edition = "2021"
 publish = false
@@ -29,7 +29,7 @@ publish = false
 [workspace]
 
 [dependencies]
-hookguard = {{ path = {root:?}, default-features = false, features = ["tracing"] }}
+hookwarden = {{ path = {root:?}, default-features = false, features = ["tracing"] }}
 tracing = "0.1"
 tracing-subscriber = {{ version = "0.3", default-features = false, features = ["fmt", "std"] }}
 "#

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::{Scheme, Signer, Verifier};
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 
@@ -98,7 +98,7 @@ proptest! {
         headers.insert(s.timestamp_header().unwrap().clone(), value.unwrap());
         // Whatever the flip made of it, the clock agrees with the new text, so
         // only the signature can reject it (or the format, for a non-digit).
-        let now = hookguard::timestamp::parse_timestamp(&text).unwrap_or(ts).min(MAX_TS);
+        let now = hookwarden::timestamp::parse_timestamp(&text).unwrap_or(ts).min(MAX_TS);
         let verifier = Verifier::builder(s).secret("k").disable_timestamp_check().build().unwrap();
         let err = verifier.verify_at(&headers, &body, at(now)).unwrap_err();
         prop_assert!(matches!(err.code(), "signature_mismatch" | "malformed_header"), "{}", err);
@@ -161,7 +161,7 @@ fn preset(index: usize, key: &[u8]) -> (Scheme, Vec<u8>) {
     use base64::Engine as _;
     let scheme = Scheme::preset(Scheme::PRESETS[index % Scheme::PRESETS.len()]).unwrap();
     let secret = match scheme.methods()[0].key_format() {
-        hookguard::scheme::KeyFormat::Raw => key.to_vec(),
+        hookwarden::scheme::KeyFormat::Raw => key.to_vec(),
         _ => format!(
             "whsec_{}",
             base64::engine::general_purpose::STANDARD.encode(key)

@@ -1,27 +1,27 @@
 //! Conformance: every case of the providers' own published test suites
 //! (`tests/data/providers/*.json`, each case citing its repository and
 //! file; see the README there) through the matching preset. An `ok` case
-//! must verify, and, re-signed with hookguard's `Signer`, produce the very
+//! must verify, and, re-signed with hookwarden's `Signer`, produce the very
 //! entry the provider's library wrote; an `error` case must fail with the
-//! expected code. Where hookguard is deliberately stricter than a provider's
+//! expected code. Where hookwarden is deliberately stricter than a provider's
 //! library, the case is listed in `STRICTER` with the reason, and checked
 //! to fail with the stricter code (never silently skipped).
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use hookguard::scheme::TimestampSource;
-use hookguard::{ConfigError, Scheme, Signer, Verifier};
+use hookwarden::scheme::TimestampSource;
+use hookwarden::{ConfigError, Scheme, Signer, Verifier};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-/// Cases where hookguard answers differently from the vector's `expect`,
+/// Cases where hookwarden answers differently from the vector's `expect`,
 /// on purpose: (file, case, our code, why).
 const STRICTER: &[(&str, &str, &str, &str)] = &[
     (
         "stripe",
         "one_hour_in_future",
         "timestamp_in_future",
-        "stripe-node never rejects a future timestamp; hookguard allows 300 s of clock skew, \
+        "stripe-node never rejects a future timestamp; hookwarden allows 300 s of clock skew, \
          as for every preset (widen `future_tolerance` to follow Stripe)",
     ),
     (
@@ -29,7 +29,7 @@ const STRICTER: &[(&str, &str, &str, &str)] = &[
         "go_signature_without_prefix",
         "missing_header",
         "go-github falls back to the legacy SHA-1 `X-Hub-Signature` and finds it unparsable; \
-         hookguard never reads that header, so it is missing (as in \
+         hookwarden never reads that header, so it is missing (as in \
          go_sha1_valid_in_x_hub_signature_only)",
     ),
     (
@@ -65,7 +65,7 @@ fn strings(value: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// What hookguard answers for `case`: `ok` and the index of the secret
+/// What hookwarden answers for `case`: `ok` and the index of the secret
 /// that verified, an error code, or `config:<…>` when the verifier cannot be
 /// built (an empty secret, a v1a key without feature `ed25519`).
 fn verdict(file: &str, case: &Value) -> (String, usize) {
@@ -95,7 +95,7 @@ fn config_code(error: &ConfigError) -> &'static str {
 }
 
 /// Whether a config error is the right answer: GitHub cases without a
-/// secret (hookguard refuses to build a verifier with no or an empty
+/// secret (hookwarden refuses to build a verifier with no or an empty
 /// secret, which is stricter than go-github skipping validation), and v1a
 /// keys when feature `ed25519` is off.
 fn acceptable_config(file: &str, case: &Value, code: &str) -> bool {
@@ -107,7 +107,7 @@ fn acceptable_config(file: &str, case: &Value, code: &str) -> bool {
 }
 
 /// Re-signs an `ok` case and checks that the provider's header holds the
-/// entry hookguard writes (HMAC and Ed25519 are both deterministic).
+/// entry hookwarden writes (HMAC and Ed25519 are both deterministic).
 fn resign(file: &str, case: &Value, secret_index: usize) -> Result<(), String> {
     let scheme = scheme(file);
     let key = case["signing_key"]

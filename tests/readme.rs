@@ -14,12 +14,12 @@
 //!   They are only compiled, never run here: the servers among them bind
 //!   127.0.0.1:3000 and run until stopped.
 //! - Each ```` ```toml ```` block names only crates this crate depends on
-//!   (or `hookguard` itself), with a version requirement that the version in
+//!   (or `hookwarden` itself), with a version requirement that the version in
 //!   `Cargo.lock` satisfies and only features enabled in this build (or
-//!   hookguard's own features), so the README cannot drift from what was
+//!   hookwarden's own features), so the README cannot drift from what was
 //!   compiled.
 //! - `.ci/run` also runs the ignored test here, which builds each quickstart
-//!   in a fresh crate with exactly the README's `[dependencies]` (hookguard
+//!   in a fresh crate with exactly the README's `[dependencies]` (hookwarden
 //!   patched to this checkout): what a user pasting them gets.
 //!
 //! To add a quickstart (a new scheme preset, say): write
@@ -234,7 +234,7 @@ fn quickstart_dependencies_are_this_crates_with_compatible_versions_and_features
     for block in readme_blocks().iter().filter(|b| b.lang == "toml") {
         for dependency in dependencies(&block.text) {
             let context = format!("\"{}\": {dependency:?}", block.section);
-            if dependency.name == "hookguard" {
+            if dependency.name == "hookwarden" {
                 let version = this["version"].as_str().unwrap();
                 assert!(
                     meets(&dependency.req, version),
@@ -293,7 +293,7 @@ fn fresh_crate(name: &str, toml: &str, main_rs: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let manifest = format!(
         "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [workspace]\n\n{toml}\n[patch.crates-io]\nhookguard = {{ path = {:?} }}\n",
+         [workspace]\n\n{toml}\n[patch.crates-io]\nhookwarden = {{ path = {:?} }}\n",
         name.replace('_', "-"),
         root()
     );

@@ -5,7 +5,7 @@
 //!
 //! A custom harness (libtest-mimic), so that a machine without
 //! `redis-server` shows these tests as **ignored** in the summary rather
-//! than passed; `.ci/run` installs it and sets `HOOKGUARD_REQUIRE_REDIS`, which
+//! than passed; `.ci/run` installs it and sets `HOOKWARDEN_REQUIRE_REDIS`, which
 //! turns a missing server into a failure.
 
 mod common;
@@ -18,8 +18,8 @@ use common::proxy::DelayProxy;
 use common::receivers::{self, deliver, payload, Adapter, Script, Step};
 use common::redis_server::{self, RedisServer};
 use common::server;
-use hookguard::replay::{RedisStore, ReplayProtection};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::replay::{RedisStore, ReplayProtection};
+use hookwarden::{Scheme, Signer, Verifier};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 const SECRET: &str = "whsec_redis_secret";
@@ -27,8 +27,8 @@ const SECRET: &str = "whsec_redis_secret";
 fn main() {
     let args = Arguments::from_args();
     let available = redis_server::available();
-    if !available && std::env::var_os("HOOKGUARD_REQUIRE_REDIS").is_some() {
-        eprintln!("redis-server is required here (HOOKGUARD_REQUIRE_REDIS) but cannot be run");
+    if !available && std::env::var_os("HOOKWARDEN_REQUIRE_REDIS").is_some() {
+        eprintln!("redis-server is required here (HOOKWARDEN_REQUIRE_REDIS) but cannot be run");
         std::process::exit(1);
     }
     if !available {
@@ -169,7 +169,7 @@ async fn longest_ttls() {
     let lease = bound.claim(&delivery).await.unwrap().expect("claimed");
     lease.commit().await;
     let again = bound.claim(&delivery).await.map(|lease| lease.is_some());
-    assert_eq!(again, Err(hookguard::Error::Replayed));
+    assert_eq!(again, Err(hookwarden::Error::Replayed));
 }
 
 async fn a_hundred_copies() {

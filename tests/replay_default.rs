@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 
 use common::receivers::{self, payload, Script, ADAPTERS};
 use common::server;
-use hookguard::replay::DEFAULT_MITPO_RECORD_TTL;
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::replay::DEFAULT_MITPO_RECORD_TTL;
+use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "whsec_default_replay";
 
@@ -29,7 +29,7 @@ fn signed_at(body: &[u8], at: u64) -> http::HeaderMap {
 }
 
 fn now() -> u64 {
-    hookguard::timestamp::unix_seconds(SystemTime::now())
+    hookwarden::timestamp::unix_seconds(SystemTime::now())
 }
 
 /// The captured delivery, and the attacker's copy a minute later: the same
@@ -126,7 +126,7 @@ async fn an_opted_out_mitpo_verifier_accepts_a_replay_and_logs_no_warning() {
 
 #[test]
 fn a_store_of_ones_own_replaces_the_default() {
-    let mine = hookguard::replay::ReplayProtection::in_memory().ttl(Duration::from_secs(7 * 86400));
+    let mine = hookwarden::replay::ReplayProtection::in_memory().ttl(Duration::from_secs(7 * 86400));
     let verifier = Verifier::builder(Scheme::mitpo())
         .secret(SECRET)
         .replay_protection(mine)

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use common::receivers::{self, payload, Script, Step, ADAPTERS};
 use common::server;
-use hookguard::intake::{ManualTimer, Timer};
-use hookguard::replay::{
+use hookwarden::intake::{ManualTimer, Timer};
+use hookwarden::replay::{
     Claim, LeaseId, MemoryStore, ReplayKey, ReplayProtection, ReplayStore, StoreError, StoreFuture,
 };
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "whsec_fault_secret";
 
@@ -158,7 +158,7 @@ async fn the_handle_given_to_the_builder_refuses_to_claim_and_shares_the_leases(
     // claim recorded for no time at all.
     for _ in 0..2 {
         let refused = replay.claim(&delivery).await.map(|lease| lease.is_some());
-        assert_eq!(refused, Err(hookguard::Error::NotConfigured));
+        assert_eq!(refused, Err(hookwarden::Error::NotConfigured));
     }
     assert!(store.is_empty());
     // The verifier's copy claims; the user's handle sees the lease, and
@@ -173,7 +173,7 @@ async fn the_handle_given_to_the_builder_refuses_to_claim_and_shares_the_leases(
     let retry = bound.claim(&delivery).await.unwrap().unwrap();
     retry.commit().await;
     let replayed = bound.claim(&delivery).await.map(|lease| lease.is_some());
-    assert_eq!(replayed, Err(hookguard::Error::Replayed));
+    assert_eq!(replayed, Err(hookwarden::Error::Replayed));
 }
 
 #[tokio::test]
@@ -257,7 +257,7 @@ async fn a_renewal_that_hangs_does_not_stop_the_next() {
     // Past the first hold's expiry (3 s): the second renewal kept it.
     timer.advance(Duration::from_millis(1500));
     let copy = bound.claim(&delivery).await.map(|lease| lease.is_some());
-    assert_eq!(copy, Err(hookguard::Error::InFlight));
+    assert_eq!(copy, Err(hookwarden::Error::InFlight));
     handler.abort();
 }
 
@@ -287,7 +287,7 @@ async fn shutdown_releases_every_lease_at_once_under_one_deadline() {
     .await;
     until("the deadline to be armed", || timer.pending_sleeps() > 0).await;
     // One store timeout (2 s) for all of them, not 2 s each.
-    timer.advance(hookguard::replay::DEFAULT_STORE_TIMEOUT);
+    timer.advance(hookwarden::replay::DEFAULT_STORE_TIMEOUT);
     tokio::time::timeout(Duration::from_secs(5), shutdown)
         .await
         .expect("the shutdown finished after one store timeout")

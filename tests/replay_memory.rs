@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use hookguard::replay::{MemoryStore, ReplayProtection, MEMORY_BYTES_PER_ENTRY};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::replay::{MemoryStore, ReplayProtection, MEMORY_BYTES_PER_ENTRY};
+use hookwarden::{Scheme, Signer, Verifier};
 
 #[test]
 fn memory_per_record_is_as_documented() {

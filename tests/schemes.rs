@@ -15,10 +15,10 @@ use axum::routing::post;
 use axum::Router;
 use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::server::{self, client};
-use hookguard::replay::ReplayProtection;
-use hookguard::tenant::{SourceError, TenantFrom};
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{ConfigError, Scheme, Secret, Signer, Verifier};
+use hookwarden::replay::ReplayProtection;
+use hookwarden::tenant::{SourceError, TenantFrom};
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{ConfigError, Scheme, Secret, Signer, Verifier};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 fn now() -> u64 {
@@ -31,7 +31,7 @@ fn now() -> u64 {
 /// A secret every preset takes: raw for most, base64 for Standard Webhooks.
 fn secret_for(scheme: &Scheme) -> &'static str {
     match scheme.methods()[0].key_format() {
-        hookguard::scheme::KeyFormat::Raw => "whsec_preset-secret",
+        hookwarden::scheme::KeyFormat::Raw => "whsec_preset-secret",
         _ => "whsec_cHJlc2V0LXNlY3JldC1ieXRlcw==",
     }
 }
@@ -128,7 +128,7 @@ fn schemes_without_a_timestamp_need_an_explicit_replay_ttl() {
 const TENANT: HeaderName = HeaderName::from_static("x-tenant");
 
 /// Secrets of two tenants, and a switch that makes the source fail.
-fn tenant_source(down: Arc<AtomicBool>) -> impl hookguard::tenant::SecretSource {
+fn tenant_source(down: Arc<AtomicBool>) -> impl hookwarden::tenant::SecretSource {
     let mut map: HashMap<String, Vec<Secret>> = HashMap::new();
     map.insert(
         "acme".into(),

@@ -4,10 +4,10 @@
 
 use axum::routing::post;
 use axum::{Json, Router};
-use hookguard::extract::Ack;
-use hookguard::intake::Accepted;
-use hookguard::replay::Lease;
-use hookguard::Verifier;
+use hookwarden::extract::Ack;
+use hookwarden::intake::Accepted;
+use hookwarden::replay::Lease;
+use hookwarden::Verifier;
 
 fn assert_sync<T: Sync>() {}
 fn assert_send<T: Send>() {}
@@ -17,19 +17,19 @@ fn what_a_handler_holds_is_send_and_sync() {
     assert_sync::<Ack>();
     assert_sync::<Lease>();
     assert_sync::<Accepted>();
-    assert_sync::<hookguard::axum::Verified<Json<serde_json::Value>>>();
-    assert_sync::<hookguard::actix::Verified<actix_web::web::Json<serde_json::Value>>>();
+    assert_sync::<hookwarden::axum::Verified<Json<serde_json::Value>>>();
+    assert_sync::<hookwarden::actix::Verified<actix_web::web::Json<serde_json::Value>>>();
     assert_send::<Ack>();
     assert_send::<Lease>();
 }
 
-async fn record(verified: &hookguard::axum::Verified<Json<serde_json::Value>>) -> usize {
+async fn record(verified: &hookwarden::axum::Verified<Json<serde_json::Value>>) -> usize {
     tokio::task::yield_now().await;
     verified.body.0.as_object().map_or(0, |o| o.len())
 }
 
 /// The extractor passed by reference to an async helper.
-async fn handle(verified: hookguard::axum::Verified<Json<serde_json::Value>>) -> &'static str {
+async fn handle(verified: hookwarden::axum::Verified<Json<serde_json::Value>>) -> &'static str {
     record(&verified).await;
     verified.ack.commit().await;
     "ok"

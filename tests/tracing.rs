@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use axum::routing::post;
 use axum::Router;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Scheme, Signer, Verifier};
 use tower::ServiceExt;
 
 #[derive(Clone, Default)]
@@ -96,7 +96,7 @@ fn a_flood_of_forgeries_is_warned_about_ten_times_a_second() {
     let recorder = metrics_util::debugging::DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
 
-    let timer = hookguard::intake::ManualTimer::new();
+    let timer = hookwarden::intake::ManualTimer::new();
     let verifier = Verifier::builder(Scheme::mittr())
         .secret("the-real-secret")
         .timer(timer.clone())
@@ -150,7 +150,7 @@ fn a_flood_of_forgeries_is_warned_about_ten_times_a_second() {
             .into_vec()
             .into_iter()
             .filter(|(key, ..)| {
-                key.key().name() == hookguard::metrics::DELIVERIES_TOTAL
+                key.key().name() == hookwarden::metrics::DELIVERIES_TOTAL
                     && key
                         .key()
                         .labels()

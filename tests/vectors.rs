@@ -73,7 +73,7 @@ fn error_messages_never_contain_a_secret_or_the_expected_signature() {
         let text = format!("{err} {err:?} {}", err.body_json());
         for secret in &case.secrets {
             assert!(!text.contains(secret.as_str()), "{}: {text}", case.name);
-            let expected = hookguard::Signer::new(case.scheme(), secret.as_str())
+            let expected = hookwarden::Signer::new(case.scheme(), secret.as_str())
                 .unwrap()
                 .digest(timestamp, &case.body());
             assert!(

@@ -8,8 +8,8 @@ use std::time::Duration;
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, Verifier};
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Scheme, Verifier};
 
 /// The three routes, verifying Mittr deliveries signed with `secret`
 /// (an hour of tolerance, so that a long run's signatures stay fresh).

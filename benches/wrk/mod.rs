@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::process::Command;
 
-use hookguard::SignedHeaders;
+use hookwarden::SignedHeaders;
 
 /// Whether `wrk` is installed; prints why the benchmark is skipped if not.
 pub fn available() -> bool {
@@ -111,7 +111,7 @@ fn write_script(body: &str, signed: &SignedHeaders) -> std::path::PathBuf {
             value.to_str().unwrap()
         ));
     }
-    let path = std::env::temp_dir().join(format!("hookguard-load-{}.lua", std::process::id()));
+    let path = std::env::temp_dir().join(format!("hookwarden-load-{}.lua", std::process::id()));
     std::fs::write(&path, script).unwrap();
     path
 }

@@ -9,9 +9,9 @@ pub use serve::{serve_actix, serve_axum, serve_axum_with, ServeLimits, ACCEPT_ER
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
-use hookguard::replay::ReplayProtection;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::{Scheme, VerifiedDelivery, Verifier};
+use hookwarden::replay::ReplayProtection;
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::{Scheme, VerifiedDelivery, Verifier};
 
 pub const DEFAULT_MITTR_SECRET: &str = "mittr-demo-secret";
 pub const DEFAULT_MITPO_SECRET: &str = "whsec_demo_secret_k3y";
@@ -70,13 +70,13 @@ fn secret_from_env(var: &str, default: &str) -> String {
     })
 }
 
-/// The receivers' contract: the address from `HOOKGUARD_ADDR` (else
+/// The receivers' contract: the address from `HOOKWARDEN_ADDR` (else
 /// `default_addr`), the verifiers from `MITTR_SECRET` and `MITPO_SECRET`
 /// (else the demo secrets).
 pub fn receiver_config(
     default_addr: &str,
 ) -> Result<(std::net::SocketAddr, Verifier, Verifier), Box<dyn std::error::Error>> {
-    let addr = std::env::var("HOOKGUARD_ADDR")
+    let addr = std::env::var("HOOKWARDEN_ADDR")
         .unwrap_or_else(|_| default_addr.to_owned())
         .parse()?;
     let (mittr, mitpo) = verifiers(
@@ -86,15 +86,15 @@ pub fn receiver_config(
     Ok((addr, mittr, mitpo))
 }
 
-/// Replay protection: Redis when `HOOKGUARD_REDIS_URL` is set (shared by
+/// Replay protection: Redis when `HOOKWARDEN_REDIS_URL` is set (shared by
 /// every replica), else an in-memory store of `capacity` records.
 pub fn replay_protection(capacity: usize) -> ReplayProtection {
-    match std::env::var("HOOKGUARD_REDIS_URL") {
-        Ok(url) => match hookguard::replay::RedisStore::new(&url) {
+    match std::env::var("HOOKWARDEN_REDIS_URL") {
+        Ok(url) => match hookwarden::replay::RedisStore::new(&url) {
             Ok(store) => ReplayProtection::new(store),
-            Err(e) => panic!("HOOKGUARD_REDIS_URL is not a Redis URL: {e}"),
+            Err(e) => panic!("HOOKWARDEN_REDIS_URL is not a Redis URL: {e}"),
         },
-        Err(_) => ReplayProtection::new(hookguard::replay::MemoryStore::new(capacity)),
+        Err(_) => ReplayProtection::new(hookwarden::replay::MemoryStore::new(capacity)),
     }
 }
 
@@ -109,7 +109,7 @@ pub fn replay_protection(capacity: usize) -> ReplayProtection {
 pub const MITTR_CAPACITY: usize = 100_000;
 /// MITPO: records live a day (below): 1,000,000 records take 11
 /// deliveries/s sustained, a million a day (150 MB when full). More than
-/// that, or several replicas: Redis (`HOOKGUARD_REDIS_URL`).
+/// that, or several replicas: Redis (`HOOKWARDEN_REDIS_URL`).
 pub const MITPO_CAPACITY: usize = 1_000_000;
 /// How long MITPO records live: its timestamp is unsigned, so a record
 /// shorter than the provider's retention would let an old body be replayed
@@ -118,8 +118,8 @@ pub const MITPO_RECORD_TTL: std::time::Duration = std::time::Duration::from_secs
 
 /// Which replay store [`replay_protection`] picks, for the start-up banner.
 pub fn replay_store_name() -> &'static str {
-    if std::env::var_os("HOOKGUARD_REDIS_URL").is_some() {
-        "Redis (HOOKGUARD_REDIS_URL)"
+    if std::env::var_os("HOOKWARDEN_REDIS_URL").is_some() {
+        "Redis (HOOKWARDEN_REDIS_URL)"
     } else {
         "in memory"
     }
@@ -131,7 +131,7 @@ pub fn replay_store_name() -> &'static str {
 pub fn verifiers(
     mittr: &[String],
     mitpo: &[String],
-) -> Result<(Verifier, Verifier), hookguard::ConfigError> {
+) -> Result<(Verifier, Verifier), hookwarden::ConfigError> {
     Ok((
         Verifier::builder(Scheme::mittr())
             .secrets(mittr.iter())
@@ -159,7 +159,7 @@ pub fn actix_receiver(
     >,
 > {
     use actix_web::{web, App, HttpResponse};
-    use hookguard::actix::VerifyWebhook;
+    use hookwarden::actix::VerifyWebhook;
 
     async fn receive(verified: VerifiedDelivery, body: web::Bytes) -> HttpResponse {
         let event = signed_event_type(&body);

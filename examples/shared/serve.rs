@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hookguard::Verifier;
+use hookwarden::Verifier;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 pub struct ServeLimits {
     /// How long a connection may take to send a request's headers (and,
     /// between requests, to start the next one) before it is closed: 10 s.
-    /// A connection that stalls in its headers is outside hookguard's
+    /// A connection that stalls in its headers is outside hookwarden's
     /// reach (no request exists yet), so the server must cut it off.
     pub header_read_timeout: Duration,
     /// Connections served at once: 1,024. Each holds a file descriptor and
@@ -60,7 +60,7 @@ pub async fn serve_axum(
 
 /// Serves `app` within `limits` until `shutdown` resolves. hyper's read
 /// buffer is capped at 64 KiB per connection (`axum::serve` lets it grow
-/// to about 400 KiB): it is outside hookguard's budget of unverified bytes,
+/// to about 400 KiB): it is outside hookwarden's budget of unverified bytes,
 /// so a small one keeps a stall attack's memory close to that budget.
 pub async fn serve_axum_with(
     listener: TcpListener,

@@ -5,7 +5,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use arbitrary::Arbitrary;
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::{Scheme, Signer, Verifier};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]

@@ -9,8 +9,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
-use hookguard::tower::{VerifiedBody, VerifyWebhookLayer};
-use hookguard::{Scheme, Signer, Verifier};
+use hookwarden::tower::{VerifiedBody, VerifyWebhookLayer};
+use hookwarden::{Scheme, Signer, Verifier};
 use http::{HeaderName, HeaderValue, Request, Response};
 use http_body::Frame;
 use http_body_util::{BodyExt, StreamBody};
@@ -139,6 +139,6 @@ fuzz_target!(|input: Input| {
             seen.is_empty(),
             "the inner service was called for a rejected request"
         );
-        assert!(response.extensions().get::<hookguard::Error>().is_some());
+        assert!(response.extensions().get::<hookwarden::Error>().is_some());
     }
 });

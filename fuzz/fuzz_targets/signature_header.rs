@@ -4,9 +4,9 @@
 #![no_main]
 
 use base64::Engine as _;
-use hookguard::scheme::Encoding;
-use hookguard::signature::Signatures;
-use hookguard::{Scheme, MAX_SIGNATURE_ENTRIES, MAX_SIGNATURE_HEADER_LEN};
+use hookwarden::scheme::Encoding;
+use hookwarden::signature::Signatures;
+use hookwarden::{Scheme, MAX_SIGNATURE_ENTRIES, MAX_SIGNATURE_HEADER_LEN};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! (after trimming spaces and tabs) that fit in a u64, with their value.
 #![no_main]
 
-use hookguard::timestamp::parse_timestamp;
+use hookwarden::timestamp::parse_timestamp;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -8,7 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use arbitrary::Arbitrary;
 use hmac::{Hmac, KeyInit, Mac};
-use hookguard::{Scheme, Verifier};
+use hookwarden::{Scheme, Verifier};
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 

@@ -41,12 +41,12 @@
 //! After an early rejection, actix-http itself lingers: it reads and discards
 //! the rest of an unread body for up to `HttpServer::client_disconnect_timeout`
 //! (1 s by default), so that the client sees the response rather than a reset.
-//! hookguard never reads it. Set `.client_disconnect_timeout(Duration::ZERO)`
+//! hookwarden never reads it. Set `.client_disconnect_timeout(Duration::ZERO)`
 //! to close at once instead.
 //!
 //! ```no_run
 //! use actix_web::{web, App, HttpServer};
-//! use hookguard::{actix::{Verified, VerifyWebhook}, Scheme, Verifier};
+//! use hookwarden::{actix::{Verified, VerifyWebhook}, Scheme, Verifier};
 //!
 //! async fn mittr(Verified { body, delivery, .. }: Verified<web::Bytes>) -> String {
 //!     format!("{} bytes, secret #{}", body.len(), delivery.secret_index())

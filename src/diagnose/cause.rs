@@ -9,7 +9,7 @@ use crate::{ConfigError, Malformed};
 /// What most likely made a verification fail.
 ///
 /// Every variant has a stable [`code`](LikelyCause::code) (the same in the
-/// library, the CLI's `--json`, `hookguard listen` and the in-browser
+/// library, the CLI's `--json`, `hookwarden listen` and the in-browser
 /// page) and a fix in the terms of whoever reads it
 /// ([`hint_for`](LikelyCause::hint_for)). Most causes are
 /// [confirmed](LikelyCause::is_confirmed): the engine undid the mistake and

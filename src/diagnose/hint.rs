@@ -14,7 +14,7 @@ pub enum Audience {
     /// A program using the crate: `Scheme::mitpo()`, `Verifier::builder`.
     #[default]
     Library,
-    /// The `hookguard` command line: `--scheme mitpo`, `--secret`, `--body-file`.
+    /// The `hookwarden` command line: `--scheme mitpo`, `--secret`, `--body-file`.
     Cli,
     /// The in-browser verifier page: its provider selector and fields.
     Page,
@@ -296,7 +296,7 @@ impl LikelyCause {
                 "the body is {encoding}-compressed{} and the signature is over the decompressed bytes: {}",
                 if *confirmed { "" } else { " (per `Content-Encoding`; not decompressed here)" },
                 match a {
-                    Audience::Library => "decompress it (with a size limit) before verifying; hookguard's intake refuses encoded bodies",
+                    Audience::Library => "decompress it (with a size limit) before verifying; hookwarden's intake refuses encoded bodies",
                     Audience::Cli => "decompress it first (`gzip -dc body > plain`) and pass that with `--body-file`",
                     Audience::Page => "decompress it first and choose the decompressed file",
                 }

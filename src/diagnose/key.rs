@@ -75,7 +75,7 @@ impl Keyed {
 
     /// Whether `parts`, concatenated, verify against an entry of this
     /// key's method, compared in constant time as the verifier does:
-    /// `hookguard listen` diagnoses what anyone may send it.
+    /// `hookwarden listen` diagnoses what anyone may send it.
     pub(super) fn matches(&self, parts: &[&[u8]], entries: &[Candidate]) -> bool {
         self.key.matches(parts, entries)
     }

@@ -36,8 +36,8 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use hookguard::diagnose::{diagnose, Audience};
-//! use hookguard::{Scheme, Signer};
+//! use hookwarden::diagnose::{diagnose, Audience};
+//! use hookwarden::{Scheme, Signer};
 //!
 //! // The sender stripped the `whsec_` prefix from the secret.
 //! let headers = Signer::new(Scheme::mitpo(), "Mfk9r8GKYq")?.sign(1_764_072_000, b"{}").to_header_map();
@@ -49,7 +49,7 @@
 //! assert!(cause.is_confirmed());
 //! assert!(diagnosis.tried().contains(&"secret_prefix"));
 //! println!("{}", cause.hint_for(Audience::Cli));
-//! # Ok::<(), hookguard::ConfigError>(())
+//! # Ok::<(), hookwarden::ConfigError>(())
 //! ```
 
 mod body;

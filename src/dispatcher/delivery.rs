@@ -114,7 +114,7 @@ impl Delivery {
 /// `X-MITPO-Event` header unless an explicit event type is given.
 ///
 /// ```
-/// use hookguard::dispatcher::payload_event;
+/// use hookwarden::dispatcher::payload_event;
 /// assert_eq!(payload_event(br#"{"event":"dispatch.completed"}"#).as_deref(), Some("dispatch.completed"));
 /// assert_eq!(payload_event(b"not json"), None);
 /// ```

@@ -26,8 +26,8 @@
 //!   ([`Dispatcher::dead_letters`], [`Dispatcher::replay_dead_letters`]).
 //!
 //! ```no_run
-//! use hookguard::dispatcher::Dispatcher;
-//! use hookguard::Scheme;
+//! use hookwarden::dispatcher::Dispatcher;
+//! use hookwarden::Scheme;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let dispatcher = Dispatcher::builder().build();

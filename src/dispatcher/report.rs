@@ -43,7 +43,7 @@ pub struct Attempt {
     pub delay_before: Duration,
     /// What came back.
     pub outcome: Outcome,
-    /// The response's error code when it was a hookguard-style JSON
+    /// The response's error code when it was a hookwarden-style JSON
     /// rejection (`{"error":"<code>",…}`).
     pub error_code: Option<String>,
     /// How long the attempt took.

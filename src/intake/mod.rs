@@ -15,12 +15,12 @@
 //! The tower layer, the axum extractor, the actix-web extractor and the
 //! actix-web middleware only move their framework's headers and body in
 //! (a [`BodySource`]) and map the outcome to their framework's types. A
-//! framework hookguard does not ship an adapter for is served the same way:
+//! framework hookwarden does not ship an adapter for is served the same way:
 //!
 //! ```
 //! use bytes::Bytes;
-//! use hookguard::intake::{BodyError, BodySource};
-//! use hookguard::{Scheme, Signer, Verifier};
+//! use hookwarden::intake::{BodyError, BodySource};
+//! use hookwarden::{Scheme, Signer, Verifier};
 //! use std::pin::Pin;
 //! use std::task::{Context, Poll};
 //!

@@ -39,7 +39,7 @@ impl Timer for TokioTimer {
 ///
 /// ```
 /// use std::time::Duration;
-/// use hookguard::intake::{ManualTimer, Timer};
+/// use hookwarden::intake::{ManualTimer, Timer};
 ///
 /// let timer = ManualTimer::new();
 /// let start = timer.now();

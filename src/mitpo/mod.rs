@@ -28,7 +28,7 @@
 //! field, does not deserialize.
 //!
 //! ```
-//! use hookguard::mitpo::{Data, Event};
+//! use hookwarden::mitpo::{Data, Event};
 //!
 //! let body = br#"{"event":"dispatch.completed","timestamp":"2026-03-22T10:30:00Z",
 //!   "data":{"dispatch_id":"dsp_a1b2c3d4","channel":"meta_ads","status":"completed",

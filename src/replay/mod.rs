@@ -16,7 +16,7 @@
 //!
 //! - **Mittr** (and Stripe, Slack) sign the timestamp with the body
 //!   (`<timestamp>.<body>`). A retry that the provider signs again with a
-//!   fresh timestamp — as hookguard's own dispatcher (`hookguard::dispatcher`)
+//!   fresh timestamp — as hookwarden's own dispatcher (`hookwarden::dispatcher`)
 //!   does on every attempt — is a different message with a different key:
 //!   `in_flight` and `replayed` catch only exact copies there (a captured
 //!   request re-sent, a provider re-sending the very same bytes), not two
@@ -69,21 +69,21 @@
 //! [verifier names](crate::VerifierBuilder::name).
 //!
 //! ```
-//! use hookguard::replay::{MemoryStore, ReplayProtection};
-//! use hookguard::{Scheme, Verifier};
+//! use hookwarden::replay::{MemoryStore, ReplayProtection};
+//! use hookwarden::{Scheme, Verifier};
 //!
 //! let verifier = Verifier::builder(Scheme::mitpo())
 //!     .secret("whsec_k")
 //!     .replay_protection(ReplayProtection::new(MemoryStore::new(100_000)))
 //!     .build()?;
-//! # Ok::<(), hookguard::ConfigError>(())
+//! # Ok::<(), hookwarden::ConfigError>(())
 //! ```
 //!
 //! # Rolling upgrade from 0.1
 //!
 //! 0.1 keyed records by the matched signature, under
-//! `hookguard:replay:<scheme>:<hex>` in Redis; 0.2 keys them by the signed
-//! message under `hookguard:replay:<name>:<hex>`. While old and new replicas
+//! `hookwarden:replay:<scheme>:<hex>` in Redis; 0.2 keys them by the signed
+//! message under `hookwarden:replay:<name>:<hex>`. While old and new replicas
 //! share one Redis they do not see each other's records: a delivery accepted
 //! by an old replica can be accepted again by a new one within the record
 //! TTL. Drain the old replicas before routing replays' likely window
@@ -150,8 +150,8 @@ pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
 /// them all.
 ///
 /// ```
-/// use hookguard::replay::ReplayProtection;
-/// use hookguard::{Error, Scheme, Signer, Verifier};
+/// use hookwarden::replay::ReplayProtection;
+/// use hookwarden::{Error, Scheme, Signer, Verifier};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -35,8 +35,8 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
-/// The default key prefix: `hookguard:replay:`.
-pub const DEFAULT_PREFIX: &str = "hookguard:replay:";
+/// The default key prefix: `hookwarden:replay:`.
+pub const DEFAULT_PREFIX: &str = "hookwarden:replay:";
 
 /// Holds the key for the lease unless it is held or done; returns what was
 /// there (nil when the hold was taken).
@@ -91,7 +91,7 @@ impl RedisStore {
     }
 
     /// Prefixes every key, to share a Redis with other data. Defaults to
-    /// `hookguard:replay:`.
+    /// `hookwarden:replay:`.
     #[must_use]
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();

@@ -25,7 +25,7 @@ use crate::timestamp::Tolerance;
 /// `<unix>:<body>` with HMAC-SHA512:
 ///
 /// ```
-/// use hookguard::scheme::{Algorithm, KeyFormat, Method, Part, Scheme, SignatureFormat};
+/// use hookwarden::scheme::{Algorithm, KeyFormat, Method, Part, Scheme, SignatureFormat};
 /// use http::HeaderName;
 ///
 /// let acme = Scheme::builder("acme")
@@ -36,7 +36,7 @@ use crate::timestamp::Tolerance;
 ///     .message([Part::Timestamp, Part::literal(&b":"[..]), Part::Body])
 ///     .build()?;
 /// assert!(acme.signs_timestamp());
-/// # Ok::<(), hookguard::ConfigError>(())
+/// # Ok::<(), hookwarden::ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]

@@ -31,7 +31,7 @@ pub enum OnInvalid {
 /// Built from one of the constructors, then adjusted:
 ///
 /// ```
-/// use hookguard::scheme::{Encoding, OnInvalid, SignatureFormat};
+/// use hookwarden::scheme::{Encoding, OnInvalid, SignatureFormat};
 ///
 /// // `sig=<base64>; sig=<base64>`
 /// let format = SignatureFormat::labeled(b'=', "; ")

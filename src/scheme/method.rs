@@ -103,7 +103,7 @@ impl KeyFormat {
 /// `v1a`; ignored for bare values), the algorithm, and the key formats.
 ///
 /// ```
-/// use hookguard::scheme::{Algorithm, KeyFormat, Method};
+/// use hookwarden::scheme::{Algorithm, KeyFormat, Method};
 ///
 /// let method = Method::hmac_sha256("v1");
 /// assert_eq!(method.algorithm(), Algorithm::HmacSha256);

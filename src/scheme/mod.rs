@@ -6,7 +6,7 @@
 //! [`Scheme::standard_webhooks`], [`Scheme::svix`], [`Scheme::github`],
 //! [`Scheme::slack`], [`Scheme::shopify`]) are built with the same
 //! [`SchemeBuilder`] a user describes another provider with. Every preset
-//! documents its provider's reference and where hookguard is stricter than
+//! documents its provider's reference and where hookwarden is stricter than
 //! the provider's own library.
 
 mod builder;
@@ -58,7 +58,7 @@ pub enum ReplayBasis {
 /// renames headers:
 ///
 /// ```
-/// use hookguard::Scheme;
+/// use hookwarden::Scheme;
 /// use http::HeaderName;
 ///
 /// let scheme = Scheme::mittr()
@@ -81,7 +81,7 @@ pub struct Scheme {
 }
 
 impl Scheme {
-    /// Describes a provider hookguard does not ship; see [`SchemeBuilder`].
+    /// Describes a provider hookwarden does not ship; see [`SchemeBuilder`].
     pub fn builder(name: impl Into<Cow<'static, str>>) -> SchemeBuilder {
         SchemeBuilder::new(name.into())
     }

@@ -1,5 +1,5 @@
 //! The presets: one function per provider, each with its reference and the
-//! places where hookguard is stricter than the provider's own library.
+//! places where hookwarden is stricter than the provider's own library.
 //! `tests/data/providers/` holds the providers' published test vectors, and
 //! `tests/providers.rs` runs every case against these descriptions.
 

@@ -22,14 +22,14 @@ use crate::timestamp::unix_seconds;
 /// Signs bodies for one scheme with one or more secrets, each keyed once.
 ///
 /// ```
-/// use hookguard::{Scheme, Signer};
+/// use hookwarden::{Scheme, Signer};
 ///
 /// let signer = Signer::new(Scheme::stripe(), "whsec_s3cret")?;
 /// let signed = signer.sign(1_764_072_000, b"{}");
 /// for (name, value) in signed.iter() {
 ///     println!("{name}: {value:?}");
 /// }
-/// # Ok::<(), hookguard::ConfigError>(())
+/// # Ok::<(), hookwarden::ConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct Signer {

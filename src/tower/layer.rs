@@ -33,7 +33,7 @@ impl<R> VerifyWebhookLayer<R> {
     ///
     /// ```
     /// use bytes::Bytes;
-    /// use hookguard::{tower::VerifyWebhookLayer, Error, Scheme, Verifier};
+    /// use hookwarden::{tower::VerifyWebhookLayer, Error, Scheme, Verifier};
     ///
     /// let verifier = Verifier::builder(Scheme::mittr()).secret("s").build()?;
     /// let layer = VerifyWebhookLayer::new(verifier).on_rejection(|err: &Error| {
@@ -42,7 +42,7 @@ impl<R> VerifyWebhookLayer<R> {
     ///         .body(Bytes::from(format!("rejected: {}", err.code())))
     ///         .unwrap()
     /// });
-    /// # Ok::<(), hookguard::ConfigError>(())
+    /// # Ok::<(), hookwarden::ConfigError>(())
     /// ```
     pub fn on_rejection<R2: OnRejection>(self, on_rejection: R2) -> VerifyWebhookLayer<R2> {
         VerifyWebhookLayer {

@@ -18,7 +18,7 @@
 //!    otherwise — and released when the request is dropped (a panic, a
 //!    client gone), so that the provider's retry is processed.
 //!
-//! Compressed bodies: hookguard verifies and hands over the bytes exactly as
+//! Compressed bodies: hookwarden verifies and hands over the bytes exactly as
 //! sent and never decodes them. A request with a `Content-Encoding` other
 //! than `identity` is refused with 415 `unsupported_content_encoding` before
 //! its body is read, so the inner service always gets exactly the bytes that
@@ -42,7 +42,7 @@
 //! ```
 //! use axum::{routing::post, Extension, Router};
 //! use bytes::Bytes;
-//! use hookguard::{tower::VerifyWebhookLayer, Scheme, VerifiedDelivery, Verifier};
+//! use hookwarden::{tower::VerifyWebhookLayer, Scheme, VerifiedDelivery, Verifier};
 //!
 //! async fn handle(Extension(delivery): Extension<VerifiedDelivery>, body: Bytes) -> &'static str {
 //!     // `body` holds exactly the bytes that were signed.
@@ -54,7 +54,7 @@
 //! let app: Router = Router::new()
 //!     .route("/webhooks/mittr", post(handle).layer(VerifyWebhookLayer::new(mittr)))
 //!     .route("/webhooks/mitpo", post(handle).layer(VerifyWebhookLayer::new(mitpo)));
-//! # Ok::<(), hookguard::ConfigError>(())
+//! # Ok::<(), hookwarden::ConfigError>(())
 //! ```
 
 mod body;

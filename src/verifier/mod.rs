@@ -36,7 +36,7 @@ pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
 ///
 /// ```
 /// use std::time::Duration;
-/// use hookguard::{Scheme, Signer, Verifier};
+/// use hookwarden::{Scheme, Signer, Verifier};
 ///
 /// let verifier = Verifier::builder(Scheme::mittr())
 ///     .secret("current-secret")

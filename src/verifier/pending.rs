@@ -17,7 +17,7 @@ use crate::signature::Candidate;
 /// The result does not depend on how the body is split into chunks.
 ///
 /// ```
-/// use hookguard::{Scheme, Signer, Verifier};
+/// use hookwarden::{Scheme, Signer, Verifier};
 ///
 /// let verifier = Verifier::builder(Scheme::mitpo()).secret("whsec_abc").build()?;
 /// let headers = Signer::new(Scheme::mitpo(), "whsec_abc")?.sign_now(b"hello world").to_header_map();

@@ -46,7 +46,7 @@ pub(super) fn warn_if_unprotected(scheme: &Scheme, name: &str, opted_out: bool) 
         tracing::warn!(
             verifier = name,
             scheme = scheme.name(),
-            "this verifier has no replay protection (hookguard's `runtime` feature is \
+            "this verifier has no replay protection (hookwarden's `runtime` feature is \
              off): the scheme's signature covers no timestamp, so a captured delivery can \
              be re-sent at will; turn on `runtime` for the default in-memory store, or \
              call `.without_replay_protection()` if the application refuses replays itself"

@@ -12,8 +12,8 @@
 use std::io::{Read, Write};
 
 use base64::Engine as _;
-use hookguard::scheme::{Algorithm, KeyFormat, Method, Part, SignatureFormat};
-use hookguard::{Scheme, Signer};
+use hookwarden::scheme::{Algorithm, KeyFormat, Method, Part, SignatureFormat};
+use hookwarden::{Scheme, Signer};
 use serde::{Deserialize, Serialize};
 
 /// The time every delivery is checked at (unix seconds).
@@ -128,7 +128,7 @@ fn round_trip(body: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&serde_json::from_slice::<Event>(body).unwrap()).unwrap()
 }
 
-fn headers(signed: hookguard::SignedHeaders) -> Vec<(String, String)> {
+fn headers(signed: hookwarden::SignedHeaders) -> Vec<(String, String)> {
     signed
         .iter()
         .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
@@ -167,12 +167,12 @@ fn sender(
         b = b.signature_header(h.clone());
     }
     match base.timestamp_source() {
-        Some(hookguard::scheme::TimestampSource::Header(names)) => {
+        Some(hookwarden::scheme::TimestampSource::Header(names)) => {
             for n in names {
                 b = b.timestamp_header(n.clone());
             }
         }
-        Some(hookguard::scheme::TimestampSource::Entry(label)) => {
+        Some(hookwarden::scheme::TimestampSource::Entry(label)) => {
             b = b.timestamp_entry(label.to_string())
         }
         _ => {}
@@ -183,7 +183,7 @@ fn sender(
     b.signature_format(format.unwrap_or_else(|| base.signature_format().clone()))
         .method(method)
         .message(message.unwrap_or_else(|| base.message().to_vec()))
-        .replay_basis(hookguard::scheme::ReplayBasis::Message)
+        .replay_basis(hookwarden::scheme::ReplayBasis::Message)
         .build()
         .unwrap()
 }
@@ -456,7 +456,7 @@ pub fn all() -> Vec<Mistake> {
     ));
     let whsk = format!(
         "whsk_{}",
-        base64::engine::general_purpose::STANDARD.encode(b"hookguard-ed25519-test-seed-0001")
+        base64::engine::general_purpose::STANDARD.encode(b"hookwarden-ed25519-test-seed-0001")
     );
     let whsk = whsk.as_str();
     out.push(m(

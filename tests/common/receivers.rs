@@ -14,8 +14,8 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
-use hookguard::tower::VerifyWebhookLayer;
-use hookguard::Verifier;
+use hookwarden::tower::VerifyWebhookLayer;
+use hookwarden::Verifier;
 
 use super::server::{self, HttpClient};
 
@@ -224,7 +224,7 @@ fn axum_app(adapter: Adapter, verifier: Verifier, script: Script) -> Router {
     }
     let handler =
         |State(state): State<AppState>,
-         hookguard::axum::Verified { body, ack, .. }: hookguard::axum::Verified<Bytes>| async move {
+         hookwarden::axum::Verified { body, ack, .. }: hookwarden::axum::Verified<Bytes>| async move {
             let acted = state.script.handle(&body).await;
             if acted {
                 ack.commit().await;
@@ -238,7 +238,7 @@ fn axum_app(adapter: Adapter, verifier: Verifier, script: Script) -> Router {
 
 fn start_actix(adapter: Adapter, verifier: Verifier, script: Script) -> Receiver {
     use actix_web::{web, App, HttpResponse, HttpServer};
-    use hookguard::actix::{Verified, VerifyWebhook};
+    use hookwarden::actix::{Verified, VerifyWebhook};
 
     fn answer(acted: bool) -> HttpResponse {
         if acted {

@@ -44,7 +44,7 @@ impl RedisServer {
     /// what it acknowledged survives [`restart`](Self::restart).
     pub fn start_persistent() -> RedisServer {
         let dir = std::env::temp_dir().join(format!(
-            "hookguard-redis-{}-{}",
+            "hookwarden-redis-{}-{}",
             std::process::id(),
             free_port()
         ));

@@ -22,16 +22,16 @@ pub struct Case {
 }
 
 impl Case {
-    pub fn scheme(&self) -> hookguard::Scheme {
+    pub fn scheme(&self) -> hookwarden::Scheme {
         match self.scheme.as_str() {
-            "mittr" => hookguard::Scheme::mittr(),
-            "mitpo" => hookguard::Scheme::mitpo(),
+            "mittr" => hookwarden::Scheme::mittr(),
+            "mitpo" => hookwarden::Scheme::mitpo(),
             other => panic!("unknown scheme {other} in case {}", self.name),
         }
     }
 
-    pub fn verifier(&self) -> hookguard::Verifier {
-        hookguard::Verifier::builder(self.scheme())
+    pub fn verifier(&self) -> hookwarden::Verifier {
+        hookwarden::Verifier::builder(self.scheme())
             .secrets(self.secrets.iter())
             .tolerance(Duration::from_secs(self.tolerance_secs))
             .build()

@@ -1,5 +1,5 @@
 //! The in-browser verifier's Rust side: one thin binding over
-//! [`hookguard::diagnose`]. Nothing here verifies by itself.
+//! [`hookwarden::diagnose`]. Nothing here verifies by itself.
 //!
 //! The page writes one request frame into the buffer that [`input_buffer`]
 //! returns, calls [`run`], and reads the JSON answer at [`output_ptr`] /
@@ -19,10 +19,10 @@
 use std::cell::RefCell;
 use std::time::{Duration, UNIX_EPOCH};
 
-use hookguard::diagnose::{
+use hookwarden::diagnose::{
     diagnose_with, parse_pasted_headers, parse_raw_request, Audience, LikelyCause, Options,
 };
-use hookguard::{Scheme, Secret};
+use hookwarden::{Scheme, Secret};
 use serde_json::{json, Value};
 
 thread_local! {
@@ -179,8 +179,8 @@ mod mistakes;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hookguard::diagnose::CODES;
-    use hookguard::Signer;
+    use hookwarden::diagnose::CODES;
+    use hookwarden::Signer;
 
     /// Every catalogued mistake (`tests/common/mistakes.rs`) through the
     /// module's entry point, as the page sends it.

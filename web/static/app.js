@@ -1,9 +1,9 @@
 // The in-browser verifier: encodes the form into one frame, hands it to the
-// WebAssembly module (hookguard's own diagnosis), shows the answer. No
+// WebAssembly module (hookwarden's own diagnosis), shows the answer. No
 // network request is made besides loading this page and the module.
 "use strict";
 
-const wasmUrl = new URL("verify/hookguard_web.wasm", document.baseURI);
+const wasmUrl = new URL("verify/hookwarden_web.wasm", document.baseURI);
 let module = null;
 
 async function load() {

@@ -1,8 +1,8 @@
 // Browser test of the in-browser verifier: Debian's chromium (headless),
-// driven by playwright-core, against the page served by `hookguard listen`
+// driven by playwright-core, against the page served by `hookwarden listen`
 // on 127.0.0.1. Saves a screenshot of each result under artifacts/.
 //
-// Usage: node browser.mjs [path/to/hookguard]   (default ../../target/debug/hookguard)
+// Usage: node browser.mjs [path/to/hookwarden]   (default ../../target/debug/hookwarden)
 
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 const here = new URL(".", import.meta.url).pathname;
-const bin = process.argv[2] || `${here}../../target/debug/hookguard`;
+const bin = process.argv[2] || `${here}../../target/debug/hookwarden`;
 const artifacts = `${here}artifacts`;
 mkdirSync(artifacts, { recursive: true });
 
@@ -28,7 +28,7 @@ const server = spawn(bin, ["listen", "--addr", "127.0.0.1:0", "--scheme", "mittr
 const firstLine = await new Promise((resolve, reject) => {
   const lines = createInterface({ input: server.stdout });
   lines.once("line", resolve);
-  server.once("exit", (code) => reject(new Error(`hookguard listen exited with ${code}`)));
+  server.once("exit", (code) => reject(new Error(`hookwarden listen exited with ${code}`)));
 });
 const base = firstLine.match(/http:\/\/[^ ]+/)[0];
 const pageUrl = `${base}/verify`;
@@ -191,7 +191,7 @@ try {
   // No request left for anywhere but the page's own origin.
   const foreign = requests.filter((u) => !u.startsWith(base));
   if (foreign.length) fail(`requests left the page's origin: ${foreign}`);
-  const posts = requests.filter((u) => !/\/verify(\/app\.js|\/hookguard_web\.wasm)?$/.test(u));
+  const posts = requests.filter((u) => !/\/verify(\/app\.js|\/hookwarden_web\.wasm)?$/.test(u));
   if (posts.length) fail(`unexpected requests: ${posts}`);
 } finally {
   await browser.close();

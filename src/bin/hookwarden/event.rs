@@ -1,7 +1,7 @@
 //! The event header (MITPO's, GitHub's, Shopify's): from `--event`, else from the payload's `event`
 //! field (as the dispatcher does), checked as receivers check it.
 
-use hookguard::dispatcher::payload_event;
+use hookwarden::dispatcher::payload_event;
 
 use crate::args::SchemeArg;
 use crate::InputError;

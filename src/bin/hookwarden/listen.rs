@@ -1,4 +1,4 @@
-//! `hookguard listen`: a local receiver that prints each delivery's
+//! `hookwarden listen`: a local receiver that prints each delivery's
 //! verdict, diagnosis and payload.
 
 use std::io::Write;
@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use hookguard::diagnose::{diagnose_with, Options};
-use hookguard::Scheme;
+use hookwarden::diagnose::{diagnose_with, Options};
+use hookwarden::Scheme;
 
 use crate::args::ListenArgs;
 use crate::escape::payload_preview;
@@ -41,7 +41,7 @@ pub fn run(args: ListenArgs) -> Result<ExitCode, InputError> {
         },
     };
     // Every secret must be a key of the scheme (a `whsk_` signing key is not).
-    if let Err(e) = hookguard::Verifier::builder(receiver.scheme.clone())
+    if let Err(e) = hookwarden::Verifier::builder(receiver.scheme.clone())
         .secrets(receiver.secrets.iter().map(String::as_str))
         .build()
     {
@@ -83,7 +83,7 @@ fn router(receiver: Receiver) -> Router {
         .route("/verify/{*asset}", get(web::verifier_asset).post(receive))
         .fallback(post(receive).get(web::not_found))
         .layer(DefaultBodyLimit::max(
-            hookguard::DEFAULT_BODY_LIMIT as usize,
+            hookwarden::DEFAULT_BODY_LIMIT as usize,
         ))
         .with_state(receiver)
 }

@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 
 /// `GET /`: what this is and where the page is.
 pub async fn index() -> &'static str {
-    "hookguard listen: a local webhook receiver.\n\
+    "hookwarden listen: a local webhook receiver.\n\
      POST a delivery to any path: its verdict, diagnosis and payload are printed \
-     where `hookguard listen` runs.\n\
+     where `hookwarden listen` runs.\n\
      The in-browser verifier is at /verify.\n"
 }
 
@@ -70,8 +70,8 @@ const WEB_ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../web/static/app.js"),
     ),
     (
-        "hookguard_web.wasm",
+        "hookwarden_web.wasm",
         "application/wasm",
-        include_bytes!("../../../web/dist/hookguard_web.wasm"),
+        include_bytes!("../../../web/dist/hookwarden_web.wasm"),
     ),
 ];

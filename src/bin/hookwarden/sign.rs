@@ -1,12 +1,12 @@
-//! `hookguard sign`: the headers a provider would send, and a curl command.
+//! `hookwarden sign`: the headers a provider would send, and a curl command.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use hookguard::signature::MAX_ENTRIES;
-use hookguard::timestamp::unix_seconds;
-use hookguard::Signer;
+use hookwarden::signature::MAX_ENTRIES;
+use hookwarden::timestamp::unix_seconds;
+use hookwarden::Signer;
 
 use crate::args::{SchemeArg, SignArgs};
 use crate::curl;
@@ -77,7 +77,7 @@ fn signer(
             secrets.len()
         )));
     }
-    let key_error = |i: usize, e: hookguard::ConfigError| {
+    let key_error = |i: usize, e: hookwarden::ConfigError| {
         // `e` names the secret by its position.
         let hint = if secrets[i].starts_with("whpk_") {
             ": `whpk_` keys are public keys for verifying; sign with the `whsk_` key"

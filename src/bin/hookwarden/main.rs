@@ -1,4 +1,4 @@
-//! `hookguard`: verify, diagnose, sign, send and receive webhooks of every
+//! `hookwarden`: verify, diagnose, sign, send and receive webhooks of every
 //! preset (Mittr, MITPO, Stripe, Standard Webhooks, Svix, GitHub, Slack,
 //! Shopify) from the command line.
 //!

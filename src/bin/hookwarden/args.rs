@@ -7,12 +7,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use hookguard::diagnose::provider_name;
-use hookguard::Scheme;
+use hookwarden::diagnose::provider_name;
+use hookwarden::Scheme;
 
 #[derive(Parser)]
 #[command(
-    name = "hookguard",
+    name = "hookwarden",
     version,
     about = "Verify, diagnose, sign and send webhooks: Mittr, MITPO, Stripe, Standard Webhooks, Svix, GitHub, Slack, Shopify"
 )]

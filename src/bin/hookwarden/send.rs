@@ -1,9 +1,9 @@
-//! `hookguard send`: deliver through the reference dispatcher.
+//! `hookwarden send`: deliver through the reference dispatcher.
 
 use std::process::ExitCode;
 
-use hookguard::dispatcher::{Attempt, Delivery, Dispatcher, RetryPolicy, SendError};
-use hookguard::ConfigError;
+use hookwarden::dispatcher::{Attempt, Delivery, Dispatcher, RetryPolicy, SendError};
+use hookwarden::ConfigError;
 
 use crate::args::SendArgs;
 use crate::escape::terminal_safe;

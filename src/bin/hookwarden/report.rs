@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use hookguard::diagnose::{Audience, Diagnosis};
+use hookwarden::diagnose::{Audience, Diagnosis};
 
 use crate::escape::terminal_safe;
 

@@ -1,9 +1,9 @@
-//! `hookguard verify`: verify one delivery and explain a failure.
+//! `hookwarden verify`: verify one delivery and explain a failure.
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use hookguard::diagnose::{
+use hookwarden::diagnose::{
     self, diagnose_with, parse_pasted_headers, parse_raw_request, Audience, LikelyCause, Options,
 };
 use http::HeaderMap;
