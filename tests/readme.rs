@@ -194,16 +194,23 @@ fn meets(req: &str, version: &str) -> bool {
     req[..fixed] == version[..fixed] && version[..req.len()] >= req[..]
 }
 
-/// `cargo metadata` of this crate: its manifest and the resolved build.
+/// `cargo metadata` of this crate: its manifest and the resolved build, for
+/// this machine's platform only. Unfiltered, cargo would need every
+/// platform's crates (Windows-only ones on Linux), which a build here never
+/// downloads. Filtered, it needs only what `cargo test` itself fetched, so it
+/// uses no network, whatever else the cargo cache holds (and, were a crate
+/// missing, cargo would fetch it from the registry rather than fail).
 fn metadata() -> Value {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let version = Command::new(rustc).arg("-vV").output().expect("rustc runs");
+    let version = String::from_utf8(version.stdout).unwrap();
+    let host = version
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .unwrap_or_else(|| panic!("no host in `rustc -vV`:\n{version}"));
     let output = Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--offline",
-            "--all-features",
-        ])
+        .args(["metadata", "--format-version", "1", "--all-features"])
+        .args(["--filter-platform", host])
         .current_dir(root())
         .output()
         .expect("cargo metadata runs");

@@ -1,4 +1,8 @@
 //! The in-browser verifier, embedded in the binary and served by `listen`.
+//!
+//! Its files live in `page/`, inside the package so that the binary builds
+//! from crates.io: `index.html` and `app.js` as written, and
+//! `hookwarden_web.wasm` as `web/build.sh` builds it from `web/`.
 
 use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::StatusCode;
@@ -62,16 +66,16 @@ const WEB_ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "index.html",
         "text/html; charset=utf-8",
-        include_bytes!("../../../web/static/index.html"),
+        include_bytes!("page/index.html"),
     ),
     (
         "app.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../../../web/static/app.js"),
+        include_bytes!("page/app.js"),
     ),
     (
         "hookwarden_web.wasm",
         "application/wasm",
-        include_bytes!("../../../web/dist/hookwarden_web.wasm"),
+        include_bytes!("page/hookwarden_web.wasm"),
     ),
 ];
