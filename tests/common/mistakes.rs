@@ -454,9 +454,10 @@ pub fn all() -> Vec<Mistake> {
         ),
         compact.clone(),
     ));
+    // Exactly 32 bytes: an Ed25519 seed.
     let whsk = format!(
         "whsk_{}",
-        base64::engine::general_purpose::STANDARD.encode(b"hookwarden-ed25519-test-seed-0001")
+        base64::engine::general_purpose::STANDARD.encode(b"hookwarden-ed25519-test-seed-001")
     );
     let whsk = whsk.as_str();
     out.push(m(
