@@ -1,26 +1,11 @@
 //! The end-to-end demo is part of the test suite: it must pass every row.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-/// `cargo test` builds the examples next to the test binaries.
-fn demo_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?.join("examples");
-    let path = dir.join(format!("demo{}", std::env::consts::EXE_SUFFIX));
-    path.exists().then_some(path)
-}
+#[path = "common/example.rs"]
+mod example;
 
 #[test]
 fn demo_passes_every_scenario() {
-    let output = match demo_binary() {
-        Some(path) => Command::new(path).output(),
-        None => Command::new(env!("CARGO"))
-            .args(["run", "--quiet", "--example", "demo"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output(),
-    }
-    .expect("the demo runs");
+    let output = example::run("demo", &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
