@@ -126,7 +126,8 @@ async fn an_opted_out_mitpo_verifier_accepts_a_replay_and_logs_no_warning() {
 
 #[test]
 fn a_store_of_ones_own_replaces_the_default() {
-    let mine = hookwarden::replay::ReplayProtection::in_memory().ttl(Duration::from_secs(7 * 86400));
+    let mine =
+        hookwarden::replay::ReplayProtection::in_memory().ttl(Duration::from_secs(7 * 86400));
     let verifier = Verifier::builder(Scheme::mitpo())
         .secret(SECRET)
         .replay_protection(mine)

@@ -222,15 +222,16 @@ fn axum_app(adapter: Adapter, verifier: Verifier, script: Script) -> Router {
             )
             .with_state(state);
     }
-    let handler =
-        |State(state): State<AppState>,
-         hookwarden::axum::Verified { body, ack, .. }: hookwarden::axum::Verified<Bytes>| async move {
-            let acted = state.script.handle(&body).await;
-            if acted {
-                ack.commit().await;
-            }
-            status(acted)
-        };
+    let handler = |State(state): State<AppState>,
+                   hookwarden::axum::Verified { body, ack, .. }: hookwarden::axum::Verified<
+        Bytes,
+    >| async move {
+        let acted = state.script.handle(&body).await;
+        if acted {
+            ack.commit().await;
+        }
+        status(acted)
+    };
     Router::new()
         .route("/hook", post(handler))
         .with_state(state)
