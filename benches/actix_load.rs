@@ -1,6 +1,6 @@
 //! Load benchmark on loopback for the actix-web adapter: the same signed
 //! 1 KiB Mittr request against a bare actix route that reads the body, a
-//! route taking `Verified<web::Bytes>`, a scope behind the `VerifyWebhook`
+//! route taking `Verified<web::Bytes>`, a scope behind the `VerifyWebhookLayer`
 //! middleware, and (for reference) a handler that calls `Verifier::verify`
 //! itself. One actix worker, so the server is the
 //! bottleneck; five alternating rounds; prints medians and the medians of
@@ -13,7 +13,7 @@ mod wrk;
 use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
-use hookwarden::actix::{Verified, VerifyWebhook};
+use hookwarden::actix::{Verified, VerifyWebhookLayer};
 use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "load-benchmark-secret";
@@ -57,7 +57,7 @@ fn main() {
                     )
                     .service(
                         web::scope("/middleware")
-                            .wrap(VerifyWebhook::new(verifier.clone()))
+                            .wrap(VerifyWebhookLayer::new(verifier.clone()))
                             .route(
                                 "",
                                 web::post()

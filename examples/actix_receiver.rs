@@ -1,4 +1,4 @@
-//! A webhook receiver on actix-web, protected by the `VerifyWebhook` middleware.
+//! A webhook receiver on actix-web, protected by the `VerifyWebhookLayer` middleware.
 //!
 //! Contract (other tools rely on it):
 //! - listens on `HOOKWARDEN_ADDR` (default `127.0.0.1:3001`);

@@ -1,6 +1,6 @@
 //! Quickstart: actix-web. `MITTR_SECRET=… MITPO_SECRET=… cargo run --example quickstart_actix`
 use actix_web::{web, App, HttpServer};
-use hookwarden::actix::{Verified, VerifyWebhook};
+use hookwarden::actix::{Verified, VerifyWebhookLayer};
 use hookwarden::{Scheme, Verifier};
 
 // The extractor verifies with the `Verifier` in app data.
@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .route("/webhooks/mittr", web::post().to(mittr))
             .service(
                 web::scope("/webhooks/mitpo")
-                    .wrap(VerifyWebhook::new(mitpo_verifier.clone()))
+                    .wrap(VerifyWebhookLayer::new(mitpo_verifier.clone()))
                     // downstream `web::Bytes` reads the verified bytes: admit what the verifier does
                     .app_data(web::PayloadConfig::new(mitpo_verifier.body_limit() as usize))
                     .route("", web::post().to(mitpo)),

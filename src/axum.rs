@@ -63,8 +63,7 @@ use axum_core::RequestExt;
 use http::request::Parts;
 use http_body::Body as _;
 
-use crate::extract::{bytes_as, Ack};
-use crate::intake::Accepted;
+use crate::intake::Received;
 use crate::tower::HttpBody;
 use crate::{Error, VerifiedDelivery, Verifier};
 
@@ -81,43 +80,33 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         if let Some(delivery) = request.extensions().get::<VerifiedDelivery>().cloned() {
-            // Behind the layer: verified already, the body is the verified
-            // bytes (read through `T`, and axum's `DefaultBodyLimit`), and
-            // the layer settles the lease by the response.
+            // Behind the layer: the body is the verified bytes, read through
+            // `T` (and axum's `DefaultBodyLimit`).
             let body = T::from_request(request, state)
                 .await
                 .map_err(VerifiedRejection::Inner)?;
-            return Ok(Verified::new(body, delivery, Ack::none()));
+            return Ok(Verified::upstream(body, delivery));
         }
-        let (parts, accepted) = receive(&Verifier::from_ref(state), request)
+        let (parts, received) = receive(&Verifier::from_ref(state), request)
             .await
             .map_err(VerifiedRejection::Verification)?;
-        let Accepted {
-            body,
-            delivery,
-            lease,
-            ..
-        } = accepted;
-        // Settled by the handler; released if the inner extractor fails.
-        let ack = Ack::new(lease);
-        if let Some(value) = bytes_as::<T>(&body) {
-            return Ok(Verified::new(value, delivery, ack));
-        }
-        let value = T::from_request(Request::from_parts(parts, Body::from(body)), state)
-            .await
-            .map_err(VerifiedRejection::Inner)?;
-        Ok(Verified::new(value, delivery, ack))
+        Verified::standalone(received, |body| async move {
+            T::from_request(Request::from_parts(parts, Body::from(body)), state)
+                .await
+                .map_err(VerifiedRejection::Inner)
+        })
+        .await
     }
 }
 
 /// Drives the intake with axum's request: its `DefaultBodyLimit` (the
 /// `Limited` body's size hint) as an outer limit.
-async fn receive(verifier: &Verifier, request: Request) -> Result<(Parts, Accepted), Error> {
+async fn receive(verifier: &Verifier, request: Request) -> Result<(Parts, Received), Error> {
     let (parts, body) = request.with_limited_body().into_parts();
     let outer_limit = body.size_hint().upper();
-    let admitted = verifier.admit_within(&parts.headers, &parts.uri, outer_limit)?;
-    let accepted = admitted.receive(HttpBody::new(body)).await?;
-    Ok((parts, accepted))
+    let admission = verifier.admit_within(&parts.headers, &parts.uri, outer_limit)?;
+    let received = admission.receive(HttpBody::new(body)).await?;
+    Ok((parts, received))
 }
 
 /// Rejection of [`Verified<T>`]: the delivery failed verification, or the
@@ -153,9 +142,7 @@ impl<R: IntoResponse> IntoResponse for VerifiedRejection<R> {
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let mut response = self.to_response().map(Body::from);
-        response.extensions_mut().insert(self);
-        response
+        crate::rejection::rejection(self, Error::to_response).map(Body::from)
     }
 }
 

@@ -4,6 +4,9 @@
 //! `hookwarden::actix::Verified` are this one type, each framework
 //! implementing its own extractor trait for it.
 
+use bytes::Bytes;
+
+use crate::intake::Received;
 use crate::replay::Lease;
 use crate::VerifiedDelivery;
 
@@ -23,12 +26,51 @@ pub struct Verified<T> {
 }
 
 impl<T> Verified<T> {
-    pub(crate) fn new(body: T, delivery: VerifiedDelivery, ack: Ack) -> Self {
+    /// A delivery a layer or a middleware upstream verified (its
+    /// [`VerifiedDelivery`] in the request extensions, which only server
+    /// code can write): trusted, not verified a second time, and nothing to
+    /// acknowledge, as the layer or the middleware settles the lease by the
+    /// response.
+    pub(crate) fn upstream(body: T, delivery: VerifiedDelivery) -> Self {
         Verified {
             body,
             delivery,
-            ack,
+            ack: Ack::none(),
         }
+    }
+
+    /// A delivery this extractor verified itself: `T` made from exactly the
+    /// verified bytes (taken directly when `T` is `Bytes`, else by
+    /// `extract`), the lease handed to the handler as its [`Ack`] (renewed
+    /// meanwhile; released if `extract` fails).
+    pub(crate) async fn standalone<E, F>(
+        received: Received,
+        extract: impl FnOnce(Bytes) -> F,
+    ) -> Result<Self, E>
+    where
+        T: 'static,
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        let Received {
+            body,
+            delivery,
+            lease,
+            ..
+        } = received;
+        let ack = Ack::new(lease);
+        if let Some(body) = bytes_as::<T>(&body) {
+            return Ok(Verified {
+                body,
+                delivery,
+                ack,
+            });
+        }
+        let body = extract(body).await?;
+        Ok(Verified {
+            body,
+            delivery,
+            ack,
+        })
     }
 
     /// The inner extractor's value (the [`Ack`], dropped, releases the

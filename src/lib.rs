@@ -61,7 +61,7 @@
 //! Framework adapters drive the [`intake`] (feature `runtime`, on by
 //! default): [`Verifier::admit`] rejects missing, malformed, stale and
 //! future headers, encoded bodies and oversized `Content-Length`s before a
-//! byte of the body is read; `Admitted::receive` reads the body within the
+//! byte of the body is read; `Admission::receive` reads the body within the
 //! limit, the read deadline and the budget of unverified bytes, hashes it,
 //! gives the verdict and claims its [`replay`] key. Without the runtime,
 //! [`Verifier::check_headers`] and [`PendingVerification`] verify a body
@@ -116,7 +116,7 @@
 //! | `metrics` | no | counters, a histogram and gauges through the `metrics` facade ([`metrics`]) |
 //! | `tower` | no | `tower::VerifyWebhookLayer` / `tower::VerifyWebhook` for any tower or hyper stack |
 //! | `axum` | no | `axum::Verified<T>` extractors; implies `tower` |
-//! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhook` middleware |
+//! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhookLayer` middleware (its service `actix::VerifyWebhook`) |
 //! | `redis` | no | `replay::RedisStore`: replay protection shared by many replicas |
 //! | `diagnose` | no | `diagnose::diagnose`: the likely cause of a failed verification, and pasted-input parsing |
 //! | `serde` | no | `mitpo::Event`: MITPO's events, typed (`Verified<Json<mitpo::Event>>`); `VerifierBuilder::require_event_match` |
@@ -165,6 +165,9 @@ pub use timestamp::{Clock, SystemClock, Tolerance, DEFAULT_TOLERANCE};
 pub use verifier::{
     PendingVerification, VerifiedDelivery, Verifier, VerifierBuilder, DEFAULT_BODY_LIMIT,
 };
+
+#[cfg(any(feature = "tower", feature = "actix"))]
+mod rejection;
 
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]

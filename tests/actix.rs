@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::{test, web, App, HttpRequest, HttpResponse, HttpServer};
 use common::server::{self, chunked, post as send, raw_exchange, raw_exchange_measured, raw_head};
-use hookwarden::actix::{Verified, VerifyWebhook};
+use hookwarden::actix::{Verified, VerifyWebhookLayer};
 use hookwarden::{Scheme, Signer, Verifier};
 
 const MITTR_SECRET: &str = "mittr-actix-secret";
@@ -154,14 +154,14 @@ fn app(
         )
         .service(
             web::scope("/mw/mitpo")
-                .wrap(VerifyWebhook::new(mitpo()))
+                .wrap(VerifyWebhookLayer::new(mitpo()))
                 .route("/json", web::post().to(downstream_json))
                 .route("/bytes", web::post().to(downstream_bytes))
                 .route("/extract", web::post().to(behind_middleware_extractor)),
         )
         .service(
             web::scope("/mw/mittr")
-                .wrap(VerifyWebhook::from_app_data())
+                .wrap(VerifyWebhookLayer::from_app_data())
                 .route("/bytes", web::post().to(downstream_bytes)),
         )
 }
@@ -625,7 +625,7 @@ async fn every_vector_through_extractor_and_middleware() {
                 )
                 .service(
                     web::scope("/mw")
-                        .wrap(VerifyWebhook::new(verifier.clone()))
+                        .wrap(VerifyWebhookLayer::new(verifier.clone()))
                         .route(
                             "",
                             web::post().to(move |body: web::Bytes| {

@@ -146,7 +146,7 @@ fn axum_app(calls: Arc<AtomicUsize>) -> Router {
 
 fn start_actix(calls: Arc<AtomicUsize>) -> (SocketAddr, actix_web::dev::ServerHandle) {
     use actix_web::{web, App, HttpServer};
-    use hookwarden::actix::{Verified, VerifyWebhook};
+    use hookwarden::actix::{Verified, VerifyWebhookLayer};
 
     type Calls = web::Data<AtomicUsize>;
     async fn bytes(calls: Calls, body: web::Bytes) -> web::Bytes {
@@ -193,12 +193,12 @@ fn start_actix(calls: Arc<AtomicUsize>) -> (SocketAddr, actix_web::dev::ServerHa
                     .service(
                         web::scope("/actix/middleware")
                             .app_data(config())
-                            .wrap(VerifyWebhook::new(verifier()))
+                            .wrap(VerifyWebhookLayer::new(verifier()))
                             .route("", web::post().to(bytes)),
                     )
                     .service(
                         web::scope("/actix/middleware-json")
-                            .wrap(VerifyWebhook::new(verifier()))
+                            .wrap(VerifyWebhookLayer::new(verifier()))
                             .route("", web::post().to(json)),
                     )
                     .route("/actix/extractor", web::post().to(verified_bytes))

@@ -92,7 +92,7 @@ async fn start_axum() -> SocketAddr {
 
 fn start_actix() -> (SocketAddr, actix_web::dev::ServerHandle) {
     use actix_web::{web, App, HttpServer};
-    use hookwarden::actix::{Verified, VerifyWebhook};
+    use hookwarden::actix::{Verified, VerifyWebhookLayer};
 
     async fn extractor(verified: Verified<web::Json<Event>>) -> web::Json<Value> {
         verified.ack.commit().await;
@@ -113,7 +113,7 @@ fn start_actix() -> (SocketAddr, actix_web::dev::ServerHandle) {
                     .route("/extractor", web::post().to(extractor))
                     .service(
                         web::scope("/middleware")
-                            .wrap(VerifyWebhook::new(verifier()))
+                            .wrap(VerifyWebhookLayer::new(verifier()))
                             .route("", web::post().to(middleware)),
                     )
             })

@@ -5,7 +5,7 @@
 use axum::routing::post;
 use axum::{Json, Router};
 use hookwarden::extract::Ack;
-use hookwarden::intake::Accepted;
+use hookwarden::intake::Received;
 use hookwarden::replay::Lease;
 use hookwarden::Verifier;
 
@@ -16,7 +16,7 @@ fn assert_send<T: Send>() {}
 fn what_a_handler_holds_is_send_and_sync() {
     assert_sync::<Ack>();
     assert_sync::<Lease>();
-    assert_sync::<Accepted>();
+    assert_sync::<Received>();
     assert_sync::<hookwarden::axum::Verified<Json<serde_json::Value>>>();
     assert_sync::<hookwarden::actix::Verified<actix_web::web::Json<serde_json::Value>>>();
     assert_send::<Ack>();

@@ -145,7 +145,7 @@ pub fn verifiers(
 }
 
 /// The actix-web receiver: `POST /webhooks/mittr` and `POST /webhooks/mitpo`,
-/// each scope wrapped in the `VerifyWebhook` middleware with its own verifier.
+/// each scope wrapped in the `VerifyWebhookLayer` middleware with its own verifier.
 pub fn actix_receiver(
     mittr: Verifier,
     mitpo: Verifier,
@@ -159,7 +159,7 @@ pub fn actix_receiver(
     >,
 > {
     use actix_web::{web, App, HttpResponse};
-    use hookwarden::actix::VerifyWebhook;
+    use hookwarden::actix::VerifyWebhookLayer;
 
     async fn receive(verified: VerifiedDelivery, body: web::Bytes) -> HttpResponse {
         let event = signed_event_type(&body);
@@ -182,13 +182,13 @@ pub fn actix_receiver(
         .service(
             web::scope("/webhooks/mittr")
                 .app_data(limit(&mittr))
-                .wrap(VerifyWebhook::new(mittr))
+                .wrap(VerifyWebhookLayer::new(mittr))
                 .route("", web::post().to(receive)),
         )
         .service(
             web::scope("/webhooks/mitpo")
                 .app_data(limit(&mitpo))
-                .wrap(VerifyWebhook::new(mitpo))
+                .wrap(VerifyWebhookLayer::new(mitpo))
                 .route("", web::post().to(receive)),
         )
 }

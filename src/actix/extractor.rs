@@ -8,8 +8,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::payload::ActixPayload;
 use super::{verifier_of, Verified};
-use crate::extract::{bytes_as, Ack, VerifiedBytes};
-use crate::intake::Accepted;
+use crate::extract::{bytes_as, VerifiedBytes};
 use crate::{Error, VerifiedDelivery};
 
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
@@ -23,43 +22,36 @@ where
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
         if let Some(delivery) = req.extensions().get::<VerifiedDelivery>().cloned() {
-            // Behind the middleware: verified already, and the middleware
-            // settles the lease by the response.
+            // Behind the middleware: the verified bytes are kept in the
+            // extensions for `Verified<web::Bytes>`; another `T` reads them
+            // from the payload the middleware put back.
             let kept = req.extensions().get::<VerifiedBytes>().cloned();
             if let Some(body) = kept.and_then(|VerifiedBytes(bytes)| bytes_as::<T>(&bytes)) {
-                return Box::pin(ready(Ok(Verified::new(body, delivery, Ack::none()))));
+                return Box::pin(ready(Ok(Verified::upstream(body, delivery))));
             }
             let body = T::from_request(&req, payload);
             return Box::pin(async move {
                 let body = body.await.map_err(Into::into)?;
-                Ok(Verified::new(body, delivery, Ack::none()))
+                Ok(Verified::upstream(body, delivery))
             });
         }
         let payload = payload.take();
         Box::pin(async move {
-            let verifier = verifier_of(&req).ok_or(Error::NotConfigured)?;
-            let admitted = verifier.admit(req.headers(), req.path())?;
-            let Accepted {
-                body,
-                delivery,
-                lease,
-                ..
-            } = admitted.receive(ActixPayload(payload)).await?;
-            // Settled by the handler; released if the inner extractor fails.
-            let ack = Ack::new(lease);
-            if let Some(value) = bytes_as::<T>(&body) {
-                return Ok(Verified::new(value, delivery, ack));
-            }
-            let value = T::from_request(&req, &mut Payload::from(body))
-                .await
-                .map_err(Into::into)?;
-            Ok(Verified::new(value, delivery, ack))
+            let verifier = verifier_of(&req)?;
+            let admission = verifier.admit(req.headers(), req.path())?;
+            let received = admission.receive(ActixPayload(payload)).await?;
+            Verified::standalone(received, |body| async move {
+                T::from_request(&req, &mut Payload::from(body))
+                    .await
+                    .map_err(Into::into)
+            })
+            .await
         })
     }
 }
 
 /// [`VerifiedDelivery`] as an extractor, for handlers behind the
-/// [`VerifyWebhook`](super::VerifyWebhook) middleware; elsewhere a 500
+/// [`VerifyWebhookLayer`](super::VerifyWebhookLayer) middleware; elsewhere a 500
 /// `not_configured`.
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl FromRequest for VerifiedDelivery {

@@ -1,4 +1,4 @@
-//! actix-web adapter: the [`Verified<T>`] extractor and the [`VerifyWebhook`]
+//! actix-web adapter: the [`Verified<T>`] extractor and the [`VerifyWebhookLayer`]
 //! middleware, in actix's own idioms.
 //!
 //! - **Extractor**: [`Verified<T>`] for `T` = `web::Bytes`, `web::Json<U>`,
@@ -17,7 +17,7 @@
 //!   256 KiB by default; `web::Json` with `JsonConfig`, 2 MiB), as do plain
 //!   extractors downstream of the middleware: give them a config at least
 //!   as large as the verifier's body limit.
-//! - **Middleware**: `.wrap(VerifyWebhook::new(verifier))` protects a whole
+//! - **Middleware**: `.wrap(VerifyWebhookLayer::new(verifier))` protects a whole
 //!   scope: it verifies, puts the verified bytes back as the payload (so
 //!   `web::Bytes`, `web::Json`, … work unchanged downstream) and the
 //!   [`VerifiedDelivery`](crate::VerifiedDelivery) metadata in the request extensions. Behind it,
@@ -46,7 +46,7 @@
 //!
 //! ```no_run
 //! use actix_web::{web, App, HttpServer};
-//! use hookwarden::{actix::{Verified, VerifyWebhook}, Scheme, Verifier};
+//! use hookwarden::{actix::{Verified, VerifyWebhookLayer}, Scheme, Verifier};
 //!
 //! async fn mittr(Verified { body, delivery, .. }: Verified<web::Bytes>) -> String {
 //!     format!("{} bytes, secret #{}", body.len(), delivery.secret_index())
@@ -63,7 +63,7 @@
 //!         .route("/webhooks/mittr", web::post().to(mittr))
 //!         .service(
 //!             web::scope("/webhooks/mitpo")
-//!                 .wrap(VerifyWebhook::new(mitpo_verifier.clone()))
+//!                 .wrap(VerifyWebhookLayer::new(mitpo_verifier.clone()))
 //!                 .route("", web::post().to(mitpo)),
 //!         )
 //! })
@@ -81,7 +81,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 pub use crate::extract::Verified;
-pub use middleware::{VerifyWebhook, VerifyWebhookMiddleware};
+pub use middleware::{VerifyWebhook, VerifyWebhookLayer};
 
 use crate::{Error, Headers, Verifier};
 
@@ -105,20 +105,47 @@ impl ResponseError for Error {
     /// `http` crate is another major version), with the error in the
     /// response's extensions.
     fn error_response(&self) -> HttpResponse {
-        let (parts, body) = self.to_response().into_parts();
+        let rejection = crate::rejection::rejection(self.clone(), Error::to_response);
+        let (mut parts, body) = rejection.into_parts();
         let mut response = HttpResponse::build(self.status_code());
         for (name, value) in &parts.headers {
             response.append_header((name.as_str(), value.as_bytes()));
         }
         let mut response = response.body(body);
-        response.extensions_mut().insert(self.clone());
+        if let Some(error) = parts.extensions.remove::<Error>() {
+            response.extensions_mut().insert(error);
+        }
         response
     }
 }
 
-/// The verifier from app data: `web::Data<Verifier>` or the bare type.
-fn verifier_of(req: &HttpRequest) -> Option<Verifier> {
+/// The verifier from app data: `web::Data<Verifier>` or the bare type;
+/// without one, [`Error::NotConfigured`] (500), logged once per process at
+/// ERROR with the fix: the app is misconfigured, and the provider only sees
+/// 500s.
+fn verifier_of(req: &HttpRequest) -> Result<Verifier, Error> {
     req.app_data::<web::Data<Verifier>>()
         .map(|data| Verifier::clone(data))
         .or_else(|| req.app_data::<Verifier>().cloned())
+        .ok_or_else(|| {
+            log_missing_verifier(req.path());
+            Error::NotConfigured
+        })
+}
+
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+fn log_missing_verifier(path: &str) {
+    #[cfg(feature = "tracing")]
+    {
+        static LOGGED: std::sync::Once = std::sync::Once::new();
+        LOGGED.call_once(|| {
+            tracing::error!(
+                route = path,
+                "misconfigured: no hookwarden Verifier in this actix-web app's data, so every \
+                 webhook on this route is answered 500 `not_configured`; add one with \
+                 `App::app_data(web::Data::new(verifier))`, or wrap the scope in \
+                 `VerifyWebhookLayer::new(verifier)` (said once per process)"
+            );
+        });
+    }
 }

@@ -7,21 +7,24 @@ use http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 
 use super::budget::Charge;
 use super::buffer::BodyBuffer;
+use super::handle::{Handle, Handler};
 use super::reading::Reading;
 use super::receive::Receive;
 use super::{event, BodySource, Route};
 use crate::error::shown;
 use crate::{Error, Headers, Verifier};
 
-/// A delivery whose headers were admitted; [`receive`](Self::receive) its body.
-pub struct Admitted {
+/// The intake's first stage, a delivery whose headers were admitted (the
+/// second is the [`Received`](super::Received) delivery):
+/// [`receive`](Self::receive) its body, or [`handle`](Self::handle) it.
+pub struct Admission {
     route: Route,
     reading: Reading,
 }
 
-impl fmt::Debug for Admitted {
+impl fmt::Debug for Admission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Admitted")
+        f.debug_struct("Admission")
             .field("route", &self.route.path())
             .field("limit", &self.reading.limit)
             .finish_non_exhaustive()
@@ -43,7 +46,7 @@ impl Verifier {
         &self,
         headers: &H,
         route: impl Into<Route>,
-    ) -> Result<Admitted, Error> {
+    ) -> Result<Admission, Error> {
         self.admit_within(headers, route, None)
     }
 
@@ -57,10 +60,10 @@ impl Verifier {
         headers: &H,
         route: impl Into<Route>,
         outer_limit: Option<u64>,
-    ) -> Result<Admitted, Error> {
+    ) -> Result<Admission, Error> {
         let route = route.into();
         match self.admission(headers, outer_limit, route.path()) {
-            Ok(reading) => Ok(Admitted { route, reading }),
+            Ok(reading) => Ok(Admission { route, reading }),
             Err(error) => Err(event::rejected(self, &route, error)),
         }
     }
@@ -112,7 +115,7 @@ fn refuse_encoded<H: Headers + ?Sized>(headers: &H) -> Result<(), Error> {
     Ok(())
 }
 
-impl Admitted {
+impl Admission {
     /// The verifier this delivery is admitted under.
     pub fn verifier(&self) -> &Verifier {
         &self.reading.verifier
@@ -123,12 +126,25 @@ impl Admitted {
     /// protection, claims the delivery's key. A rejection is reported
     /// before it is returned; its bytes are freed.
     ///
-    /// The future resolves to the [`Accepted`](super::Accepted) delivery, or
+    /// The future resolves to the [`Received`](super::Received) delivery, or
     /// to [`Error::BodyTooLarge`], [`Error::Overloaded`],
     /// [`Error::BodyTimeout`], [`Error::BodyUnreadable`],
     /// [`Error::SignatureMismatch`], then the replay errors of
     /// [`ReplayProtection::claim`](crate::replay::ReplayProtection::claim).
     pub fn receive<B: BodySource>(self, body: B) -> Receive<B> {
         Receive::new(body, self.reading, self.route)
+    }
+
+    /// [`receive`](Self::receive)s the body, then calls `handler` with the
+    /// verified bytes under the delivery's lease, kept renewed while it
+    /// runs, and settles the lease by its answer: committed when the answer
+    /// is [processed](super::Outcome) (a 2xx response), released otherwise —
+    /// and released when the future is dropped. What the tower layer and the
+    /// actix-web middleware run for each request.
+    ///
+    /// The future resolves to the handler's answer, or to the error of
+    /// [`receive`](Self::receive) (the handler is then never called).
+    pub fn handle<B: BodySource, H: Handler>(self, body: B, handler: H) -> Handle<B, H> {
+        Handle::new(self.receive(body), handler)
     }
 }

@@ -5,7 +5,7 @@
 //! ```text
 //! headers ──► Verifier::admit: encoding, headers present, well-formed, fresh;
 //!             Content-Length vs the body limit (413) and the budget (503)
-//!         ──► Admitted::receive: each chunk charged to the budget, held to the
+//!         ──► Admission::receive: each chunk charged to the budget, held to the
 //!             limit, hashed, kept; the whole body within the read deadline (408)
 //!         ──► verdict (401) ──► replay claim: a Lease, or 409 replayed / in_flight
 //!         ──► the handler, with the exact bytes verified ──► Lease::settle:
@@ -39,20 +39,32 @@
 //! let body = Bytes::from_static(b"{}");
 //! let headers = Signer::new(Scheme::mittr(), "s3cret")?.sign_now(&body).to_header_map();
 //!
-//! let admitted = verifier.admit(&headers, "/webhooks/mittr")?; // 400, 401, 413, 415, 503
-//! let accepted = admitted.receive(InMemory(Some(body))).await?; // 401, 408, 409, 413, 503
-//! let processed = true; // ... the handler runs with `accepted.body` ...
-//! if let Some(lease) = accepted.lease {
-//!     lease.settle(processed).await; // commit, or release for the retry
-//! }
+//! let admission = verifier.admit(&headers, "/webhooks/mittr")?; // 400, 401, 413, 415, 503
+//! // Read, verify, claim (401, 408, 409, 413, 503), then call the handler
+//! // under the delivery's lease, kept renewed, and settle the lease by its
+//! // answer: a 2xx response commits it, anything else releases it.
+//! let answer = admission
+//!     .handle(InMemory(Some(body)), |body: Bytes, _delivery| async move {
+//!         // ... process exactly the verified `body` ...
+//!         http::Response::new(body.len())
+//!     })
+//!     .await?;
+//! assert_eq!(answer.status(), 200);
 //! # Ok(()) }
 //! ```
+//!
+//! [`Admission::handle`] is what the tower layer and the actix-web middleware
+//! run; [`Outcome`] says what "processed" means for an answer. A standalone
+//! extractor cannot see its handler's answer: it stops at
+//! [`Admission::receive`] and hands the lease to the handler, to commit
+//! explicitly (the extractor's [`Ack`](crate::extract::Ack)).
 
 mod admit;
 mod budget;
 mod buffer;
 mod event;
 mod event_match;
+mod handle;
 mod reading;
 mod receive;
 mod timer;
@@ -66,8 +78,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-pub use admit::Admitted;
+pub use admit::Admission;
 pub use budget::{Budget, DEFAULT_BUDGET};
+pub use handle::{Handle, Handler, Outcome};
 pub use receive::Receive;
 pub(crate) use timer::first;
 pub use timer::{ManualTimer, Sleep, Timer, TokioTimer};
@@ -199,17 +212,19 @@ pub trait BodySource {
     ) -> Poll<Option<Result<Bytes, BodyError>>>;
 }
 
-/// A delivery through the intake: its exact bytes, what verified, and its
+/// The intake's second stage, a delivery received: its body read and
+/// verified, its replay key claimed (the first stage is the
+/// [`Admission`] of its headers). Its exact bytes, what verified, and its
 /// replay lease (with replay protection on; `None` when off, or when the
 /// store was down and failing open).
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct Accepted {
+pub struct Received {
     /// The body, exactly as received and verified.
     pub body: Bytes,
     /// What the verification proved.
     pub delivery: VerifiedDelivery,
-    /// The delivery's hold on its replay key: settle it by the handler's
+    /// The delivery's lease on its replay key: settle it by the handler's
     /// outcome ([`Lease::settle`]); dropped, it is released.
     pub lease: Option<Lease>,
 }

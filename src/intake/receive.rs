@@ -1,4 +1,4 @@
-//! [`Receive`]: the future of [`Admitted::receive`](super::Admitted::receive)
+//! [`Receive`]: the future of [`Admission::receive`](super::Admission::receive)
 //! — read, verdict, replay claim — reporting a rejection once.
 
 use std::future::Future;
@@ -9,7 +9,7 @@ use bytes::Bytes;
 use pin_project_lite::pin_project;
 
 use super::reading::Reading;
-use super::{event, event_match, Accepted, BodySource, Route};
+use super::{event, event_match, BodySource, Received, Route};
 use crate::replay::Lease;
 use crate::{Error, VerifiedDelivery, Verifier};
 
@@ -17,7 +17,7 @@ type Claiming =
     Pin<Box<dyn Future<Output = (VerifiedDelivery, Result<Option<Lease>, Error>)> + Send>>;
 
 pin_project! {
-    /// The future of [`Admitted::receive`](super::Admitted::receive): reads
+    /// The future of [`Admission::receive`](super::Admission::receive): reads
     /// and verifies the body, then claims its replay key. Nameable, so that
     /// an adapter can hold it without boxing it.
     #[must_use = "futures do nothing unless polled"]
@@ -70,7 +70,7 @@ impl<B> std::fmt::Debug for Receive<B> {
 const POLLED_AFTER_COMPLETION: &str = "Receive polled after completion";
 
 impl<B: BodySource> Future for Receive<B> {
-    type Output = Result<Accepted, Error>;
+    type Output = Result<Received, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
@@ -115,7 +115,7 @@ impl<B: BodySource> Future for Receive<B> {
 }
 
 enum Next {
-    Ready(Result<Accepted, Error>),
+    Ready(Result<Received, Error>),
     Claim(Claiming, Bytes, Verifier, Route),
 }
 
@@ -150,11 +150,11 @@ fn accept(
     body: Bytes,
     delivery: VerifiedDelivery,
     claimed: Result<Option<Lease>, Error>,
-) -> Result<Accepted, Error> {
+) -> Result<Received, Error> {
     match claimed {
         Ok(lease) => {
             event::accepted(verifier);
-            Ok(Accepted {
+            Ok(Received {
                 body,
                 delivery,
                 lease,

@@ -87,7 +87,7 @@ impl Lease {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let mut keeper = Lease {
+        let keeper = Lease {
             protection: self.protection.clone(),
             key: self.key.clone(),
             id: self.id,
@@ -96,7 +96,9 @@ impl Lease {
             renewal: SyncWrapper::default(),
             background: None,
         };
-        let task = runtime.spawn(std::future::poll_fn(move |cx| keeper.poll_renew(cx)));
+        // The same driver as a layer's or a middleware's: a `KeepAlive`,
+        // here around work that never ends (aborted when the lease settles).
+        let task = runtime.spawn(keeper.keep_alive(std::future::pending::<()>()));
         self.background = Some(task.abort_handle());
     }
 
@@ -106,12 +108,9 @@ impl Lease {
     }
 
     /// Runs `future` while keeping the hold alive; yields its output and the
-    /// lease back, to be settled by that output.
+    /// lease back (always `Some`), to be settled by that output.
     pub fn keep_alive<F: Future>(self, future: F) -> KeepAlive<F> {
-        KeepAlive {
-            future,
-            lease: Some(self),
-        }
+        KeepAlive::new(future, Some(self))
     }
 
     /// Renews the hold when due (every third of the lease's duration, each
@@ -194,24 +193,38 @@ impl Drop for Lease {
 
 pin_project! {
     /// A future run under a [`Lease`], renewing it: see [`Lease::keep_alive`].
+    /// The one driver of a lease's renewals, whoever holds the lease: the
+    /// intake's [`Handle`](crate::intake::Handle) (behind the tower layer and
+    /// the actix-web middleware) and an extractor's
+    /// [`Ack`](crate::extract::Ack) (from a background task).
     pub struct KeepAlive<F> {
         #[pin]
         future: F,
         lease: Option<Lease>,
+        done: bool,
+    }
+}
+
+impl<F> KeepAlive<F> {
+    /// `future` under `lease` (none: `future` alone).
+    pub(crate) fn new(future: F, lease: Option<Lease>) -> Self {
+        KeepAlive {
+            future,
+            lease,
+            done: false,
+        }
     }
 }
 
 impl<F: Future> Future for KeepAlive<F> {
-    type Output = (F::Output, Lease);
+    type Output = (F::Output, Option<Lease>);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        assert!(!*this.done, "KeepAlive polled after completion");
         if let Poll::Ready(output) = this.future.poll(cx) {
-            let lease = this
-                .lease
-                .take()
-                .expect("KeepAlive polled after completion");
-            return Poll::Ready((output, lease));
+            *this.done = true;
+            return Poll::Ready((output, this.lease.take()));
         }
         if let Some(lease) = this.lease.as_mut() {
             let _ = lease.poll_renew(cx);

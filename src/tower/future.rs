@@ -1,10 +1,12 @@
-//! [`ResponseFuture`]: drives the intake, calls the inner service under the
-//! delivery's replay lease, then settles the lease by the response's status.
+//! [`ResponseFuture`]: the rejection, or the intake's [`Handle`] calling the
+//! inner service; every decision (limits, verdict, replay, what "processed"
+//! means, the lease's renewal) is the intake's.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response};
 use http_body_util::Full;
@@ -13,44 +15,36 @@ use tower_service::Service;
 
 use super::body::{HttpBody, ResponseBody, VerifiedBody};
 use super::rejection::OnRejection;
-use crate::intake::{Accepted, Receive};
-use crate::replay::Lease;
-use crate::Error;
-
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+use crate::intake::{Handle, Handler};
+use crate::{Error, VerifiedDelivery};
 
 pin_project! {
     /// Response future of [`VerifyWebhook`](super::VerifyWebhook).
-    pub struct ResponseFuture<F, S, B, R, ResBody, E> {
+    pub struct ResponseFuture<S, B, R>
+    where
+        S: Service<Request<VerifiedBody>>,
+    {
         #[pin]
-        state: State<F, S, B, ResBody, E>,
+        state: State<S, B>,
         on_rejection: R,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<F, S, B, ResBody, E> {
+    enum State<S, B>
+    where
+        S: Service<Request<VerifiedBody>>,
+    {
         Rejected { error: Option<Error> },
-        Receiving {
-            #[pin]
-            receiving: Receive<HttpBody<B>>,
-            parts: Option<Parts>,
-            inner: Option<S>,
-        },
-        Calling {
-            #[pin]
-            future: F,
-            lease: Option<Lease>,
-        },
-        Settling {
-            settle: BoxFuture<()>,
-            output: Option<Result<Response<ResBody>, E>>,
-        },
+        Running { #[pin] handle: Handle<HttpBody<B>, CallInner<S>> },
     }
 }
 
-impl<F, S, B, R, ResBody, E> ResponseFuture<F, S, B, R, ResBody, E> {
+impl<S, B, R> ResponseFuture<S, B, R>
+where
+    S: Service<Request<VerifiedBody>>,
+{
     pub(crate) fn rejected(error: Error, on_rejection: R) -> Self {
         ResponseFuture {
             state: State::Rejected { error: Some(error) },
@@ -58,116 +52,65 @@ impl<F, S, B, R, ResBody, E> ResponseFuture<F, S, B, R, ResBody, E> {
         }
     }
 
-    pub(crate) fn receiving(
-        receiving: Receive<HttpBody<B>>,
-        parts: Parts,
-        inner: S,
-        on_rejection: R,
-    ) -> Self {
+    pub(crate) fn running(handle: Handle<HttpBody<B>, CallInner<S>>, on_rejection: R) -> Self {
         ResponseFuture {
-            state: State::Receiving {
-                receiving,
-                parts: Some(parts),
-                inner: Some(inner),
-            },
+            state: State::Running { handle },
             on_rejection,
         }
     }
 }
 
-const POLLED_AFTER_COMPLETION: &str = "ResponseFuture polled after completion";
-
-impl<F, S, B, R, ResBody, E> Future for ResponseFuture<F, S, B, R, ResBody, E>
+impl<S, B, R, ResBody> Future for ResponseFuture<S, B, R>
 where
-    F: Future<Output = Result<Response<ResBody>, E>>,
-    S: Service<Request<VerifiedBody>, Future = F>,
+    S: Service<Request<VerifiedBody>, Response = Response<ResBody>>,
     B: http_body::Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     R: OnRejection,
 {
-    type Output = Result<Response<ResponseBody<ResBody>>, E>;
+    type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        loop {
-            let next = match this.state.as_mut().project() {
-                StateProj::Rejected { error } => {
-                    let error = error.take().expect(POLLED_AFTER_COMPLETION);
-                    return Poll::Ready(Ok(reject(this.on_rejection, error)));
-                }
-                StateProj::Receiving {
-                    receiving,
-                    parts,
-                    inner,
-                } => match ready!(receiving.poll(cx)) {
-                    Err(error) => State::Rejected { error: Some(error) },
-                    Ok(accepted) => {
-                        let parts = parts.take().expect(POLLED_AFTER_COMPLETION);
-                        let mut inner = inner.take().expect(POLLED_AFTER_COMPLETION);
-                        let (request, lease) = verified_request(parts, accepted);
-                        State::Calling {
-                            future: inner.call(request),
-                            lease,
-                        }
-                    }
-                },
-                StateProj::Calling { future, lease } => {
-                    let output = match future.poll(cx) {
-                        Poll::Ready(output) => output,
-                        Poll::Pending => {
-                            if let Some(lease) = lease.as_mut() {
-                                let _ = lease.poll_renew(cx);
-                            }
-                            return Poll::Pending;
-                        }
-                    };
-                    match lease.take() {
-                        None => return Poll::Ready(output.map(|r| r.map(ResponseBody::service))),
-                        Some(lease) => {
-                            let processed = matches!(&output, Ok(r) if r.status().is_success());
-                            State::Settling {
-                                settle: Box::pin(lease.settle(processed)),
-                                output: Some(output),
-                            }
-                        }
-                    }
-                }
-                StateProj::Settling { settle, output } => {
-                    ready!(settle.as_mut().poll(cx));
-                    let output = output.take().expect(POLLED_AFTER_COMPLETION);
-                    return Poll::Ready(output.map(|r| r.map(ResponseBody::service)));
-                }
-            };
-            this.state.set(next);
-        }
+        let this = self.project();
+        let outcome = match this.state.project() {
+            StateProj::Rejected { error } => Err(error
+                .take()
+                .expect("ResponseFuture polled after completion")),
+            StateProj::Running { handle } => ready!(handle.poll(cx)),
+        };
+        Poll::Ready(match outcome {
+            Ok(answer) => answer.map(|response| response.map(ResponseBody::service)),
+            Err(error) => Ok(rejection(this.on_rejection, error)),
+        })
     }
 }
 
-/// The request the inner service gets: the verified bytes as its body, the
-/// [`VerifiedDelivery`](crate::VerifiedDelivery) in its extensions.
-fn verified_request(
-    mut parts: Parts,
-    accepted: Accepted,
-) -> (Request<VerifiedBody>, Option<Lease>) {
-    let Accepted {
-        body,
-        delivery,
-        lease,
-        ..
-    } = accepted;
-    parts.extensions.insert(delivery);
-    (Request::from_parts(parts, Full::new(body)), lease)
+/// The inner service as the intake's [`Handler`]: called with the verified
+/// bytes as the request's body and the [`VerifiedDelivery`] in its
+/// extensions.
+pub struct CallInner<S> {
+    pub(crate) inner: S,
+    pub(crate) parts: Parts,
 }
 
-/// Builds the rejection response and attaches the error (the intake has
-/// already reported it).
-fn reject<R: OnRejection, ResBody>(
+impl<S: Service<Request<VerifiedBody>>> Handler for CallInner<S> {
+    type Future = S::Future;
+
+    fn call(self, body: Bytes, delivery: VerifiedDelivery) -> S::Future {
+        let CallInner {
+            mut inner,
+            mut parts,
+        } = self;
+        parts.extensions.insert(delivery);
+        inner.call(Request::from_parts(parts, Full::new(body)))
+    }
+}
+
+/// The rejection response: `on_rejection`'s, carrying the error in its
+/// extensions (the intake has already reported it).
+fn rejection<R: OnRejection, ResBody>(
     on_rejection: &R,
     error: Error,
 ) -> Response<ResponseBody<ResBody>> {
-    let mut response = on_rejection
-        .on_rejection(&error)
-        .map(ResponseBody::rejection);
-    response.extensions_mut().insert(error);
-    response
+    crate::rejection::rejection(error, |error| on_rejection.on_rejection(error))
+        .map(ResponseBody::rejection)
 }

@@ -7,7 +7,7 @@ use http_body::Body;
 use tower_service::Service;
 
 use super::body::{HttpBody, ResponseBody, VerifiedBody};
-use super::future::ResponseFuture;
+use super::future::{CallInner, ResponseFuture};
 use super::rejection::{JsonRejection, OnRejection};
 use crate::Verifier;
 
@@ -56,7 +56,7 @@ where
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, S, B, R, ResBody, S::Error>;
+    type Future = ResponseFuture<S, B, R>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -69,10 +69,10 @@ where
         let on_rejection = self.on_rejection.clone();
         match self.verifier.admit(request.headers(), request.uri()) {
             Err(error) => ResponseFuture::rejected(error, on_rejection),
-            Ok(admitted) => {
+            Ok(admission) => {
                 let (parts, body) = request.into_parts();
-                let receiving = admitted.receive(HttpBody::new(body));
-                ResponseFuture::receiving(receiving, parts, inner, on_rejection)
+                let handle = admission.handle(HttpBody::new(body), CallInner { inner, parts });
+                ResponseFuture::running(handle, on_rejection)
             }
         }
     }
@@ -118,7 +118,7 @@ mod tests {
         Request<VerifiedBody>,
         Response = Response<VerifiedBody>,
         Error = Infallible,
-        Future = impl Send,
+        Future = impl std::future::Future<Output = Result<Response<VerifiedBody>, Infallible>> + Send,
     > + Clone {
         service_fn(move |req: Request<VerifiedBody>| {
             let calls = calls.clone();

@@ -239,7 +239,7 @@ fn axum_app(adapter: Adapter, verifier: Verifier, script: Script) -> Router {
 
 fn start_actix(adapter: Adapter, verifier: Verifier, script: Script) -> Receiver {
     use actix_web::{web, App, HttpResponse, HttpServer};
-    use hookwarden::actix::{Verified, VerifyWebhook};
+    use hookwarden::actix::{Verified, VerifyWebhookLayer};
 
     fn answer(acted: bool) -> HttpResponse {
         if acted {
@@ -272,7 +272,7 @@ fn start_actix(adapter: Adapter, verifier: Verifier, script: Script) -> Receiver
                 match adapter {
                     Adapter::ActixMiddleware => app.service(
                         web::scope("/hook")
-                            .wrap(VerifyWebhook::new(verifier.clone()))
+                            .wrap(VerifyWebhookLayer::new(verifier.clone()))
                             .route("", web::post().to(behind_middleware)),
                     ),
                     _ => app
