@@ -1,6 +1,6 @@
 //! The wrapper the framework extractors share: a body extractor's value,
-//! the verified delivery's metadata, and the acknowledgement that settles
-//! its replay lease. `hookwarden::axum::Verified` and
+//! the verified delivery's metadata, and the [`Ack`], the handler's handle
+//! on the delivery's replay lease. `hookwarden::axum::Verified` and
 //! `hookwarden::actix::Verified` are this one type, each framework
 //! implementing its own extractor trait for it.
 
@@ -80,13 +80,16 @@ impl<T> Verified<T> {
     }
 }
 
-/// The acknowledgement of a delivery taken by a standalone extractor with
-/// replay protection on, as message queues have: the handler
-/// [`commit`](Self::commit)s it once the delivery is processed (copies then
-/// get 409 `replayed`); [`release`](Self::release)d, or dropped unsettled
-/// (an early return, an error, a panic), the delivery is released so that
-/// the provider's retry is processed. While it is held, copies get 409
-/// `in_flight` and its lease is renewed in the background.
+/// A standalone extractor's handle on its delivery's replay [`Lease`], to
+/// acknowledge the delivery as message queues do. Behind a layer or a
+/// middleware, "processed" means a 2xx response; a standalone extractor
+/// cannot see its handler's response, so "processed" means an explicit
+/// [`commit`](Self::commit) (copies then get 409 `replayed`);
+/// [`release`](Self::release)d, or dropped unsettled (an early return, an
+/// error, a panic), the delivery is released so that the provider's retry
+/// is processed. While it is held, copies get 409 `in_flight` and the lease
+/// is renewed by the same [`KeepAlive`](crate::replay::KeepAlive) as behind
+/// the layer, from a background task.
 ///
 /// Without replay protection, and behind the layer or the middleware (which
 /// settle by the response's status themselves), it does nothing.

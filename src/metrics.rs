@@ -7,7 +7,7 @@
 //! | `hookwarden_deliveries_total` | counter | `verifier`, `scheme`, `outcome` | deliveries by outcome: `accepted`, or the rejection's code (`signature_mismatch`, `replayed`, `in_flight`, `overloaded`, …) |
 //! | `hookwarden_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict, whatever it is (the body's arrival included) |
 //! | `hookwarden_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
-//! | `hookwarden_reservations_in_flight` | gauge | | replay leases held: deliveries being processed |
+//! | `hookwarden_leases_held` | gauge | | replay leases held: deliveries being processed |
 //!
 //! Handles are registered with the recorder installed when a verifier sees
 //! its first delivery (and the gauges' when the process first uses them):
@@ -24,8 +24,8 @@ pub const DELIVERIES_TOTAL: &str = "hookwarden_deliveries_total";
 pub const VERIFICATION_SECONDS: &str = "hookwarden_verification_seconds";
 /// `hookwarden_unverified_bytes`.
 pub const UNVERIFIED_BYTES: &str = "hookwarden_unverified_bytes";
-/// `hookwarden_reservations_in_flight`.
-pub const RESERVATIONS_IN_FLIGHT: &str = "hookwarden_reservations_in_flight";
+/// `hookwarden_leases_held`.
+pub const LEASES_HELD: &str = "hookwarden_leases_held";
 
 /// Every outcome a delivery can have: `accepted` and each error code.
 #[cfg(feature = "metrics")]
@@ -128,7 +128,7 @@ fn unverified_gauge() -> &'static metrics::Gauge {
 #[cfg(feature = "metrics")]
 fn leases_gauge() -> &'static metrics::Gauge {
     static GAUGE: std::sync::OnceLock<metrics::Gauge> = std::sync::OnceLock::new();
-    GAUGE.get_or_init(|| metrics::gauge!(RESERVATIONS_IN_FLIGHT))
+    GAUGE.get_or_init(|| metrics::gauge!(LEASES_HELD))
 }
 
 pub(crate) fn unverified_bytes(delta: f64) {

@@ -1,6 +1,6 @@
 //! The metrics (feature `metrics`) through a real recorder: deliveries by
 //! outcome, the verification-time histogram, and the gauges of unverified
-//! bytes and reservations in flight. One test in this binary: the recorder
+//! bytes and replay leases held. One test in this binary: the recorder
 //! is process-wide.
 
 mod common;
@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use common::receivers::{self, payload, Adapter, Script, Step};
 use common::server;
-use hookwarden::metrics::{
-    DELIVERIES_TOTAL, RESERVATIONS_IN_FLIGHT, UNVERIFIED_BYTES, VERIFICATION_SECONDS,
-};
+use hookwarden::metrics::{DELIVERIES_TOTAL, LEASES_HELD, UNVERIFIED_BYTES, VERIFICATION_SECONDS};
 use hookwarden::replay::ReplayProtection;
 use hookwarden::{Scheme, Signer, Verifier};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
@@ -122,9 +120,9 @@ async fn deliveries_verification_time_and_gauges_are_recorded() {
     while script.calls() == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert_eq!(seen.gauge(RESERVATIONS_IN_FLIGHT), 1.0);
+    assert_eq!(seen.gauge(LEASES_HELD), 1.0);
     assert_eq!(in_flight.await.unwrap().0, 200);
-    assert_eq!(seen.gauge(RESERVATIONS_IN_FLIGHT), 0.0);
+    assert_eq!(seen.gauge(LEASES_HELD), 0.0);
 
     assert_eq!(
         receivers::attempt(&client, &receiver.url(), &sign(&body), &body)

@@ -164,3 +164,76 @@ fn a_flood_of_forgeries_is_warned_about_ten_times_a_second() {
         assert_eq!(counted, 26, "every rejection is counted");
     }
 }
+
+/// An actix-web app without a verifier in its app data answers 500
+/// `not_configured` (never a pass) and says so in the server log: once per
+/// process, at ERROR, as a misconfiguration naming the fix.
+#[cfg(feature = "actix")]
+#[actix_web::test]
+async fn a_missing_actix_verifier_is_logged_once_at_error_with_the_fix() {
+    use actix_web::{web, App, HttpServer};
+    use hookwarden::actix::{Verified, VerifyWebhookLayer};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    // The server's workers run on their own threads: a global subscriber.
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    async fn handle(Verified { body, .. }: Verified<web::Bytes>) -> web::Bytes {
+        body
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = HttpServer::new(|| {
+        App::new()
+            .route("/extract", web::post().to(handle))
+            .service(
+                web::scope("/scope")
+                    .wrap(VerifyWebhookLayer::from_app_data())
+                    .route("", web::post().to(|| async { "processed" })),
+            )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+
+    let body = b"{}";
+    let signed = Signer::new(Scheme::mittr(), "s3cret")
+        .unwrap()
+        .sign_now(body)
+        .to_header_map();
+    for path in ["/extract", "/scope", "/extract"] {
+        let mut head = format!("POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n");
+        for (name, value) in &signed {
+            head += &format!("{name}: {}\r\n", value.to_str().unwrap());
+        }
+        head += &format!("content-length: {}\r\n\r\n", body.len());
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 500"), "{path}: {answer}");
+        assert!(answer.contains("not_configured"), "{path}: {answer}");
+    }
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
+    assert_eq!(errors.len(), 1, "{log}");
+    for part in [
+        "misconfigured",
+        "App::app_data(web::Data::new(verifier))",
+        "VerifyWebhookLayer::new(verifier)",
+        "route=\"/extract\"",
+    ] {
+        assert!(errors[0].contains(part), "missing {part}: {}", errors[0]);
+    }
+}

@@ -14,7 +14,7 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 impl ReplayProtection {
-    /// Frees `key` if `id` still holds it, retrying until the hold would
+    /// Frees `key` if lease `id` still holds it, retrying until the lease would
     /// have expired by itself.
     pub(super) fn spawn_release(&self, key: ReplayKey, id: LeaseId) {
         let window = self.config.lease_ttl;

@@ -1,4 +1,4 @@
-//! [`Lease`]: a delivery's hold on its replay key while its handler runs.
+//! [`Lease`]: a delivery's lease on its replay key while its handler runs.
 //! Renewed while held, settled by the handler's outcome, released when
 //! dropped unsettled (a panic, a client gone, a shutdown).
 
@@ -13,9 +13,10 @@ use sync_wrapper::SyncWrapper;
 use super::renewal::Renewal;
 use super::{LeaseId, ReplayKey, ReplayProtection};
 
-/// A delivery's hold on its replay key: copies that arrive meanwhile get 409
-/// `in_flight`. Obtained from [`ReplayProtection::claim`]; the adapters hold
-/// one while the handler runs.
+/// A delivery's lease on its replay key, held while its handler runs:
+/// copies that arrive meanwhile get 409 `in_flight`. Obtained by a
+/// [claim](ReplayProtection::claim); the adapters hold one while the handler
+/// runs (a standalone extractor through its [`Ack`](crate::extract::Ack)).
 ///
 /// - [`commit`](Self::commit) when the delivery was processed: the key is
 ///   recorded as done for the record TTL (copies get 409 `replayed`). A
@@ -26,9 +27,9 @@ use super::{LeaseId, ReplayKey, ReplayProtection};
 /// - Dropped unsettled (the handler panicked, the client went away, the
 ///   server shut down), it is released in the background.
 ///
-/// While held, the hold lasts [`ReplayProtection::lease_duration`] (10 s by
-/// default) and is renewed every third of it by whoever polls
-/// [`keep_alive`](Self::keep_alive); a hold whose holder vanished without
+/// While held, the lease lasts [`ReplayProtection::lease_ttl`] (10 s by
+/// default) and is renewed every third of it by its [`KeepAlive`] (see
+/// [`keep_alive`](Self::keep_alive)); a lease whose holder vanished without
 /// reaching the store expires by itself within that time.
 #[must_use = "commit or release the lease; dropping it releases the delivery"]
 pub struct Lease {
@@ -80,7 +81,7 @@ impl Lease {
         }
     }
 
-    /// Renews the hold from a background task until the lease is settled
+    /// Renews the lease from a background task until the lease is settled
     /// or dropped, for a lease nobody polls (an extractor's [`Ack`](crate::extract::Ack)).
     #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn renew_in_background(&mut self) {
@@ -107,15 +108,15 @@ impl Lease {
         &self.key
     }
 
-    /// Runs `future` while keeping the hold alive; yields its output and the
+    /// Runs `future` while keeping the lease alive; yields its output and the
     /// lease back (always `Some`), to be settled by that output.
     pub fn keep_alive<F: Future>(self, future: F) -> KeepAlive<F> {
         KeepAlive::new(future, Some(self))
     }
 
-    /// Renews the hold when due (every third of the lease's duration, each
+    /// Renews the lease when due (every third of the lease's duration, each
     /// renewal bounded by the store timeout, one that hangs abandoned for
-    /// the next). Never completes; poll it beside the work the hold
+    /// the next). Never completes; poll it beside the work the lease
     /// protects (what [`keep_alive`](Self::keep_alive) does).
     pub fn poll_renew(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let renewal = self.renewal.get_mut();
@@ -153,7 +154,7 @@ impl Lease {
 
     /// The delivery was not processed: frees its key so that a retry is.
     /// One attempt inline, bounded by the store timeout; a failure or a
-    /// timeout is retried in the background until the hold would have
+    /// timeout is retried in the background until the lease would have
     /// expired anyway.
     pub async fn release(mut self) {
         self.leave_registry();

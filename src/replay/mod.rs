@@ -34,7 +34,8 @@
 //!
 //! # At least once, and never twice on purpose
 //!
-//! A key is *held* while its delivery is processed and *done* once it was:
+//! A key is *leased* while its delivery is processed and *processed* once it
+//! was:
 //!
 //! 1. When the signature verifies, the intake [claims](ReplayProtection::claim)
 //!    the key: a [`Lease`] of [`lease_ttl`](ReplayProtection::lease_ttl)
@@ -45,8 +46,8 @@
 //!    key is recorded as done for the record TTL (past +
 //!    future tolerance by default): copies get 409 `replayed`, final.
 //! 3. Otherwise — a non-2xx answer, a panic, a client that went away, a
-//!    shutdown — the hold is released, so the provider's retry is processed.
-//!    A release that cannot reach the store is retried; a hold nobody
+//!    shutdown — the lease is released, so the provider's retry is processed.
+//!    A release that cannot reach the store is retried; a lease nobody
 //!    releases expires with its lease (10 s).
 //!
 //! A store error while claiming is ambiguous (the claim may have landed):
@@ -249,7 +250,7 @@ impl ReplayProtection {
 
     /// How long a lease holds a key without renewal. Defaults to 10 s
     /// ([`DEFAULT_LEASE_TTL`]); the holder renews it every third of that,
-    /// and a hold whose holder vanished expires after it.
+    /// and a lease whose holder vanished expires after it.
     #[must_use]
     pub fn lease_ttl(self, ttl: Duration) -> Self {
         self.edit(|c| c.lease_ttl = ttl.max(Duration::from_millis(30)))
@@ -355,7 +356,7 @@ impl ReplayProtection {
             Ok(Claim::Done) => Err(Error::Replayed),
             Err(StoreError::Full) => Err(Error::ReplayStoreFull),
             Err(StoreError::Unavailable(reason, source)) => {
-                // Ambiguous: the hold may have landed. Only ours is freed.
+                // Ambiguous: the lease may have landed. Only ours is freed.
                 self.spawn_release(key, id);
                 self.unavailable(reason, source)
             }

@@ -19,7 +19,7 @@ use super::{Claim, LeaseId, ReplayKey, ReplayStore, StoreError, StoreFuture};
 /// While Redis is unreachable, operations fail with
 /// [`StoreError::Unavailable`]: 503 `replay_store_unavailable`, or acceptance
 /// with [`ReplayProtection::fail_open`](super::ReplayProtection::fail_open).
-/// With persistence on (AOF or RDB), records and holds survive a restart.
+/// With persistence on (AOF or RDB), records and leases survive a restart.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
@@ -38,8 +38,8 @@ impl std::fmt::Debug for RedisStore {
 /// The default key prefix: `hookwarden:replay:`.
 pub const DEFAULT_PREFIX: &str = "hookwarden:replay:";
 
-/// Holds the key for the lease unless it is held or done; returns what was
-/// there (nil when the hold was taken).
+/// Leases the key unless it is leased or done; returns what was there (nil
+/// when the lease was taken).
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"local v = redis.call('GET', KEYS[1])
@@ -49,7 +49,7 @@ static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Extends the hold if the lease still has it; 1 if so, else 0.
+/// Extends the lease if it still holds the key; 1 if so, else 0.
 static RENEW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"if redis.call('GET', KEYS[1]) == ARGV[1] then

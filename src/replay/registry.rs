@@ -1,7 +1,7 @@
 //! The leases held in this process through one [`ReplayProtection`] and its
 //! clones — every verifier it was given to, so possibly several namespaces:
 //! for a shutdown that releases them, and the
-//! `hookwarden_reservations_in_flight` gauge. A slab: a lease keeps its
+//! `hookwarden_leases_held` gauge. A slab: a lease keeps its
 //! slot's number, so taking and freeing a slot is O(1) under one short lock.
 //!
 //! [`ReplayProtection`]: super::ReplayProtection

@@ -145,7 +145,7 @@ impl StoreError {
 /// Each operation must be atomic for its key: of several concurrent claims
 /// of one free key, exactly one sees [`Claim::Claimed`].
 pub trait ReplayStore: Send + Sync + 'static {
-    /// Holds `key` for `lease` for `ttl`, unless it is held or done.
+    /// Leases `key` to `lease` for `ttl`, unless it is leased or done.
     fn claim<'a>(
         &'a self,
         key: &'a ReplayKey,
@@ -153,7 +153,7 @@ pub trait ReplayStore: Send + Sync + 'static {
         ttl: Duration,
     ) -> StoreFuture<'a, Claim>;
 
-    /// Extends `lease`'s hold on `key` to `ttl` from now; `false` when the
+    /// Extends `lease` on `key` to `ttl` from now; `false` when the
     /// key is no longer held by `lease` (expired, taken over, or done).
     fn renew<'a>(
         &'a self,
