@@ -52,6 +52,30 @@
 //! # Ok::<(), hookwarden::ConfigError>(())
 //! ```
 //!
+//! **Your own state.** `Verified<T>` takes its verifier from the router's
+//! state through [`FromRef`]: with an `AppState` of your own, add
+//! `impl FromRef<AppState> for Verifier { fn from_ref(state: &AppState) -> Verifier { state.verifier.clone() } }`
+//! (without it, axum's handler error is an E0277 naming
+//! `Verifier: FromRef<AppState>`). `examples/axum_state/main.rs` in the
+//! repository is a complete app that does so, run against a real server by
+//! the tests.
+//!
+//! **Serving.** `axum::serve` sets no header-read timeout: a connection that
+//! never finishes its headers holds its socket for ever, before a request
+//! (and so hookwarden, which limits bodies) exists. Serve with hyper's
+//! HTTP/1.1 server and both limits instead; this function is the one
+//! `examples/axum_state` serves with (its test checks that a stalled
+//! connection is closed and holds its slot until then). It is not a part of
+//! the library: which server to run is the app's choice (a reverse proxy in
+//! front may set both limits already), and exporting it would make the
+//! `axum` feature pull hyper's server into every app.
+//!
+//! ```rust,no_run
+#![doc = include_str!("../examples/axum_state/serve.rs")]
+//! ```
+//!
+//! Call it as `serve(listener, app, Duration::from_secs(10), 1024).await`.
+//!
 //! [`Ack`]: crate::extract::Ack
 
 use std::fmt;
