@@ -17,6 +17,14 @@
 //!   256 KiB by default; `web::Json` with `JsonConfig`, 2 MiB), as do plain
 //!   extractors downstream of the middleware: give them a config at least
 //!   as large as the verifier's body limit.
+//! - **No outer limit from actix-web's config**: unlike the axum extractor,
+//!   which also honours axum's `DefaultBodyLimit` (the smaller limit wins,
+//!   413 before reading), the extractor and the middleware here cannot read
+//!   a `web::PayloadConfig`: actix-web 4 keeps its limit private (no getter,
+//!   no `Debug`), and the raw payload they read carries none. Set the limit
+//!   you want on the verifier (`VerifierBuilder::body_limit`); a `T` other
+//!   than `web::Bytes` still applies its own config to the verified bytes
+//!   afterwards (its 413 passes through, and releases the delivery).
 //! - **Middleware**: `.wrap(VerifyWebhookLayer::new(verifier))` protects a whole
 //!   scope: it verifies, puts the verified bytes back as the payload (so
 //!   `web::Bytes`, `web::Json`, … work unchanged downstream) and the

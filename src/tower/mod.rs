@@ -8,7 +8,11 @@
 //!    left of the unverified-byte budget 503 — without reading a byte of
 //!    the body;
 //! 2. the body is read once, within the limit, the budget and the read
-//!    deadline (408), each chunk hashed as it arrives and kept;
+//!    deadline (408), each chunk hashed as it arrives and kept; an outer
+//!    limit in front of the layer (an `http_body_util::Limited` body, as
+//!    tower-http's `RequestBodyLimitLayer` makes) is honoured too: crossed,
+//!    it answers 413 `body_too_large` (axum's `DefaultBodyLimit` limits
+//!    extractors, not layers: the standalone `Verified<T>` honours it);
 //! 3. on a valid signature, with replay protection, the delivery's key is
 //!    claimed (409 `replayed` or `in_flight` otherwise);
 //! 4. the inner service is called with the very same bytes as its body and
@@ -17,6 +21,11 @@
 //! 5. the lease is committed when the inner service answers 2xx, released
 //!    otherwise — and released when the request is dropped (a panic, a
 //!    client gone), so that the provider's retry is processed.
+//!
+//! Steps 1 to 5 are the intake's ([`Verifier::admit`](crate::Verifier::admit)
+//! and [`Admission::handle`](crate::intake::Admission::handle), with
+//! [`Outcome`](crate::intake::Outcome) deciding what "processed" means); the
+//! layer only moves hyper's request in and the answer out.
 //!
 //! Compressed bodies: hookwarden verifies and hands over the bytes exactly as
 //! sent and never decodes them. A request with a `Content-Encoding` other

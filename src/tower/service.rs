@@ -184,6 +184,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_outer_length_limit_in_front_is_honoured() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let svc = VerifyWebhookLayer::new(verifier(1024)).layer(echo(calls.clone()));
+        let limited = http_body_util::Limited::new(chunks(vec![b"hel", b"lo"]), 4);
+        let res = svc.oneshot(request(limited, b"hello")).await.unwrap();
+        assert_eq!(res.status(), 413);
+        assert_eq!(
+            res.extensions().get::<Error>().unwrap().code(),
+            "body_too_large"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
     async fn rejects_from_content_length_before_reading() {
         let calls = Arc::new(AtomicUsize::new(0));
         let svc = VerifyWebhookLayer::new(verifier(8)).layer(echo(calls.clone()));
