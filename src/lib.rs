@@ -127,6 +127,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod cause;
+mod config_error;
 pub mod error;
 pub mod headers;
 mod key;
@@ -151,7 +152,8 @@ pub mod intake;
 #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 pub mod replay;
 
-pub use error::{ConfigError, Error, Malformed};
+pub use config_error::ConfigError;
+pub use error::{Error, Malformed};
 pub use headers::Headers;
 pub use scheme::{
     Scheme, MITPO_EVENT, MITPO_SIGNATURE, MITPO_TIMESTAMP, MITTR_SIGNATURE, MITTR_TIMESTAMP,

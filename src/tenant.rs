@@ -28,7 +28,8 @@ use std::time::{Duration, Instant};
 
 use http::HeaderName;
 
-use crate::error::{ConfigError, Error, Malformed};
+use crate::config_error::ConfigError;
+use crate::error::{Error, Malformed};
 use crate::headers::Headers;
 use crate::key::{verifying_keys, Key};
 use crate::scheme::Scheme;

@@ -114,7 +114,7 @@ pub use lease::{KeepAlive, Lease, COMMIT_RETRY_WINDOW};
 pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY, SWEEP_INTERVAL};
 pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
 
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 use crate::intake::{Timer, TokioTimer};
 use crate::timestamp::Tolerance;
 use crate::{Error, VerifiedDelivery};
