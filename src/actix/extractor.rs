@@ -60,7 +60,7 @@ where
 
 /// [`VerifiedDelivery`] as an extractor, for handlers behind the
 /// [`VerifyWebhook`](super::VerifyWebhook) middleware; elsewhere a 500
-/// `not_configured`.
+/// `no_verified_delivery`.
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl FromRequest for VerifiedDelivery {
     type Error = Error;
@@ -71,7 +71,7 @@ impl FromRequest for VerifiedDelivery {
             req.extensions()
                 .get::<VerifiedDelivery>()
                 .cloned()
-                .ok_or(Error::NotConfigured),
+                .ok_or(Error::NoVerifiedDelivery),
         )
     }
 }

@@ -142,7 +142,7 @@ pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
 /// its tolerance as the default record TTL, its timer): use the bound copy,
 /// [`Verifier::replay_protection`](crate::Verifier::replay_protection), to
 /// [`claim`](Self::claim) by hand. The handle built here only describes
-/// the settings: its `claim` is refused with [`Error::NotConfigured`], never
+/// the settings: its `claim` is refused with [`Error::ReplayNotBound`], never
 /// a claim without a namespace or a TTL. Leases are shared, though: this
 /// handle, its clones and every verifier it was given to see the same
 /// [`in_flight`](Self::in_flight) leases, and
@@ -168,7 +168,7 @@ pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
 ///     // ... process the delivery ...
 ///     lease.commit().await;
 /// }
-/// assert!(matches!(replay.claim(&delivery).await, Err(Error::NotConfigured)));
+/// assert!(matches!(replay.claim(&delivery).await, Err(Error::ReplayNotBound)));
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -333,15 +333,15 @@ impl ReplayProtection {
     /// [`Error::Replayed`] (already processed), [`Error::InFlight`] (a copy
     /// is being processed), [`Error::ReplayStoreFull`],
     /// [`Error::ReplayStoreUnavailable`] (unless failing open), and
-    /// [`Error::NotConfigured`] on a handle not bound to a verifier (the one
-    /// given to the builder: it has no namespace or record TTL yet), or for
-    /// a delivery verified without replay protection (it carries no digest
-    /// to key it by).
+    /// [`Error::ReplayNotBound`] on a handle not bound to a verifier (the one
+    /// given to the builder: it has no namespace or record TTL yet), and
+    /// [`Error::NoReplayKey`] for a delivery verified without replay
+    /// protection (it carries no digest to key it by).
     pub async fn claim(&self, delivery: &VerifiedDelivery) -> Result<Option<Lease>, Error> {
         if !self.config.bound {
-            return Err(Error::NotConfigured);
+            return Err(Error::ReplayNotBound);
         }
-        let key = ReplayKey::of(&self.config.namespace, delivery).ok_or(Error::NotConfigured)?;
+        let key = ReplayKey::of(&self.config.namespace, delivery).ok_or(Error::NoReplayKey)?;
         let id = LeaseId::new();
         // Until the store answers, a cancelled claim is undone in the background.
         let guard = background::ClaimGuard::new(self, &key, id);
