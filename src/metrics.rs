@@ -4,7 +4,7 @@
 //!
 //! | name | kind | labels | what |
 //! |---|---|---|---|
-//! | `hookwarden_deliveries_total` | counter | `verifier`, `scheme`, `outcome` | deliveries by outcome: `accepted`, or the rejection's code (one label per code of [`Code`](crate::error::Code), each registered with the verifier's first delivery) |
+//! | `hookwarden_deliveries_total` | counter | `verifier`, `scheme`, `outcome` | deliveries by outcome: `accepted`, or the rejection's code (one label per code of [`error::Code`](crate::error::Code), each registered with the verifier's first delivery) |
 //! | `hookwarden_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict, whatever it is (the body's arrival included) |
 //! | `hookwarden_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
 //! | `hookwarden_reservations_in_flight` | gauge | | replay leases held: deliveries being processed |
