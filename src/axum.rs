@@ -173,7 +173,7 @@ impl IntoResponse for Error {
 /// The metadata of a request verified by
 /// [`VerifyWebhookLayer`](crate::tower::VerifyWebhookLayer), for handlers
 /// behind the layer. On a route the layer does not protect, rejects with
-/// [`Error::NotConfigured`] (500): a configuration mistake, never a pass.
+/// [`Error::NoVerifiedDelivery`] (500): a configuration mistake, never a pass.
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl<S: Send + Sync> FromRequestParts<S> for VerifiedDelivery {
     type Rejection = Error;
@@ -183,6 +183,6 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedDelivery {
             .extensions
             .get::<VerifiedDelivery>()
             .cloned()
-            .ok_or(Error::NotConfigured)
+            .ok_or(Error::NoVerifiedDelivery)
     }
 }

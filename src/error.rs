@@ -7,12 +7,16 @@ use std::time::Duration;
 use http::{HeaderName, StatusCode};
 
 pub use crate::cause::Cause;
+pub use crate::config_error::ConfigError;
+pub use code::Code;
+
+mod code;
 
 /// Why a delivery was rejected.
 ///
 /// Every variant has a stable machine-readable [`code`](Error::code) and an
-/// HTTP [`status`](Error::status); its `Display` message names the header and
-/// the reason. No variant ever holds a secret or the expected signature.
+/// HTTP [`status`](Error::status), declared once in [`Code`]; its `Display`
+/// message names the header and the reason. No variant ever holds a secret or the expected signature.
 ///
 /// Checks run in this order, and the first failure is reported: headers
 /// present → well-formed → timestamp fresh → signature. A request that is both
@@ -20,13 +24,13 @@ pub use crate::cause::Cause;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A required header is absent. Code `missing_header`, 400.
+    /// A required header is absent: [`Code::MissingHeader`].
     #[error("missing header `{header}`")]
     MissingHeader {
         /// The header that is missing.
         header: HeaderName,
     },
-    /// A header is present but cannot be read. Code `malformed_header`, 400.
+    /// A header is present but cannot be read: [`Code::MalformedHeader`].
     #[error("malformed header `{header}`: {reason}")]
     MalformedHeader {
         /// The offending header.
@@ -34,8 +38,8 @@ pub enum Error {
         /// What is wrong with it.
         reason: Malformed,
     },
-    /// The timestamp is further in the past than the tolerance allows.
-    /// Code `timestamp_too_old`, 401.
+    /// The timestamp is further in the past than the tolerance allows:
+    /// [`Code::TimestampTooOld`].
     #[error(
         "timestamp in `{header}` is too old: {} is {} s before now {}, past the tolerance of {} s",
         Time(*.timestamp), .now.saturating_sub(*.timestamp), Time(*.now), .tolerance.as_secs()
@@ -50,8 +54,8 @@ pub enum Error {
         /// The past tolerance in force.
         tolerance: Duration,
     },
-    /// The timestamp is further in the future than the tolerance allows.
-    /// Code `timestamp_in_future`, 401.
+    /// The timestamp is further in the future than the tolerance allows:
+    /// [`Code::TimestampInFuture`].
     #[error(
         "timestamp in `{header}` is in the future: {} is {} s after now {}, past the tolerance of {} s",
         Time(*.timestamp), .timestamp.saturating_sub(*.now), Time(*.now), .tolerance.as_secs()
@@ -67,7 +71,7 @@ pub enum Error {
         tolerance: Duration,
     },
     /// None of the signatures in the header was made with any configured
-    /// secret over these bytes. Code `signature_mismatch`, 401.
+    /// secret over these bytes: [`Code::SignatureMismatch`].
     ///
     /// The message does not say how many secrets are configured (a rotation
     /// in progress): that is for the logs, not for an unauthenticated caller.
@@ -83,7 +87,7 @@ pub enum Error {
         /// How many secrets were tried.
         secrets: usize,
     },
-    /// The body is larger than the configured limit. Code `body_too_large`, 413.
+    /// The body is larger than the configured limit: [`Code::BodyTooLarge`].
     #[error("body is larger than {}", Limit(*.limit))]
     BodyTooLarge {
         /// The limit in bytes, when known (a framework's own limit, such as
@@ -91,7 +95,7 @@ pub enum Error {
         limit: Option<u64>,
     },
     /// The body could not be read to the end (the client went away, or the
-    /// transport failed). Code `body_unreadable`, 400.
+    /// transport failed): [`Code::BodyUnreadable`].
     #[error("body could not be read: {reason}")]
     BodyUnreadable {
         /// What the transport reported.
@@ -100,24 +104,24 @@ pub enum Error {
         #[source]
         source: Option<Cause>,
     },
-    /// This delivery was already processed: the sender may stop retrying.
-    /// Code `replayed`, 409 (final).
+    /// This delivery was already processed: the sender may stop retrying
+    /// ([`Code::Replayed`], final).
     #[error("this delivery was already processed (replay)")]
     Replayed,
     /// A copy of this delivery is being processed right now; whether it
-    /// succeeds is not known yet. Code `in_flight`, 409 with `Retry-After`:
-    /// send it again later.
+    /// succeeds is not known yet: send it again later ([`Code::InFlight`],
+    /// with `Retry-After`).
     #[error("a copy of this delivery is being processed right now; send it again later")]
     InFlight,
     /// The body did not arrive within the read deadline (counted from the
-    /// moment the headers were accepted). Code `body_timeout`, 408.
+    /// moment the headers were accepted): [`Code::BodyTimeout`].
     #[error("the body did not arrive within {} s of the headers", .deadline.as_secs_f64())]
     BodyTimeout {
         /// The deadline in force.
         deadline: Duration,
     },
     /// The receiver holds as many unverified body bytes as its budget allows
-    /// (other deliveries are being read). Code `overloaded`, 503 with
+    /// (other deliveries are being read): [`Code::Overloaded`], with
     /// `Retry-After`.
     #[error(
         "the receiver holds its whole budget of {budget} unverified body bytes; \
@@ -129,8 +133,8 @@ pub enum Error {
     },
     /// The body is sent with a `Content-Encoding` (gzip, br, …): hookwarden
     /// verifies and hands over the bytes exactly as sent and never decodes
-    /// them, so an encoded body is refused before it is read. Code
-    /// `unsupported_content_encoding`, 415.
+    /// them, so an encoded body is refused before it is read:
+    /// [`Code::UnsupportedContentEncoding`].
     #[error(
         "`content-encoding: {encoding}` is not accepted: a webhook body is verified and \
          handed over exactly as sent, never decoded; send it unencoded"
@@ -140,12 +144,12 @@ pub enum Error {
         /// characters; anything else is replaced).
         encoding: String,
     },
-    /// The in-memory replay store is full of unexpired records. Code
-    /// `replay_store_full`, 503.
+    /// The in-memory replay store is full of unexpired records:
+    /// [`Code::ReplayStoreFull`].
     #[error("the replay store is full of unexpired records; try again later")]
     ReplayStoreFull,
-    /// The replay store cannot be reached and the verifier fails closed.
-    /// Code `replay_store_unavailable`, 503.
+    /// The replay store cannot be reached and the verifier fails closed:
+    /// [`Code::ReplayStoreUnavailable`].
     #[error("the replay store is unavailable: {reason}")]
     ReplayStoreUnavailable {
         /// What the store reported.
@@ -154,13 +158,55 @@ pub enum Error {
         #[source]
         source: Option<Cause>,
     },
-    /// Verification is not set up for this route (no verifier, or the
-    /// metadata was asked for where no middleware verified): a server
-    /// configuration mistake, never a pass. Code `not_configured`, 500.
-    #[error("webhook verification is not configured for this route")]
+    /// An adapter found no [`Verifier`](crate::Verifier) for the route (in
+    /// the app's data, the request's extensions or the middleware): a server
+    /// configuration mistake, never a pass: [`Code::NotConfigured`].
+    #[error(
+        "webhook verification is not configured for this route: no `Verifier` was given to \
+         its adapter (the app's data or the middleware)"
+    )]
     NotConfigured,
+    /// A handler asks for the [`VerifiedDelivery`](crate::VerifiedDelivery)
+    /// of a request that no verification layer or middleware verified (the
+    /// route is outside it): [`Code::NoVerifiedDelivery`].
+    #[error(
+        "no verified delivery on this request: the route is outside the verification layer \
+         or middleware; put it behind one, or extract `Verified<T>` instead"
+    )]
+    NoVerifiedDelivery,
+    /// A claim on a [`ReplayProtection`](crate::replay::ReplayProtection)
+    /// handle not bound to a verifier (the one given to the builder: it has
+    /// no namespace or record TTL): [`Code::ReplayNotBound`].
+    #[error(
+        "this replay protection handle is not bound to a verifier (no namespace or record \
+         TTL): claim with the verifier's copy, `Verifier::replay_protection()`"
+    )]
+    ReplayNotBound,
+    /// A claim for a delivery verified without replay protection: it carries
+    /// no digest to key it by. [`Code::NoReplayKey`].
+    #[error(
+        "this delivery was verified without replay protection and has no replay key: \
+         claim deliveries verified by the verifier the replay protection is bound to"
+    )]
+    NoReplayKey,
+    /// The tenant is read from the request path
+    /// ([`TenantFrom::PathSegment`](crate::tenant::TenantFrom)) but the
+    /// delivery was verified without one: [`Code::TenantPathMissing`].
+    #[error(
+        "the tenant is read from the request path, but no path was given: verify with \
+         `Verifier::verify_for_path`"
+    )]
+    TenantPathMissing,
+    /// No verifier could be built from the settings given (a secret that is
+    /// not a key of the scheme, say): the diagnosis reports this where it
+    /// has no verification result. [`Code::InvalidConfig`].
+    #[error("no verifier could be built: {error}")]
+    InvalidConfig {
+        /// Why the verifier could not be built.
+        error: ConfigError,
+    },
     /// The per-tenant [`SecretSource`](crate::tenant::SecretSource) could
-    /// not answer. Code `secret_source_unavailable`, 503 with `Retry-After`.
+    /// not answer: [`Code::SecretSourceUnavailable`], with `Retry-After`.
     #[error("the secret source is unavailable: {reason}")]
     SecretSourceUnavailable {
         /// What the source reported (never a secret).
@@ -170,7 +216,7 @@ pub enum Error {
     /// payload's `event` field: someone changed the header of a captured
     /// delivery. Only with
     /// [`require_event_match`](crate::VerifierBuilder::require_event_match)
-    /// (feature `serde`). Code `event_mismatch`, 400.
+    /// (feature `serde`): [`Code::EventMismatch`].
     #[error(
         "the unsigned `{header}` header names the event `{unsigned}`, but the signed \
          payload's `event` is `{signed}`"
@@ -253,59 +299,16 @@ pub enum Malformed {
 }
 
 impl Error {
-    /// The stable machine-readable code: `missing_header`, `malformed_header`,
-    /// `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch`,
-    /// `body_too_large`, `body_unreadable`, `body_timeout`, `overloaded`,
-    /// `unsupported_content_encoding`, `replayed`, `in_flight`,
-    /// `replay_store_full`, `replay_store_unavailable`,
-    /// `secret_source_unavailable`, `not_configured` or `event_mismatch`.
+    /// The stable machine-readable code, as sent in the rejection body:
+    /// [`Code::of`] this error, as text (every code is in [`Code`]'s table).
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::MissingHeader { .. } => "missing_header",
-            Error::MalformedHeader { .. } => "malformed_header",
-            Error::TimestampTooOld { .. } => "timestamp_too_old",
-            Error::TimestampInFuture { .. } => "timestamp_in_future",
-            Error::SignatureMismatch { .. } => "signature_mismatch",
-            Error::BodyTooLarge { .. } => "body_too_large",
-            Error::BodyUnreadable { .. } => "body_unreadable",
-            Error::Replayed => "replayed",
-            Error::InFlight => "in_flight",
-            Error::BodyTimeout { .. } => "body_timeout",
-            Error::Overloaded { .. } => "overloaded",
-            Error::UnsupportedEncoding { .. } => "unsupported_content_encoding",
-            Error::ReplayStoreFull => "replay_store_full",
-            Error::ReplayStoreUnavailable { .. } => "replay_store_unavailable",
-            Error::SecretSourceUnavailable { .. } => "secret_source_unavailable",
-            Error::NotConfigured => "not_configured",
-            Error::EventMismatch { .. } => "event_mismatch",
-        }
+        Code::of(self).as_str()
     }
 
-    /// The HTTP status every adapter answers with: 400 for missing or
-    /// malformed input (and an event header that contradicts the payload), 401 for stale, future or forged deliveries, 408 for a
-    /// body that did not arrive in time, 409 for a replay or a copy in
-    /// flight, 413 for an oversized body, 415 for an encoded body, 500 when
-    /// verification is not configured, 503 when the receiver is overloaded
-    /// or the replay store is full or unreachable.
+    /// The HTTP status every adapter answers with: [`Code::status`] of this
+    /// error's code (the table of [`Code`]).
     pub fn status(&self) -> StatusCode {
-        match self {
-            Error::MissingHeader { .. }
-            | Error::MalformedHeader { .. }
-            | Error::BodyUnreadable { .. }
-            | Error::EventMismatch { .. } => StatusCode::BAD_REQUEST,
-            Error::TimestampTooOld { .. }
-            | Error::TimestampInFuture { .. }
-            | Error::SignatureMismatch { .. } => StatusCode::UNAUTHORIZED,
-            Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            Error::UnsupportedEncoding { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::Replayed | Error::InFlight => StatusCode::CONFLICT,
-            Error::Overloaded { .. }
-            | Error::ReplayStoreFull
-            | Error::ReplayStoreUnavailable { .. }
-            | Error::SecretSourceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Error::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        Code::of(self).status()
     }
 
     /// The message for the caller, who may be anyone (the delivery is not
@@ -340,19 +343,12 @@ impl Error {
         out
     }
 
-    /// When the sender should try again, for the retryable answers:
-    /// [`IN_FLIGHT_RETRY_AFTER`] for `in_flight`, [`OVERLOADED_RETRY_AFTER`]
-    /// for `overloaded`, `replay_store_full` and `replay_store_unavailable`;
-    /// `None` otherwise.
+    /// When the sender should try again, for the retryable answers
+    /// ([`Code::retry_after`] of this error's code: [`IN_FLIGHT_RETRY_AFTER`]
+    /// for `in_flight`, [`OVERLOADED_RETRY_AFTER`] for the 503s); `None`
+    /// otherwise.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Error::InFlight => Some(IN_FLIGHT_RETRY_AFTER),
-            Error::Overloaded { .. }
-            | Error::ReplayStoreFull
-            | Error::ReplayStoreUnavailable { .. }
-            | Error::SecretSourceUnavailable { .. } => Some(OVERLOADED_RETRY_AFTER),
-            _ => None,
-        }
+        Code::of(self).retry_after()
     }
 
     /// The rejection response every adapter sends: [`status`](Self::status),
@@ -391,11 +387,11 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 
 /// `Retry-After` of an `in_flight` answer: 2 seconds. A copy of the delivery
 /// is being processed; by then it is usually settled.
-pub const IN_FLIGHT_RETRY_AFTER: Duration = Duration::from_secs(2);
+pub const IN_FLIGHT_RETRY_AFTER: Duration = Code::InFlight.retry_after().unwrap();
 
-/// `Retry-After` of the `overloaded`, `replay_store_full` and
-/// `replay_store_unavailable` answers: 5 seconds.
-pub const OVERLOADED_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// `Retry-After` of the 503 answers (`overloaded`, `replay_store_full`,
+/// `replay_store_unavailable`, `secret_source_unavailable`): 5 seconds.
+pub const OVERLOADED_RETRY_AFTER: Duration = Code::Overloaded.retry_after().unwrap();
 
 #[cfg(feature = "runtime")]
 /// A header value a sender chose, made safe to show: printable ASCII kept,
@@ -463,66 +459,6 @@ impl fmt::Display for Limit {
             None => f.write_str("the configured limit"),
         }
     }
-}
-
-/// A verifier or signer was configured wrongly.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// No secret was given.
-    #[error("no secret configured: call `.secret(..)` at least once")]
-    NoSecret,
-    /// The secret at this position (0-based, in the order given) is empty.
-    #[error("secret #{index} is empty; an empty HMAC key proves nothing")]
-    EmptySecret {
-        /// Position of the empty secret.
-        index: usize,
-    },
-    /// An event type that cannot be sent as a header value.
-    #[error("the event type is not a valid header value (visible ASCII only)")]
-    InvalidEventType,
-    /// Replay protection needs a TTL when the timestamp check is off on
-    /// either side: set [`ReplayProtection::ttl`](crate::replay::ReplayProtection::ttl).
-    #[error("replay protection needs an explicit TTL when the timestamp check is off")]
-    ReplayTtlRequired,
-    /// The replay TTL is shorter than past + future tolerance: a replay
-    /// could pass after its record expired.
-    #[error("the replay TTL must be at least past + future tolerance ({} s)", .minimum.as_secs())]
-    ReplayTtlTooShort {
-        /// The shortest TTL that is safe.
-        minimum: Duration,
-    },
-    /// A delivery id that cannot be sent as a header value (empty, or not
-    /// visible ASCII).
-    #[error("the delivery id is empty or not visible ASCII")]
-    InvalidDeliveryId,
-    /// Both fixed secrets and a per-tenant secret source were given.
-    #[error("both `.secret(..)` and `.secret_source(..)` were given: choose one")]
-    SecretsAndSource,
-    /// A scheme description is inconsistent (see [`SchemeBuilder::build`](crate::scheme::SchemeBuilder::build)).
-    #[error("invalid scheme: {reason}")]
-    InvalidScheme {
-        /// The first inconsistency found.
-        reason: &'static str,
-    },
-    /// The secret at this position cannot be a key of the scheme (not
-    /// base64 where the scheme decodes it, a prefix no method takes, …).
-    #[error("secret #{index} is not a key of this scheme: {reason}")]
-    InvalidSecret {
-        /// Position of the secret, in the order given.
-        index: usize,
-        /// Why, without the secret.
-        reason: &'static str,
-    },
-    /// The secret at this position needs a crate feature that is off
-    /// (a `whpk_` key needs `ed25519`).
-    #[error("secret #{index} needs hookwarden's `{feature}` feature")]
-    FeatureRequired {
-        /// Position of the secret.
-        index: usize,
-        /// The feature to turn on.
-        feature: &'static str,
-    },
 }
 
 #[cfg(test)]
@@ -624,13 +560,32 @@ mod tests {
                 503,
             ),
             (Error::NotConfigured, "not_configured", 500),
+            (Error::NoVerifiedDelivery, "no_verified_delivery", 500),
+            (Error::ReplayNotBound, "replay_not_bound", 500),
+            (Error::NoReplayKey, "no_replay_key", 500),
+            (Error::TenantPathMissing, "tenant_path_missing", 500),
+            (
+                Error::InvalidConfig {
+                    error: ConfigError::NoSecret,
+                },
+                "invalid_config",
+                500,
+            ),
+            (
+                Error::EventMismatch {
+                    header: MITTR_TIMESTAMP,
+                    unsigned: "a".into(),
+                    signed: "b".into(),
+                },
+                "event_mismatch",
+                400,
+            ),
         ];
+        let covered: std::collections::HashSet<Code> =
+            cases.iter().map(|(err, _, _)| Code::of(err)).collect();
+        assert_eq!(covered.len(), Code::ALL.len(), "a code without a case here");
         for (err, code, status) in cases {
             assert_eq!(err.code(), code);
-            assert!(
-                crate::metrics::has_outcome(code),
-                "{code} has no metrics label"
-            );
             assert_eq!(err.status().as_u16(), status, "{code}");
             let body = err.body_json();
             assert!(
@@ -690,6 +645,10 @@ mod tests {
             Some("5")
         );
         assert_eq!(retry_after(Error::ReplayStoreFull).as_deref(), Some("5"));
+        let source_down = Error::SecretSourceUnavailable {
+            reason: "down".into(),
+        };
+        assert_eq!(retry_after(source_down).as_deref(), Some("5"));
         assert_eq!(retry_after(Error::Replayed), None, "replayed is final");
         assert_eq!(retry_after(Error::BodyTooLarge { limit: Some(1) }), None);
     }

@@ -8,7 +8,7 @@ use hmac::{KeyInit, Mac};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 use crate::scheme::{method_for, Algorithm, KeyFormat, Method, Scheme};
 use crate::secret::Secret;
 use crate::signature::{Candidate, MAX_SIGNATURE_LEN};

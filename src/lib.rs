@@ -87,6 +87,9 @@
 //!
 //! ## Errors
 //!
+//! Every code, with its status and `Retry-After`, is declared once, in
+//! [`error::Code`]; a test checks this table (and every other) against it.
+//!
 //! | code | status | when |
 //! |---|---|---|
 //! | `missing_header` | 400 | the signature or timestamp header is absent |
@@ -98,13 +101,19 @@
 //! | `body_unreadable` | 400 | the body stream failed |
 //! | `body_timeout` | 408 | the body did not arrive within the read deadline |
 //! | `unsupported_content_encoding` | 415 | the body is sent encoded (refused before it is read) |
-//! | `overloaded` | 503 | the budget of unverified bytes cannot take this body now (`Retry-After`) |
+//! | `overloaded` | 503 + `Retry-After: 5` | the budget of unverified bytes cannot take this body now |
 //! | `replayed` | 409 | already processed ([`replay`]; final) |
-//! | `in_flight` | 409 | a copy is being processed right now (`Retry-After`) |
+//! | `in_flight` | 409 + `Retry-After: 2` | a copy is being processed right now |
 //! | `event_mismatch` | 400 | the unsigned event header differs from the signed payload's `event` (opt-in: `require_event_match`) |
-//! | `replay_store_full` | 503 | the in-memory replay store is full of unexpired records |
-//! | `replay_store_unavailable` | 503 | the replay store cannot be reached (fail closed) |
+//! | `replay_store_full` | 503 + `Retry-After: 5` | the in-memory replay store is full of unexpired records |
+//! | `replay_store_unavailable` | 503 + `Retry-After: 5` | the replay store cannot be reached (fail closed) |
+//! | `secret_source_unavailable` | 503 + `Retry-After: 5` | the per-tenant secret source cannot answer |
 //! | `not_configured` | 500 | an adapter found no verifier for the route |
+//! | `no_verified_delivery` | 500 | a handler asks for the verified delivery on a route outside the layer or middleware |
+//! | `replay_not_bound` | 500 | a claim on a replay handle not bound to a verifier |
+//! | `no_replay_key` | 500 | a claim for a delivery verified without replay protection |
+//! | `tenant_path_missing` | 500 | the tenant is read from the path, but none was given |
+//! | `invalid_config` | 500 | no verifier could be built (reported by the diagnosis) |
 //!
 //! ## Feature flags
 //!
@@ -127,6 +136,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod cause;
+mod config_error;
 pub mod error;
 pub mod headers;
 mod key;
@@ -151,7 +161,8 @@ pub mod intake;
 #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 pub mod replay;
 
-pub use error::{ConfigError, Error, Malformed};
+pub use config_error::ConfigError;
+pub use error::{Error, Malformed};
 pub use headers::Headers;
 pub use scheme::{
     Scheme, MITPO_EVENT, MITPO_SIGNATURE, MITPO_TIMESTAMP, MITTR_SIGNATURE, MITTR_TIMESTAMP,

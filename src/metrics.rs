@@ -4,7 +4,7 @@
 //!
 //! | name | kind | labels | what |
 //! |---|---|---|---|
-//! | `hookwarden_deliveries_total` | counter | `verifier`, `scheme`, `outcome` | deliveries by outcome: `accepted`, or the rejection's code (`signature_mismatch`, `replayed`, `in_flight`, `overloaded`, …) |
+//! | `hookwarden_deliveries_total` | counter | `verifier`, `scheme`, `outcome` | deliveries by outcome: `accepted`, or the rejection's code (one label per code of [`error::Code`](crate::error::Code), each registered with the verifier's first delivery) |
 //! | `hookwarden_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict, whatever it is (the body's arrival included) |
 //! | `hookwarden_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
 //! | `hookwarden_leases_held` | gauge | | replay leases held: deliveries being processed |
@@ -18,6 +18,8 @@
 
 use std::time::Duration;
 
+use crate::error::Code;
+
 /// `hookwarden_deliveries_total`.
 pub const DELIVERIES_TOTAL: &str = "hookwarden_deliveries_total";
 /// `hookwarden_verification_seconds`.
@@ -27,34 +29,22 @@ pub const UNVERIFIED_BYTES: &str = "hookwarden_unverified_bytes";
 /// `hookwarden_leases_held`.
 pub const LEASES_HELD: &str = "hookwarden_leases_held";
 
-/// Every outcome a delivery can have: `accepted` and each error code.
+/// The `outcome` label of a delivery: `accepted`, or its error's code.
 #[cfg(feature = "metrics")]
-const OUTCOMES: [&str; 19] = [
-    "accepted",
-    "missing_header",
-    "malformed_header",
-    "timestamp_too_old",
-    "timestamp_in_future",
-    "signature_mismatch",
-    "body_too_large",
-    "body_unreadable",
-    "body_timeout",
-    "overloaded",
-    "unsupported_content_encoding",
-    "replayed",
-    "in_flight",
-    "replay_store_full",
-    "replay_store_unavailable",
-    "secret_source_unavailable",
-    "not_configured",
-    "event_mismatch",
-    "other",
-];
+fn outcome_label(outcome: Option<Code>) -> &'static str {
+    outcome.map_or(ACCEPTED, Code::as_str)
+}
 
-/// Whether `code` has its own `outcome` label (else it counts as `other`).
-#[cfg(test)]
-pub(crate) fn has_outcome(code: &str) -> bool {
-    OUTCOMES[..OUTCOMES.len() - 1].contains(&code)
+/// The `outcome` label of a delivery that verified.
+#[cfg(feature = "metrics")]
+const ACCEPTED: &str = "accepted";
+
+/// Where an outcome's counter is among a verifier's handles: `accepted`
+/// first, then each code in the order of [`Code::ALL`].
+#[cfg(feature = "metrics")]
+fn outcome_index(outcome: Option<Code>) -> usize {
+    // `Code::ALL` lists the codes in the order they are declared.
+    outcome.map_or(0, |code| 1 + code as usize)
 }
 
 /// One verifier's metric handles, registered once (on its first delivery)
@@ -77,10 +67,11 @@ impl VerifierMetrics {
         self.handles.get_or_init(|| {
             let name: std::sync::Arc<str> = verifier.into();
             let scheme: std::sync::Arc<str> = scheme.into();
-            let outcomes = OUTCOMES
-                .iter()
+            let outcomes = std::iter::once(None)
+                .chain(Code::ALL.iter().copied().map(Some))
                 .map(|outcome| {
-                    metrics::counter!(DELIVERIES_TOTAL, "verifier" => name.clone(), "scheme" => scheme.clone(), "outcome" => *outcome)
+                    let outcome = outcome_label(outcome);
+                    metrics::counter!(DELIVERIES_TOTAL, "verifier" => name.clone(), "scheme" => scheme.clone(), "outcome" => outcome)
                 })
                 .collect();
             let verification =
@@ -92,16 +83,11 @@ impl VerifierMetrics {
         })
     }
 
-    /// Counts a delivery's outcome.
-    pub(crate) fn delivery(&self, verifier: &str, scheme: &str, outcome: &str) {
+    /// Counts a delivery's outcome: accepted (`None`), or rejected with
+    /// this code.
+    pub(crate) fn delivery(&self, verifier: &str, scheme: &str, outcome: Option<Code>) {
         #[cfg(feature = "metrics")]
-        {
-            let index = OUTCOMES
-                .iter()
-                .position(|o| *o == outcome)
-                .unwrap_or(OUTCOMES.len() - 1);
-            self.handles(verifier, scheme).outcomes[index].increment(1);
-        }
+        self.handles(verifier, scheme).outcomes[outcome_index(outcome)].increment(1);
     }
 
     /// Records how long a verdict took.

@@ -28,7 +28,8 @@ use std::time::{Duration, Instant};
 
 use http::HeaderName;
 
-use crate::error::{ConfigError, Error, Malformed};
+use crate::config_error::ConfigError;
+use crate::error::{Error, Malformed};
 use crate::headers::Headers;
 use crate::key::{verifying_keys, Key};
 use crate::scheme::Scheme;
@@ -203,7 +204,7 @@ impl Tenants {
         match &self.from {
             TenantFrom::Header(name) => header_tenant(headers, name),
             TenantFrom::PathSegment(index) => {
-                let path = path.ok_or(Error::NotConfigured)?;
+                let path = path.ok_or(Error::TenantPathMissing)?;
                 let segment = path.split('/').filter(|s| !s.is_empty()).nth(*index);
                 Ok(segment.unwrap_or_default().as_bytes())
             }
@@ -445,7 +446,7 @@ mod tests {
         assert_eq!(tenants.tenant_of(&headers, Some("/stripe")).unwrap(), b"");
         assert_eq!(
             tenants.tenant_of(&headers, None).err(),
-            Some(Error::NotConfigured)
+            Some(Error::TenantPathMissing)
         );
         let name = HeaderName::from_static("x-tenant");
         let by_header = Tenants::new(Box::new(HashMap::new()), TenantFrom::header(name.clone()));

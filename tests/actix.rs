@@ -333,6 +333,8 @@ async fn missing_verifier_is_a_500_never_a_pass() {
     )
     .await;
     assert_eq!(res.status(), 500);
+    let json: serde_json::Value = test::read_body_json(res).await;
+    assert_eq!(json["error"], "no_verified_delivery");
 }
 
 #[actix_web::test]

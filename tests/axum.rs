@@ -608,6 +608,6 @@ async fn metadata_extractor_outside_the_layer_is_a_500() {
     .await;
     assert_eq!(
         (reply.status, reply.code().as_str()),
-        (500, "not_configured")
+        (500, "no_verified_delivery")
     );
 }

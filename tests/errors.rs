@@ -121,7 +121,34 @@ fn every_error_message_is_pinned() {
         ),
         (
             Error::NotConfigured,
-            "webhook verification is not configured for this route",
+            "webhook verification is not configured for this route: no `Verifier` was given to \
+             its adapter (the app's data or the middleware)",
+        ),
+        (
+            Error::NoVerifiedDelivery,
+            "no verified delivery on this request: the route is outside the verification layer \
+             or middleware; put it behind one, or extract `Verified<T>` instead",
+        ),
+        (
+            Error::ReplayNotBound,
+            "this replay protection handle is not bound to a verifier (no namespace or record \
+             TTL): claim with the verifier's copy, `Verifier::replay_protection()`",
+        ),
+        (
+            Error::NoReplayKey,
+            "this delivery was verified without replay protection and has no replay key: claim \
+             deliveries verified by the verifier the replay protection is bound to",
+        ),
+        (
+            Error::TenantPathMissing,
+            "the tenant is read from the request path, but no path was given: verify with \
+             `Verifier::verify_for_path`",
+        ),
+        (
+            Error::InvalidConfig {
+                error: ConfigError::NoSecret,
+            },
+            "no verifier could be built: no secret configured: call `.secret(..)` at least once",
         ),
         (
             Error::EventMismatch {
@@ -133,6 +160,12 @@ fn every_error_message_is_pinned() {
              signed payload's `event` is `dispatch.failed`",
         ),
     ];
+    let covered: std::collections::BTreeSet<&str> = cases.iter().map(|(e, _)| e.code()).collect();
+    let declared = hookwarden::error::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(covered, declared, "every code's message is pinned here");
     for (error, message) in cases {
         assert_eq!(error.to_string(), message, "{}", error.code());
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::receivers::{self, payload, Adapter, Script, Step};
 use common::server;
+use hookwarden::error::Code;
 use hookwarden::metrics::{DELIVERIES_TOTAL, LEASES_HELD, UNVERIFIED_BYTES, VERIFICATION_SECONDS};
 use hookwarden::replay::ReplayProtection;
 use hookwarden::{Scheme, Signer, Verifier};
@@ -75,6 +76,24 @@ impl Observed {
             DELIVERIES_TOTAL,
             &["verifier=orders", "scheme=mitpo", &outcome],
         )
+    }
+
+    /// The `outcome` labels the `orders` verifier registered, sorted.
+    fn outcomes(&mut self) -> Vec<String> {
+        self.refresh();
+        let mut outcomes: Vec<String> = self
+            .totals
+            .keys()
+            .filter(|(kind, name, labels)| {
+                *kind == MetricKind::Counter
+                    && name == DELIVERIES_TOTAL
+                    && labels.iter().any(|l| l == "verifier=orders")
+            })
+            .flat_map(|(_, _, labels)| labels.iter())
+            .filter_map(|l| l.strip_prefix("outcome=").map(str::to_owned))
+            .collect();
+        outcomes.sort();
+        outcomes
     }
 
     fn gauge(&mut self, name: &str) -> f64 {
@@ -144,6 +163,12 @@ async fn deliveries_verification_time_and_gauges_are_recorded() {
     assert_eq!(seen.deliveries("accepted"), 1.0);
     assert_eq!(seen.deliveries("replayed"), 1.0);
     assert_eq!(seen.deliveries("signature_mismatch"), 1.0);
+    // One `outcome` label per declared code, and `accepted`: a bounded set
+    // that cannot miss a code.
+    let mut expected: Vec<String> = Code::ALL.iter().map(|c| c.as_str().to_owned()).collect();
+    expected.push("accepted".to_owned());
+    expected.sort();
+    assert_eq!(seen.outcomes(), expected);
     let labels = ["verifier=orders", "scheme=mitpo"];
     assert_eq!(
         seen.histogram_samples(VERIFICATION_SECONDS, &labels),

@@ -158,7 +158,7 @@ async fn the_handle_given_to_the_builder_refuses_to_claim_and_shares_the_leases(
     // claim recorded for no time at all.
     for _ in 0..2 {
         let refused = replay.claim(&delivery).await.map(|lease| lease.is_some());
-        assert_eq!(refused, Err(hookwarden::Error::NotConfigured));
+        assert_eq!(refused, Err(hookwarden::Error::ReplayNotBound));
     }
     assert!(store.is_empty());
     // The verifier's copy claims; the user's handle sees the lease, and
@@ -174,6 +174,22 @@ async fn the_handle_given_to_the_builder_refuses_to_claim_and_shares_the_leases(
     retry.commit().await;
     let replayed = bound.claim(&delivery).await.map(|lease| lease.is_some());
     assert_eq!(replayed, Err(hookwarden::Error::Replayed));
+}
+
+#[tokio::test]
+async fn a_delivery_verified_without_replay_protection_cannot_be_claimed() {
+    let protected = mitpo(ReplayProtection::in_memory());
+    let bound = protected.replay_protection().unwrap();
+    let unprotected = Verifier::builder(Scheme::mitpo())
+        .secret(SECRET)
+        .without_replay_protection()
+        .build()
+        .unwrap();
+    let body = payload("unkeyed");
+    let delivery = unprotected.verify(&signed(&body), &body).unwrap();
+    let refused = bound.claim(&delivery).await.map(|lease| lease.is_some());
+    assert_eq!(refused, Err(hookwarden::Error::NoReplayKey));
+    assert_eq!(bound.in_flight(), 0);
 }
 
 #[tokio::test]

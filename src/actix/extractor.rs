@@ -52,7 +52,7 @@ where
 
 /// [`VerifiedDelivery`] as an extractor, for handlers behind the
 /// [`VerifyWebhookLayer`](super::VerifyWebhookLayer) middleware; elsewhere a 500
-/// `not_configured`.
+/// `no_verified_delivery`.
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl FromRequest for VerifiedDelivery {
     type Error = Error;
@@ -63,7 +63,7 @@ impl FromRequest for VerifiedDelivery {
             req.extensions()
                 .get::<VerifiedDelivery>()
                 .cloned()
-                .ok_or(Error::NotConfigured),
+                .ok_or(Error::NoVerifiedDelivery),
         )
     }
 }

@@ -92,7 +92,8 @@ impl Diagnosis {
     }
 
     /// The verification result, exactly as the [`Verifier`] gives it
-    /// ([`Error::NotConfigured`] when a secret is not a key of the scheme).
+    /// ([`Error::InvalidConfig`] when no verifier can be built from the
+    /// secrets, one not being a key of the scheme, say).
     pub fn outcome(&self) -> &Result<VerifiedDelivery, Error> {
         &self.outcome
     }
@@ -196,7 +197,9 @@ pub fn diagnose_with<H: Headers + ?Sized, S: AsRef<[u8]>>(
             (outcome, cause)
         }
         Err(error) => (
-            Err(Error::NotConfigured),
+            Err(Error::InvalidConfig {
+                error: error.clone(),
+            }),
             Some(engine.explain_config(error)),
         ),
     };

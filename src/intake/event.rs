@@ -6,6 +6,7 @@ use std::time::Duration;
 #[cfg(feature = "tracing")]
 use super::warnings::Level;
 use super::Route;
+use crate::error::Code;
 use crate::{Error, Verifier};
 
 /// Reports a rejected delivery and hands the error back: a `tracing`
@@ -21,7 +22,7 @@ pub(crate) fn rejected(verifier: &Verifier, route: &Route, error: Error) -> Erro
     let scheme = verifier.scheme().name();
     verifier
         .metrics()
-        .delivery(verifier.name(), scheme, error.code());
+        .delivery(verifier.name(), scheme, Some(Code::of(&error)));
     error
 }
 
@@ -71,7 +72,5 @@ pub(crate) fn verified(verifier: &Verifier, elapsed: Duration) {
 /// claimed): it goes to the handler.
 pub(crate) fn accepted(verifier: &Verifier) {
     let scheme = verifier.scheme().name();
-    verifier
-        .metrics()
-        .delivery(verifier.name(), scheme, "accepted");
+    verifier.metrics().delivery(verifier.name(), scheme, None);
 }

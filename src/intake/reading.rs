@@ -18,8 +18,8 @@ pub(super) struct Reading {
     pub(super) verifier: Verifier,
     /// The headers' findings, until the body is hashed: a body that comes
     /// in one chunk is hashed in one pass at its end (as `verify` does); a
-    /// second chunk starts the running MACs.
-    checked: Option<Checked>,
+    /// second chunk starts the running MACs (and takes them).
+    checked: Checked,
     /// Boxed: most bodies come in one chunk and never need it.
     stream: Option<Box<PendingVerification>>,
     pub(super) limit: u64,
@@ -43,7 +43,7 @@ impl Reading {
         let started = cfg!(feature = "metrics").then(|| verifier.intake().timer.now());
         Reading {
             verifier,
-            checked: Some(checked),
+            checked,
             stream: None,
             limit,
             received: 0,
@@ -88,9 +88,8 @@ impl Reading {
         if let Some(stream) = self.stream.take() {
             return stream.finish();
         }
-        let mut checked = self.checked.take().ok_or(Error::NotConfigured)?;
         let whole = self.buffer.single().map_or(&[][..], |b| b.as_ref());
-        self.verifier.verdict_whole(&mut checked, whole)
+        self.verifier.verdict_whole(&mut self.checked, whole)
     }
 
     /// Holds the chunk to the limit, charges it to the budget, hashes it
@@ -123,7 +122,7 @@ impl Reading {
             let Some(first) = self.buffer.single() else {
                 return Ok(()); // the first chunk: hashed at the end if it stays alone
             };
-            let checked = self.checked.take().ok_or(Error::NotConfigured)?;
+            let checked = std::mem::replace(&mut self.checked, Checked::new());
             let mut stream = Box::new(self.verifier.start_stream(checked));
             stream.update(first)?;
             self.stream = Some(stream);

@@ -115,7 +115,7 @@ pub use lease::{KeepAlive, Lease, COMMIT_RETRY_WINDOW};
 pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY, SWEEP_INTERVAL};
 pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
 
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 use crate::intake::{Timer, TokioTimer};
 use crate::timestamp::Tolerance;
 use crate::{Error, VerifiedDelivery};
@@ -143,7 +143,7 @@ pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
 /// its tolerance as the default record TTL, its timer): use the bound copy,
 /// [`Verifier::replay_protection`](crate::Verifier::replay_protection), to
 /// [`claim`](Self::claim) by hand. The handle built here only describes
-/// the settings: its `claim` is refused with [`Error::NotConfigured`], never
+/// the settings: its `claim` is refused with [`Error::ReplayNotBound`], never
 /// a claim without a namespace or a TTL. Leases are shared, though: this
 /// handle, its clones and every verifier it was given to see the same
 /// [`in_flight`](Self::in_flight) leases, and
@@ -169,7 +169,7 @@ pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
 ///     // ... process the delivery ...
 ///     lease.commit().await;
 /// }
-/// assert!(matches!(replay.claim(&delivery).await, Err(Error::NotConfigured)));
+/// assert!(matches!(replay.claim(&delivery).await, Err(Error::ReplayNotBound)));
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -334,15 +334,15 @@ impl ReplayProtection {
     /// [`Error::Replayed`] (already processed), [`Error::InFlight`] (a copy
     /// is being processed), [`Error::ReplayStoreFull`],
     /// [`Error::ReplayStoreUnavailable`] (unless failing open), and
-    /// [`Error::NotConfigured`] on a handle not bound to a verifier (the one
-    /// given to the builder: it has no namespace or record TTL yet), or for
-    /// a delivery verified without replay protection (it carries no digest
-    /// to key it by).
+    /// [`Error::ReplayNotBound`] on a handle not bound to a verifier (the one
+    /// given to the builder: it has no namespace or record TTL yet), and
+    /// [`Error::NoReplayKey`] for a delivery verified without replay
+    /// protection (it carries no digest to key it by).
     pub async fn claim(&self, delivery: &VerifiedDelivery) -> Result<Option<Lease>, Error> {
         if !self.config.bound {
-            return Err(Error::NotConfigured);
+            return Err(Error::ReplayNotBound);
         }
-        let key = ReplayKey::of(&self.config.namespace, delivery).ok_or(Error::NotConfigured)?;
+        let key = ReplayKey::of(&self.config.namespace, delivery).ok_or(Error::NoReplayKey)?;
         let id = LeaseId::new();
         // Until the store answers, a cancelled claim is undone in the background.
         let guard = background::ClaimGuard::new(self, &key, id);

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use http::HeaderName;
 
 use super::{Method, Part, ReplayBasis, Scheme, SignatureFormat, TimestampSource};
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 use crate::timestamp::Tolerance;
 
 /// Describes a signature scheme. Created by [`Scheme::builder`].

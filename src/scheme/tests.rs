@@ -1,5 +1,5 @@
 use super::*;
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 
 #[test]
 fn default_header_names_match_the_providers() {

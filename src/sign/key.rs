@@ -1,6 +1,6 @@
 //! Signing keys: a signer's secret turned into its method's key once.
 
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 use crate::key::{key_material, Hmac, Tag};
 use crate::scheme::{Method, Scheme};
 use crate::secret::Secret;

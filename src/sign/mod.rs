@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 pub use headers::SignedHeaders;
 use key::SigningKey;
 
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 use crate::scheme::{Encoding, Part, Scheme, TimestampSource};
 use crate::secret::Secret;
 use crate::timestamp::unix_seconds;

@@ -21,17 +21,17 @@ pub trait OnRejection: Clone {
 ///
 /// | status | codes |
 /// |---|---|
-/// | 400 | `missing_header`, `malformed_header`, `body_unreadable` |
+/// | 400 | `missing_header`, `malformed_header`, `body_unreadable`, `event_mismatch` |
 /// | 401 | `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch` |
 /// | 408 | `body_timeout` |
 /// | 409 | `replayed` (final), `in_flight` (`Retry-After`) |
 /// | 413 | `body_too_large` |
 /// | 415 | `unsupported_content_encoding` |
-/// | 500 | `not_configured` |
-/// | 503 | `overloaded`, `replay_store_full`, `replay_store_unavailable`, `secret_source_unavailable` (`Retry-After`) |
+/// | 500 | `not_configured`, `no_verified_delivery`, `replay_not_bound`, `no_replay_key`, `tenant_path_missing`, `invalid_config` |
+/// | 503 | `overloaded`, `replay_store_full`, `replay_store_unavailable`, `secret_source_unavailable` (all with `Retry-After`) |
 ///
-/// [`Error::status`] is the authority: a future error code keeps its status
-/// there.
+/// [`Code`](crate::error::Code) declares each code's status and
+/// `Retry-After`; a test checks this table against it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonRejection;
 

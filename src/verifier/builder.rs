@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Inner, Verifier, DEFAULT_BODY_LIMIT};
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 use crate::key::verifying_keys;
 use crate::scheme::Scheme;
 use crate::secret::Secret;
