@@ -368,7 +368,7 @@ fn fresh_crate(name: &str, toml: &str, main_rs: &str) -> PathBuf {
 
 #[test]
 #[ignore = "builds each quickstart in a fresh crate (minutes, may download crates); .ci/run runs it"]
-fn each_quickstart_builds_in_a_fresh_crate_with_only_the_readmes_dependencies() {
+fn each_quickstart_builds_in_a_fresh_crate_with_only_the_dependencies_its_page_shows() {
     let blocks = readme_blocks();
     let files = quickstart_files();
     // Each crate on its own (no feature of one leaks into another), all
