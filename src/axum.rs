@@ -77,6 +77,8 @@
 //! Call it as `serve(listener, app, Duration::from_secs(10), 1024).await`.
 //!
 //! [`Ack`]: crate::extract::Ack
+//!
+#![doc = include_str!("../docs/axum.md")]
 
 use std::fmt;
 

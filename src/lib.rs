@@ -5,7 +5,8 @@
 //!
 //! A [`Scheme`] describes how a provider signs; the presets cover Mittr,
 //! MITPO, Stripe, Standard Webhooks (and Svix), GitHub, Slack and Shopify,
-//! and [`Scheme::builder`] describes any other (see [`scheme`]):
+//! and [`Scheme::builder`] describes any other (the catalogue, with what each
+//! provider leaves unsigned, is in [`scheme`]):
 //!
 //! | scheme | signature header | signed bytes | timestamp |
 //! |---|---|---|---|
@@ -13,6 +14,7 @@
 //! | [`Scheme::mitpo`] | `X-MITPO-Signature: sha256=<hex>` | `<raw body>` | `X-MITPO-Timestamp`, **not signed** |
 //! | [`Scheme::stripe`] | `Stripe-Signature: t=<ts>,v1=<hex>` | `<ts>.<raw body>` | `t=`, **signed** |
 //! | [`Scheme::standard_webhooks`] | `webhook-signature: v1,<base64>` (and Ed25519 `v1a`) | `<id>.<ts>.<raw body>` | `webhook-timestamp`, **signed** |
+//! | [`Scheme::svix`] | `svix-signature` (else `webhook-signature`) | as Standard Webhooks | `svix-timestamp`, **signed** |
 //! | [`Scheme::github`] | `X-Hub-Signature-256: sha256=<hex>` | `<raw body>` | none |
 //! | [`Scheme::slack`] | `X-Slack-Signature: v0=<hex>` | `v0:<ts>:<raw body>` | `X-Slack-Request-Timestamp`, **signed** |
 //! | [`Scheme::shopify`] | `X-Shopify-Hmac-Sha256: <base64>` | `<raw body>` | none |
@@ -21,21 +23,7 @@
 //! `whsec_…` whole with its prefix; base64 after `whsec_` for Standard
 //! Webhooks), never trimmed; per tenant with a [`tenant::SecretSource`].
 //!
-//! ## MITPO's timestamp and event headers are not signed
-//!
-//! MITPO signs the body alone. Its `X-MITPO-Timestamp` and `X-MITPO-Event`
-//! headers travel beside the signature and anyone holding a captured delivery
-//! can change them. hookwarden still checks the timestamp's freshness, but for
-//! MITPO that stops only honest stale retries, not an attacker, who can
-//! re-send a captured body with a fresh timestamp. Replay protection (a store
-//! of processed deliveries, keyed by the body) is what closes that gap, and a
-//! MITPO verifier has it by default (in memory, records kept a day; see
-//! [`VerifierBuilder::without_replay_protection`] and, with the `runtime`
-//! feature, `VerifierBuilder::replay_protection`). The event type is exposed
-//! as [`VerifiedDelivery::unsigned_event_type`]: route on the payload's own `event`
-//! field, which the signature covers.
-//!
-//! ## Quickstart
+//! ## Quickstart: the framework-free core
 //!
 //! ```
 //! use std::time::Duration;
@@ -58,27 +46,59 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Framework adapters drive the [`intake`] (feature `runtime`, on by
-//! default): [`Verifier::admit`] rejects missing, malformed, stale and
+//! [`Verifier::verify`] takes a whole body; [`Verifier::check_headers`] and
+//! [`PendingVerification`] check the headers before a byte of the body is
+//! read, then stream it. Replays are refused where a body is received (the
+//! [`intake`], so every adapter), not by `verify` alone: adapters drive
+//! the intake ([`Verifier::admit`], then `Admission::handle` or
+//! `Admission::receive`), which rejects missing, malformed, stale and
 //! future headers, encoded bodies and oversized `Content-Length`s before a
-//! byte of the body is read; `Admission::receive` reads the body within the
-//! limit, the read deadline and the budget of unverified bytes, hashes it,
-//! gives the verdict and claims its [`replay`] key. Without the runtime,
-//! [`Verifier::check_headers`] and [`PendingVerification`] verify a body
-//! streamed chunk by chunk.
+//! byte of the body is read.
+//!
+//! ## Quickstart: axum (or any tower / hyper stack)
+//!
+//! Feature `axum` (which implies `tower`): a `VerifyWebhookLayer` per route,
+//! or the `axum::Verified<T>` extractor. With your own app state, implement
+//! `FromRef<AppState> for Verifier` (`examples/axum_state.rs`). The guide:
+//! the `axum` module. This is `examples/quickstart_axum.rs`:
+//!
+#![cfg_attr(feature = "axum", doc = "```no_run")]
+#![cfg_attr(not(feature = "axum"), doc = "```ignore")]
+#![doc = include_str!("../examples/quickstart_axum.rs")]
+#![doc = "```"]
+//!
+//! ## Quickstart: actix-web
+//!
+//! Feature `actix`: the `actix::Verified<T>` extractor, or the
+//! `actix::VerifyWebhookLayer` middleware on a scope. The guide: the `actix`
+//! module. This is `examples/quickstart_actix.rs`:
+//!
+#![cfg_attr(feature = "actix", doc = "```no_run")]
+#![cfg_attr(not(feature = "actix"), doc = "```ignore")]
+#![doc = include_str!("../examples/quickstart_actix.rs")]
+#![doc = "```"]
 //!
 //! ## Guarantees
 //!
 //! - Raw bytes only: the body is never decoded or re-serialized, and never
-//!   concatenated with the timestamp (the MAC is fed piece by piece).
+//!   concatenated with the timestamp (the MAC is fed piece by piece); the
+//!   handler gets exactly the bytes that were verified.
 //! - Constant-time comparison of every signature entry, with each secret's
 //!   MAC keyed once when the [`Verifier`] is built.
 //! - No panic on any input; overflow-safe timestamp arithmetic; bounded
 //!   parsing (at most [`MAX_SIGNATURE_ENTRIES`] entries and
 //!   [`MAX_SIGNATURE_HEADER_LEN`] bytes per value).
-//! - No allocation on the Mittr verification path (with up to two secrets).
+//! - No allocation in [`Verifier::verify`] on the Mittr path (with up to two
+//!   secrets): it does not claim a replay record.
 //! - Bounded memory: bodies are held to the body limit, a read deadline and a
 //!   process-wide budget of unverified bytes ([`intake`]).
+//! - Replay protection by default, for every scheme: a verifier built
+//!   without any replay setting refuses exact copies of a delivery in this
+//!   process, records kept at least as long as a replay could still pass the
+//!   freshness check; best effort when full (it drops its oldest processed
+//!   records, never a held lease). A configured store never forgets an
+//!   unexpired record and fails closed. What the default does and does not
+//!   protect: [`replay`].
 //! - Replay protection loses no delivery: a delivery holds its key while its
 //!   handler runs and is released when the handler fails, panics or loses
 //!   its client ([`replay`]).
@@ -90,22 +110,25 @@
 //! Every code, with its status and `Retry-After`, is declared once, in
 //! [`error::Code`]; a test checks this table (and every other) against it.
 //!
+//! Every rejection has a stable code ([`Error::code`]), an HTTP status
+//! ([`Error::status`]) and a message naming the header and the reason.
+//!
 //! | code | status | when |
 //! |---|---|---|
-//! | `missing_header` | 400 | the signature or timestamp header is absent |
-//! | `malformed_header` | 400 | a header cannot be parsed (or appears twice) |
+//! | `missing_header` | 400 | the signature, timestamp, delivery id or tenant header is absent (an empty signature header counts as absent for the presets whose libraries say so) |
+//! | `malformed_header` | 400 | a header cannot be parsed, is too long, or the timestamp appears twice |
 //! | `timestamp_too_old` | 401 | older than the past tolerance |
 //! | `timestamp_in_future` | 401 | further ahead than the future tolerance |
-//! | `signature_mismatch` | 401 | no secret signed these bytes |
+//! | `signature_mismatch` | 401 | no configured secret signed these bytes |
 //! | `body_too_large` | 413 | the body exceeds the limit |
-//! | `body_unreadable` | 400 | the body stream failed |
+//! | `body_unreadable` | 400 | the body stream failed before its end |
 //! | `body_timeout` | 408 | the body did not arrive within the read deadline |
-//! | `unsupported_content_encoding` | 415 | the body is sent encoded (refused before it is read) |
+//! | `unsupported_content_encoding` | 415 | the body is sent with a `Content-Encoding` (refused before it is read) |
 //! | `overloaded` | 503 + `Retry-After: 5` | the budget of unverified bytes cannot take this body now |
-//! | `replayed` | 409 | already processed ([`replay`]; final) |
-//! | `in_flight` | 409 + `Retry-After: 2` | a copy is being processed right now |
-//! | `event_mismatch` | 400 | the unsigned event header differs from the signed payload's `event` (opt-in: `require_event_match`) |
-//! | `replay_store_full` | 503 + `Retry-After: 5` | the in-memory replay store is full of unexpired records |
+//! | `replayed` | 409 | already processed ([`replay`]; final: the sender may stop) |
+//! | `in_flight` | 409 + `Retry-After: 2` | a copy is being processed right now: send it again later |
+//! | `event_mismatch` | 400 | the unsigned `X-MITPO-Event` differs from the signed payload's `event` (only with `require_event_match`) |
+//! | `replay_store_full` | 503 + `Retry-After: 5` | an explicitly configured in-memory replay store is full of unexpired records |
 //! | `replay_store_unavailable` | 503 + `Retry-After: 5` | the replay store cannot be reached (fail closed) |
 //! | `secret_source_unavailable` | 503 + `Retry-After: 5` | the per-tenant secret source cannot answer |
 //! | `not_configured` | 500 | an adapter found no verifier for the route |
@@ -114,6 +137,20 @@
 //! | `no_replay_key` | 500 | a claim for a delivery verified without replay protection |
 //! | `tenant_path_missing` | 500 | the tenant is read from the path, but none was given |
 //! | `invalid_config` | 500 | no verifier could be built (reported by the diagnosis) |
+//!
+//! Checks run in the order headers present → well-formed → fresh →
+//! signature; a delivery that is both stale and tampered with reports
+//! `timestamp_too_old`. The response's message is [`Error::public_message`]:
+//! what a replay store, a secret source or the transport reported
+//! (connection errors, host names) stays in the `tracing` event and the
+//! `Error` value, never in the body sent to an unauthenticated caller.
+//!
+//! Every error type (`Error`, `Malformed`, `ConfigError`,
+//! `replay::StoreError`, `intake::BodyError`, `dispatcher::SendError`)
+//! implements `std::error::Error` (derived with `thiserror`). Where a reason is an underlying error's text (a body stream
+//! that broke, Redis unreachable), that error is also kept as the `source()`
+//! (an [`error::Cause`]; `Cause::get()` to downcast it), so error reporters
+//! show the whole chain.
 //!
 //! ## Feature flags
 //!
@@ -128,9 +165,31 @@
 //! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhookLayer` middleware (its service `actix::VerifyWebhook`) |
 //! | `redis` | no | `replay::RedisStore`: replay protection shared by many replicas |
 //! | `diagnose` | no | `diagnose::diagnose`: the likely cause of a failed verification, and pasted-input parsing |
+//! | `ed25519` | no | Standard Webhooks' asymmetric `v1a` signatures (Ed25519): verify with `whpk_…` keys, sign with `whsk_…` |
 //! | `serde` | no | `mitpo::Event`: MITPO's events, typed (`Verified<Json<mitpo::Event>>`); `VerifierBuilder::require_event_match` |
 //! | `dispatcher` | no | `dispatcher::Dispatcher`: the sending side (sign, deliver, retry, dead letters) |
 //! | `cli` | no | the `hookwarden` binary: `verify`, `sign`, `send`, `listen` (and the `/verify` page) |
+//!
+//! ## Guides
+//!
+//! Each long guide is part of a module's documentation (and, on GitHub, a
+//! file in `docs/`):
+//!
+//! - providers and schemes, signature header rules, the providers
+//!   quickstart: [`scheme`];
+//! - axum and tower: the `axum` module; actix-web: the `actix` module;
+//! - limits, read deadline, budget of unverified bytes, compressed bodies,
+//!   serving with a header timeout: [`intake`];
+//! - replay protection, its default and stores, the MITPO/Redis quickstart:
+//!   [`replay`];
+//! - secrets per tenant: [`tenant`]; typed MITPO events: the `mitpo` module;
+//! - the reference dispatcher: the `dispatcher` module; why a delivery
+//!   failed: the `diagnose` module;
+//! - every setting and its default: [`verifier`].
+//!
+//! The command-line tool and its in-browser page (`docs/cli.md`), the tests
+//! (`docs/testing.md`) and the benchmarks (`docs/benchmarks.md`) are
+//! described in the repository.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

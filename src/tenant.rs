@@ -20,6 +20,8 @@
 //! assert!(verifier.verify_for_path("/stripe/globex", &headers, b"{}").is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+#![doc = include_str!("../docs/tenants.md")]
 
 use std::collections::HashMap;
 use std::fmt;

@@ -85,12 +85,12 @@ fn the_catalogue_covers_every_code() {
 }
 
 #[test]
-fn the_readme_documents_every_code() {
-    let readme = include_str!("../README.md");
+fn the_guide_documents_every_code() {
+    let guide = include_str!("../docs/diagnose.md");
     for code in CODES {
         assert!(
-            readme.contains(&format!("| `{code}` |")),
-            "README has no row for {code}"
+            guide.contains(&format!("| `{code}` |")),
+            "docs/diagnose.md has no row for {code}"
         );
     }
 }

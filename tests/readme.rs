@@ -1,14 +1,19 @@
-//! The README's quickstarts are complete programs that compile as written.
+//! The quickstarts are complete programs that compile as written: the
+//! README's (core, axum, actix-web) and the guides' in `docs/*.md`
+//! (providers, replay, tenants).
 //!
 //! # The mechanism
 //!
-//! - Every section of `README.md` whose heading contains "Quickstart" (down
-//!   to the next heading of the same or a higher level) shows one or more
-//!   ```` ```rust ```` blocks and, beside them, one ```` ```toml ```` block:
-//!   the `[dependencies]` a new crate needs for them.
+//! - Every section of `README.md` or of a `docs/*.md` guide whose heading
+//!   contains "Quickstart" (down to the next heading of the same or a higher
+//!   level) shows one or more ```` ```rust ```` blocks and, beside them, one
+//!   ```` ```toml ```` block: the `[dependencies]` a new crate needs for
+//!   them. In the guides, which rustdoc includes into module documentation,
+//!   the block is ```` ```rust,ignore ```` (rustdoc would run a `main` that
+//!   serves forever; the example build below compiles it).
 //! - Each ```` ```rust ```` block is, byte for byte, one of the files
 //!   `examples/quickstart_<name>.rs`, and each of those files is shown in the
-//!   README. Cargo builds them as examples (`cargo test` compiles every
+//!   README or a guide. Cargo builds them as examples (`cargo test` compiles every
 //!   example; give each an `[[example]]` entry with its `required-features`
 //!   in `Cargo.toml`), so a quickstart that stops compiling fails the build.
 //!   They are only compiled, never run here: the servers among them bind
@@ -16,16 +21,17 @@
 //! - Each ```` ```toml ```` block names only crates this crate depends on
 //!   (or `hookwarden` itself), with a version requirement that the version in
 //!   `Cargo.lock` satisfies and only features enabled in this build (or
-//!   hookwarden's own features), so the README cannot drift from what was
+//!   hookwarden's own features), so a page cannot drift from what was
 //!   compiled.
 //! - `.ci/run` also runs the ignored test here, which builds each quickstart
-//!   in a fresh crate with exactly the README's `[dependencies]` (hookwarden
+//!   in a fresh crate with exactly the page's `[dependencies]` (hookwarden
 //!   patched to this checkout): what a user pasting them gets.
 //!
 //! To add a quickstart (a new scheme preset, say): write
 //! `examples/quickstart_<name>.rs`, add its `[[example]]` entry, and paste it
-//! under a "Quickstart: …" heading with its ```` ```toml ```` block; run
-//! `cargo fmt` first, since the README shows the file as formatted.
+//! under a "Quickstart: …" heading with its ```` ```toml ```` block, in the
+//! README (only the core and one per adapter: it is a landing page) or in a
+//! guide; run `cargo fmt` first, since the page shows the file as formatted.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,16 +43,18 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fenced block of the README, in a Quickstart section.
+/// A fenced block of the README or a guide, in a Quickstart section.
 #[derive(Debug)]
 struct Block {
+    /// The page and the heading: `README.md: Quickstart: axum`.
     section: String,
     lang: String,
     text: String,
 }
 
-/// The fenced blocks of every Quickstart section of `markdown`.
-fn quickstart_blocks(markdown: &str) -> Vec<Block> {
+/// The fenced blocks of every Quickstart section of `markdown` (the page
+/// `page`). A ```` ```rust,ignore ```` block counts as ```` ```rust ````.
+fn quickstart_blocks(page: &str, markdown: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut section: Option<(usize, String)> = None;
     let mut fence: Option<(String, String)> = None;
@@ -54,9 +62,10 @@ fn quickstart_blocks(markdown: &str) -> Vec<Block> {
         if let Some((lang, text)) = &mut fence {
             if line.trim_end() == "```" {
                 if let Some((_, heading)) = &section {
+                    let lang = lang.strip_suffix(",ignore").unwrap_or(lang);
                     blocks.push(Block {
-                        section: heading.clone(),
-                        lang: lang.clone(),
+                        section: format!("{page}: {heading}"),
+                        lang: lang.to_owned(),
                         text: std::mem::take(text),
                     });
                 }
@@ -77,7 +86,7 @@ fn quickstart_blocks(markdown: &str) -> Vec<Block> {
             }
         }
     }
-    assert!(fence.is_none(), "README.md: a code block is not closed");
+    assert!(fence.is_none(), "{page}: a code block is not closed");
     blocks
 }
 
@@ -94,9 +103,53 @@ fn quickstart_files() -> BTreeMap<String, String> {
     files
 }
 
+/// `README.md` and the guides `docs/*.md`, by path from the root.
+fn pages() -> Vec<(String, String)> {
+    let mut pages = vec!["README.md".to_owned()];
+    for entry in std::fs::read_dir(root().join("docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            pages.push(format!("docs/{name}"));
+        }
+    }
+    pages.sort();
+    pages
+        .into_iter()
+        .map(|page| {
+            let text = std::fs::read_to_string(root().join(&page)).unwrap();
+            (page, text)
+        })
+        .collect()
+}
+
 fn readme_blocks() -> Vec<Block> {
+    pages()
+        .iter()
+        .flat_map(|(page, text)| quickstart_blocks(page, text))
+        .collect()
+}
+
+#[test]
+fn the_readme_shows_the_core_and_one_quickstart_per_adapter() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    quickstart_blocks(&readme)
+    let files = quickstart_files();
+    let shown: Vec<&String> = quickstart_blocks("README.md", &readme)
+        .iter()
+        .filter(|b| b.lang == "rust")
+        .filter_map(|b| files.iter().find(|(_, text)| **text == b.text))
+        .map(|(name, _)| name)
+        .collect();
+    let names = [
+        "quickstart_core.rs",
+        "quickstart_axum.rs",
+        "quickstart_actix.rs",
+    ];
+    assert_eq!(shown, names.iter().collect::<Vec<_>>());
+    assert!(
+        readme.len() <= 16 * 1024,
+        "README.md is {} bytes: a landing page stays about 15 KB; move depth to docs/",
+        readme.len()
+    );
 }
 
 #[test]
@@ -117,7 +170,10 @@ fn every_quickstart_is_a_compiled_example_byte_for_byte() {
         shown.push(name.clone());
     }
     for name in files.keys() {
-        assert!(shown.contains(name), "examples/{name} is not in the README");
+        assert!(
+            shown.contains(name),
+            "examples/{name} is in neither the README nor a docs/*.md guide"
+        );
     }
     let sections: Vec<&str> = blocks.iter().map(|b| b.section.as_str()).collect();
     for section in &sections {
@@ -294,7 +350,7 @@ fn version_requirements_are_read_as_cargo_reads_them() {
 }
 
 /// Writes a crate under `target/quickstarts/<name>` whose `Cargo.toml` has
-/// exactly the README's `[dependencies]` for the quickstart in `main_rs`.
+/// exactly the page's `[dependencies]` for the quickstart in `main_rs`.
 fn fresh_crate(name: &str, toml: &str, main_rs: &str) -> PathBuf {
     let dir = root().join("target/quickstarts").join(name);
     std::fs::create_dir_all(dir.join("src")).unwrap();
@@ -312,7 +368,7 @@ fn fresh_crate(name: &str, toml: &str, main_rs: &str) -> PathBuf {
 
 #[test]
 #[ignore = "builds each quickstart in a fresh crate (minutes, may download crates); .ci/run runs it"]
-fn each_quickstart_builds_in_a_fresh_crate_with_only_the_readmes_dependencies() {
+fn each_quickstart_builds_in_a_fresh_crate_with_only_the_dependencies_its_page_shows() {
     let blocks = readme_blocks();
     let files = quickstart_files();
     // Each crate on its own (no feature of one leaks into another), all
@@ -342,7 +398,7 @@ fn each_quickstart_builds_in_a_fresh_crate_with_only_the_readmes_dependencies() 
             .expect("cargo runs");
         assert!(
             output.status.success(),
-            "{name} does not build with the README's dependencies:\n{}",
+            "{name} does not build with the dependencies its page shows:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
     }

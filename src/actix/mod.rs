@@ -80,6 +80,8 @@
 //! .await
 //! # }
 //! ```
+//!
+#![doc = include_str!("../../docs/actix.md")]
 
 mod extractor;
 mod middleware;

@@ -202,7 +202,7 @@ pub enum LikelyCause {
     },
 }
 
-/// Every code [`LikelyCause::code`] returns, in the README's order.
+/// Every code [`LikelyCause::code`] returns, in the order of the table in `docs/diagnose.md`.
 pub const CODES: &[&str] = &[
     "missing_header",
     "malformed_header",

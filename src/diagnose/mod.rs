@@ -2,7 +2,7 @@
 //! most likely cause with a stable code and a fix, found by undoing the
 //! usual mistakes one by one until the signature matches.
 //!
-//! What is tried, for every scheme (see the README's table for each code):
+//! What is tried, for every scheme (the table in the guide below says what each code means):
 //!
 //! - **the signature as written**: hex for base64 or
 //!   the reverse, letters whose case changed, another algorithm (SHA-1,
@@ -51,6 +51,8 @@
 //! println!("{}", cause.hint_for(Audience::Cli));
 //! # Ok::<(), hookwarden::ConfigError>(())
 //! ```
+//!
+#![doc = include_str!("../../docs/diagnose.md")]
 
 mod body;
 mod cause;

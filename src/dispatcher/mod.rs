@@ -38,6 +38,8 @@
 //! println!("delivered: {} after {} attempt(s)", report.delivered(), report.attempts().len());
 //! # Ok(()) }
 //! ```
+//!
+#![doc = include_str!("../../docs/dispatcher.md")]
 
 mod delivery;
 mod policy;

@@ -58,6 +58,8 @@
 //! extractor cannot see its handler's answer: it stops at
 //! [`Admission::receive`] and hands the lease to the handler, to commit
 //! explicitly (the extractor's [`Ack`](crate::extract::Ack)).
+//!
+#![doc = include_str!("../../docs/intake.md")]
 
 mod admit;
 mod budget;

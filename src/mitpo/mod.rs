@@ -42,6 +42,8 @@
 //! assert_eq!(event.timestamp.unix_seconds(), Some(1_774_175_400));
 //! # Ok::<(), serde_json::Error>(())
 //! ```
+//!
+#![doc = include_str!("../../docs/mitpo.md")]
 
 mod event;
 mod timestamp;

@@ -90,6 +90,8 @@
 //! TTL. Drain the old replicas before routing replays' likely window
 //! (the tolerance, 10 minutes by default) to the new ones, or accept that
 //! handlers (idempotent on the payload's id) may see such a delivery twice.
+//!
+#![doc = include_str!("../../docs/replay.md")]
 
 mod background;
 mod hasher;

@@ -8,6 +8,8 @@
 //! [`SchemeBuilder`] a user describes another provider with. Every preset
 //! documents its provider's reference and where hookwarden is stricter than
 //! the provider's own library.
+//!
+#![doc = include_str!("../../docs/schemes.md")]
 
 mod builder;
 mod format;

@@ -1,4 +1,6 @@
 //! The [`Verifier`]: header check, incremental HMAC over the raw body, verdict.
+//!
+#![doc = include_str!("../../docs/settings.md")]
 
 mod builder;
 mod check;
