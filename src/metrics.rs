@@ -8,6 +8,7 @@
 //! | `hookwarden_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict, whatever it is (the body's arrival included) |
 //! | `hookwarden_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
 //! | `hookwarden_leases_held` | gauge | | replay leases held: deliveries being processed |
+//! | `hookwarden_replay_records_evicted_total` | counter | `verifier` | records of processed deliveries an in-memory store forgot to make room ([`WhenFull::EvictOldest`](crate::replay::WhenFull::EvictOldest), the default store's choice), by the name of the verifier whose claim needed the room |
 //!
 //! Handles are registered with the recorder installed when a verifier sees
 //! its first delivery (and the gauges' when the process first uses them):
@@ -28,6 +29,9 @@ pub const VERIFICATION_SECONDS: &str = "hookwarden_verification_seconds";
 pub const UNVERIFIED_BYTES: &str = "hookwarden_unverified_bytes";
 /// `hookwarden_leases_held`.
 pub const LEASES_HELD: &str = "hookwarden_leases_held";
+
+/// `hookwarden_replay_records_evicted_total`.
+pub const REPLAY_RECORDS_EVICTED_TOTAL: &str = "hookwarden_replay_records_evicted_total";
 
 /// The `outcome` label of a delivery: `accepted`, or its error's code.
 #[cfg(feature = "metrics")]
@@ -130,4 +134,11 @@ pub(crate) fn lease_taken() {
 pub(crate) fn lease_settled() {
     #[cfg(feature = "metrics")]
     leases_gauge().decrement(1.0);
+}
+
+/// Counts a record an in-memory replay store forgot to make room: only a
+/// full store does, so the handle is looked up each time.
+pub(crate) fn replay_record_evicted(verifier: &str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!(REPLAY_RECORDS_EVICTED_TOTAL, "verifier" => verifier.to_owned()).increment(1);
 }

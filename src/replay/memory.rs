@@ -10,42 +10,60 @@ use crate::timestamp::{Clock, SystemClock};
 
 /// Upper bound of the memory per record, in bytes: a hash map entry (a
 /// 16-byte key, an 8-byte expiry and an 8-byte holder, a control byte) and
-/// the expiry queue's slots (24 bytes each; a processed record has two, its
+/// the expiry queues' slots (24 bytes each; a processed record has two, its
 /// hold's and its own until the older one is skipped), times the spare
-/// capacity both keep (the map grows by doubling at 7/8 load, the queue by
-/// doubling). 133 measured at 20,000 records by `tests/replay_memory.rs`, so
-/// 100,000 records take roughly 10 to 15 MB.
+/// capacity both keep (the map grows by doubling at 7/8 load, the queues by
+/// doubling). About 133 measured at 20,000 records by `tests/replay_memory.rs`, so
+/// 100,000 records ([`DEFAULT_CAPACITY`]) take roughly 10 to 15 MB.
 pub const MEMORY_BYTES_PER_ENTRY: usize = 150;
 
 /// How often, at most, a full [`MemoryStore`] sweeps the whole store for
 /// records that expired out of order: once a second.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How often, at most, a [`MemoryStore`] that forgets records to make room
+/// ([`WhenFull::EvictOldest`]) logs it: once a second, the warning saying
+/// how many it forgot since the last one.
+pub const EVICTION_WARNING_INTERVAL: Duration = Duration::from_secs(1);
+
 /// What a full [`MemoryStore`] does with a new delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum WhenFull {
-    /// Answer 503 `replay_store_full`: never forget an unexpired record. The default.
+    /// Answer 503 `replay_store_full`: never forget an unexpired record.
+    /// The default of a store you build.
     #[default]
     Reject,
-    /// Forget the record closest to expiry to make room. A replay of the
-    /// forgotten delivery would then pass: choose this knowingly.
+    /// Forget the oldest record of a *processed* delivery to make room
+    /// (never a held lease: a copy of a delivery being processed is always
+    /// refused), counted in `hookwarden_replay_records_evicted_total`
+    /// (feature `metrics`), [`MemoryStore::evicted`], and a warning at most
+    /// once per [`EVICTION_WARNING_INTERVAL`]. An exact copy of the forgotten
+    /// delivery would then pass, if still fresh: best effort, the choice of
+    /// the default store a verifier gets when none is set
+    /// ([`crate::replay`](super#the-default)). A store full of held leases
+    /// only still answers 503 `replay_store_full`.
     EvictOldest,
 }
 
 /// A bounded, concurrent in-memory [`ReplayStore`]. Expired records are
 /// evicted as new ones arrive; a full store never silently forgets an
-/// unexpired record unless [`WhenFull::EvictOldest`] is chosen. Commits of
-/// keys already held are always recorded, even at capacity: a processed
-/// delivery is never forgotten for lack of room.
+/// unexpired record unless [`WhenFull::EvictOldest`] is chosen (and then
+/// says so). Commits of keys already held are always recorded, even at
+/// capacity: a delivery is never forgotten for lack of room between its
+/// hold and its commit.
 ///
-/// Records expire mostly in the order they were written, and those are
-/// evicted in O(1) as claims arrive. One that expires behind a longer-lived
-/// one (a lease behind a processed delivery's record) is found by a sweep
-/// of the whole store, which a full store makes at most once per
+/// Holds and processed records are queued apart, each in the order they
+/// were written, which is nearly their expiry order (a lease's TTL is the
+/// same for every hold, a record's for every processed delivery of one
+/// verifier): expired ones are evicted in O(1) as claims arrive, and the
+/// oldest processed record is found in O(1). One that expires behind a
+/// longer-lived one (stores shared by verifiers of different TTLs) is found
+/// by a sweep of the whole store, which a full store makes at most once per
 /// [`SWEEP_INTERVAL`]: in between, a full store answers at once (503
-/// `replay_store_full`, or evicts the oldest if so chosen), so a store kept
-/// full by its traffic costs O(1) per claim, not a scan.
+/// `replay_store_full`, or evicts the oldest processed record if so
+/// chosen), so a store kept full by its traffic costs O(1) per claim, not
+/// a scan.
 ///
 /// Size it for the traffic: capacity ≥ deliveries per second × record TTL
 /// (the TTL is the verifier's tolerance window, 600 s by default, or the
@@ -59,6 +77,13 @@ pub struct MemoryStore {
     capacity: usize,
     when_full: WhenFull,
     clock: Arc<dyn Clock>,
+}
+
+/// What a claim that forgot a record to make room reports once the lock is
+/// released: how many records were forgotten since the last warning, when
+/// one is due.
+struct Evicted {
+    warn: Option<u64>,
 }
 
 /// A key's fingerprint as two words (a `u128` would be 16-byte aligned,
@@ -88,12 +113,22 @@ fn holder(lease: LeaseId) -> u64 {
 #[derive(Default)]
 struct State {
     records: HashMap<Key, Record, MixState>,
-    /// (expiry, key) in insertion order: nearly expiry order, since TTLs are
-    /// mostly equal; stale slots (removed or refreshed keys) are skipped.
-    queue: VecDeque<(u64, Key)>,
+    /// (expiry, key) of holds, in insertion order: nearly expiry order,
+    /// since leases' TTLs are mostly equal; stale slots (removed, refreshed
+    /// or committed keys) are skipped.
+    holds: VecDeque<(u64, Key)>,
+    /// The same for processed records: its front is the oldest.
+    done: VecDeque<(u64, Key)>,
     /// When a full store may next sweep the whole map (milliseconds since
     /// the epoch).
     next_sweep: u64,
+    /// Records forgotten to make room, ever.
+    evicted: u64,
+    /// Of those, how many no warning has told yet.
+    unwarned: u64,
+    /// When the next eviction warning may be logged (milliseconds since the
+    /// epoch).
+    next_warning: u64,
 }
 
 impl std::fmt::Debug for MemoryStore {
@@ -171,18 +206,36 @@ impl MemoryStore {
         ttl: Duration,
     ) -> Result<Claim, StoreError> {
         let now = self.now_ms();
-        let key = key_of(key);
+        let (claim, evicted) = self.claim_locked(key_of(key), lease, ttl, now);
+        if let Some(evicted) = evicted {
+            report_eviction(key.namespace(), self.capacity, evicted);
+        }
+        claim
+    }
+
+    fn claim_locked(
+        &self,
+        key: Key,
+        lease: LeaseId,
+        ttl: Duration,
+        now: u64,
+    ) -> (Result<Claim, StoreError>, Option<Evicted>) {
         let mut state = self.lock();
         state.evict_expired(now);
         if let Some(record) = state.live(key, now) {
-            return Ok(if record.holder == DONE {
+            let claim = if record.holder == DONE {
                 Claim::Done
             } else {
                 Claim::InFlight
-            });
+            };
+            return (Ok(claim), None);
         }
+        let mut evicted = None;
         if state.records.len() >= self.capacity && !state.records.contains_key(&key) {
-            self.make_room(&mut state, now)?;
+            match self.make_room(&mut state, now) {
+                Ok(made) => evicted = made,
+                Err(full) => return (Err(full), None),
+            }
         }
         state.put(
             key,
@@ -191,23 +244,29 @@ impl MemoryStore {
                 holder: holder(lease),
             },
         );
-        Ok(Claim::Claimed)
+        (Ok(Claim::Claimed), evicted)
     }
 
     /// Room for one more record in a full store: what a sweep (if one is
-    /// due) frees, else the oldest record evicted, or `Full`.
-    fn make_room(&self, state: &mut State, now: u64) -> Result<(), StoreError> {
+    /// due) frees, else the oldest processed record forgotten (if so
+    /// chosen, and there is one), or `Full`.
+    fn make_room(&self, state: &mut State, now: u64) -> Result<Option<Evicted>, StoreError> {
         state.sweep_if_due(now);
         if state.records.len() < self.capacity {
-            return Ok(());
+            return Ok(None);
         }
         match self.when_full {
-            WhenFull::Reject => Err(StoreError::Full),
-            WhenFull::EvictOldest => {
-                state.evict_oldest();
-                Ok(())
+            WhenFull::EvictOldest if state.evict_oldest_done() => {
+                Ok(Some(state.count_eviction(now)))
             }
+            _ => Err(StoreError::Full),
         }
+    }
+
+    /// Records forgotten to make room since the store was made
+    /// ([`WhenFull::EvictOldest`]; always 0 with [`WhenFull::Reject`]).
+    pub fn evicted(&self) -> u64 {
+        self.lock().evicted
     }
 
     fn renew_sync(&self, key: &ReplayKey, lease: LeaseId, ttl: Duration) -> bool {
@@ -263,33 +322,31 @@ impl State {
 
     fn put(&mut self, key: Key, record: Record) {
         self.records.insert(key, record);
-        self.queue.push_back((record.expiry, key));
-        // Keep the queue bounded by the live records (stale slots pile up
+        let queue = if record.holder == DONE {
+            &mut self.done
+        } else {
+            &mut self.holds
+        };
+        queue.push_back((record.expiry, key));
+        // Keep the queues bounded by the live records (stale slots pile up
         // behind long-lived ones otherwise).
-        if self.queue.len() > 2 * self.records.len() + 64 {
+        if self.holds.len() + self.done.len() > 2 * self.records.len() + 64 {
             let records = &self.records;
-            self.queue
-                .retain(|(expiry, key)| records.get(key).map(|r| r.expiry) == Some(*expiry));
+            let current =
+                |(expiry, key): &(u64, Key)| records.get(key).map(|r| r.expiry) == Some(*expiry);
+            self.holds.retain(current);
+            self.done.retain(current);
         }
     }
 
-    /// Drops expired and stale slots from the front of the queue, and the
+    /// Drops expired and stale slots from the front of both queues, and the
     /// expired records they point to.
     fn evict_expired(&mut self, now: u64) {
-        while let Some(&(expiry, key)) = self.queue.front() {
-            let current = self.records.get(&key).map(|r| r.expiry);
-            if current != Some(expiry) {
-                self.queue.pop_front(); // stale: removed or refreshed since
-            } else if expiry <= now {
-                self.queue.pop_front();
-                self.records.remove(&key);
-            } else {
-                break;
-            }
-        }
+        evict_expired(&mut self.records, &mut self.holds, now);
+        evict_expired(&mut self.records, &mut self.done, now);
     }
 
-    /// Drops every expired record, wherever it sits in the queue: at most
+    /// Drops every expired record, wherever it sits in the queues: at most
     /// once per [`SWEEP_INTERVAL`].
     fn sweep_if_due(&mut self, now: u64) {
         if now < self.next_sweep {
@@ -299,17 +356,70 @@ impl State {
         self.records.retain(|_, r| r.expiry > now);
     }
 
-    fn evict_oldest(&mut self) {
-        while let Some((expiry, key)) = self.queue.pop_front() {
-            if self.records.get(&key).map(|r| r.expiry) == Some(expiry) {
+    /// Forgets the oldest processed record, never a hold: `false` when
+    /// there is none.
+    fn evict_oldest_done(&mut self) -> bool {
+        while let Some((expiry, key)) = self.done.pop_front() {
+            let current = self.records.get(&key);
+            if current.is_some_and(|r| r.expiry == expiry && r.holder == DONE) {
                 self.records.remove(&key);
-                return;
+                return true;
             }
         }
-        // The queue lost track (it cannot, but never loop forever): drop any.
-        if let Some(key) = self.records.keys().next().copied() {
-            self.records.remove(&key);
+        false
+    }
+
+    /// Counts an eviction; a warning is due at most once per
+    /// [`EVICTION_WARNING_INTERVAL`].
+    fn count_eviction(&mut self, now: u64) -> Evicted {
+        self.evicted += 1;
+        self.unwarned += 1;
+        if now < self.next_warning {
+            return Evicted { warn: None };
         }
+        self.next_warning = now.saturating_add(ms(EVICTION_WARNING_INTERVAL));
+        Evicted {
+            warn: Some(std::mem::take(&mut self.unwarned)),
+        }
+    }
+}
+
+/// Drops expired and stale slots from the front of `queue`, and the
+/// expired records they point to.
+fn evict_expired(
+    records: &mut HashMap<Key, Record, MixState>,
+    queue: &mut VecDeque<(u64, Key)>,
+    now: u64,
+) {
+    while let Some(&(expiry, key)) = queue.front() {
+        let current = records.get(&key).map(|r| r.expiry);
+        if current != Some(expiry) {
+            queue.pop_front(); // stale: removed or refreshed since
+        } else if expiry <= now {
+            queue.pop_front();
+            records.remove(&key);
+        } else {
+            break;
+        }
+    }
+}
+
+/// Counts a record forgotten to make room (metric
+/// `hookwarden_replay_records_evicted_total`, by the claiming verifier's
+/// name), and logs the warning when one is due.
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+fn report_eviction(verifier: &str, capacity: usize, evicted: Evicted) {
+    crate::metrics::replay_record_evicted(verifier);
+    #[cfg(feature = "tracing")]
+    if let Some(evicted) = evicted.warn {
+        tracing::warn!(
+            verifier,
+            capacity,
+            evicted,
+            "replay store full: forgot the oldest records of processed deliveries to make \
+             room, so an exact copy of those is no longer refused; give the verifier a larger \
+             store (`.replay_protection(..)`), or a shared one"
+        );
     }
 }
 
@@ -456,10 +566,9 @@ mod tests {
     fn a_full_store_sweeps_at_most_once_per_interval() {
         let (now, clock) = fake_clock();
         let store = MemoryStore::new(3).clock(clock);
-        // A processed delivery's record first, then two short holds behind it
-        // in the queue: once they expire, only a sweep finds them.
+        // A long hold first, then two short ones behind it in the queue of
+        // holds: once they expire, only a sweep finds them.
         claim(&store, 1, 60).unwrap();
-        store.commit_sync(&key(1), Duration::from_secs(600));
         claim(&store, 2, 1).unwrap();
         claim(&store, 3, 1).unwrap();
         now.fetch_add(2_000, Ordering::SeqCst);
@@ -475,22 +584,79 @@ mod tests {
         }
         now.fetch_add(400, Ordering::SeqCst);
         assert_eq!(claim(&store, 6, 60), Ok(Claim::Claimed), "the next sweep");
-        assert_eq!(claim(&store, 1, 60), Ok(Claim::Done), "never forgotten");
+        assert_eq!(claim(&store, 1, 60), Ok(Claim::InFlight), "never forgotten");
+        assert_eq!(store.evicted(), 0);
+    }
+
+    /// Claims `k` and commits it: a processed delivery's record.
+    fn processed(store: &MemoryStore, k: u8) {
+        assert_eq!(claim(store, k, 10), Ok(Claim::Claimed));
+        store.commit_sync(&key(k), Duration::from_secs(600));
     }
 
     #[test]
-    fn evict_oldest_is_an_explicit_choice() {
+    fn evicting_forgets_the_oldest_processed_record_never_a_hold() {
         let (now, clock) = fake_clock();
-        let store = MemoryStore::new(2)
+        let store = MemoryStore::new(4)
             .clock(clock)
             .when_full(WhenFull::EvictOldest);
-        claim(&store, 1, 60).unwrap();
+        claim(&store, 1, 60).unwrap(); // held, the oldest record of all
+        processed(&store, 2);
         now.fetch_add(1, Ordering::SeqCst);
-        claim(&store, 2, 60).unwrap();
-        assert_eq!(claim(&store, 3, 60), Ok(Claim::Claimed));
-        assert_eq!(store.len(), 2);
-        assert_eq!(claim(&store, 2, 60), Ok(Claim::InFlight));
-        assert_eq!(claim(&store, 3, 60), Ok(Claim::InFlight));
+        processed(&store, 3);
+        claim(&store, 4, 60).unwrap(); // held
+        assert_eq!(claim(&store, 5, 60), Ok(Claim::Claimed));
+        assert_eq!(store.len(), 4);
+        assert_eq!(store.evicted(), 1);
+        assert_eq!(claim(&store, 1, 60), Ok(Claim::InFlight), "a hold stays");
+        assert_eq!(
+            claim(&store, 3, 60),
+            Ok(Claim::Done),
+            "the newer record stays"
+        );
+        assert_eq!(claim(&store, 6, 60), Ok(Claim::Claimed), "3 makes room");
+        assert_eq!(store.evicted(), 2);
+        // Only holds left: nothing may be forgotten.
+        assert_eq!(claim(&store, 7, 60), Err(StoreError::Full));
+        for k in [1, 4, 5, 6] {
+            assert_eq!(claim(&store, k, 60), Ok(Claim::InFlight), "hold {k}");
+        }
+        assert_eq!(
+            claim(&store, 2, 60),
+            Err(StoreError::Full),
+            "2 was forgotten"
+        );
+        assert_eq!(store.evicted(), 2);
+    }
+
+    #[test]
+    fn a_rejecting_store_never_evicts() {
+        let store = MemoryStore::new(1);
+        processed(&store, 1);
+        assert_eq!(claim(&store, 2, 60), Err(StoreError::Full));
+        assert_eq!(claim(&store, 1, 60), Ok(Claim::Done));
+        assert_eq!(store.evicted(), 0);
+    }
+
+    #[test]
+    fn every_eviction_is_counted_and_warned_about_at_most_once_a_second() {
+        let (now, clock) = fake_clock();
+        let store = MemoryStore::new(1)
+            .clock(clock)
+            .when_full(WhenFull::EvictOldest);
+        for k in 0..30u8 {
+            processed(&store, k);
+            assert_eq!(store.evicted(), u64::from(k));
+            now.fetch_add(100, Ordering::SeqCst);
+        }
+        // The cadence: a warning on the first eviction, then at most one
+        // per interval, each counting those since the last.
+        let mut state = State::default();
+        let warnings: Vec<u64> = (0..30u64)
+            .filter_map(|i| state.count_eviction(1_000_000 + i * 100).warn)
+            .collect();
+        assert_eq!(warnings, [1, 10, 10]);
+        assert_eq!((state.evicted, state.unwarned), (30, 9));
     }
 
     #[test]
@@ -540,6 +706,7 @@ mod tests {
             store.renew_sync(&k, lease, Duration::from_secs(60));
             store.release_sync(&k, lease);
         }
-        assert!(store.lock().queue.len() <= 2 * 10 + 64 + 1);
+        let state = store.lock();
+        assert!(state.holds.len() + state.done.len() <= 2 * 10 + 64 + 1);
     }
 }
