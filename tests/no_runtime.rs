@@ -1,6 +1,7 @@
-//! Without the `runtime` feature no replay store exists: a MITPO verifier
-//! built there logs exactly one `tracing` warning that it has no replay
-//! protection, none when the user opted out, and Mittr none. Every test
+//! Without the `runtime` feature no replay store exists: a verifier built
+//! there logs exactly one `tracing` warning that it has no replay
+//! protection, whatever its scheme (saying how exposed the scheme is), and
+//! none when the user opted out. Every test
 //! binary of this crate has `runtime` (the crate is its own dev-dependency
 //! with the adapters), so this builds and runs a small crate
 //! (`tests/fixtures/no_runtime.rs`) with `default-features = false,
@@ -45,7 +46,7 @@ tracing-subscriber = {{ version = "0.3", default-features = false, features = ["
 }
 
 #[test]
-fn without_the_runtime_a_mitpo_verifier_warns_once_unless_opted_out() {
+fn without_the_runtime_every_verifier_warns_once_unless_opted_out() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = fixture(root);
     let output = Command::new(env!("CARGO"))
@@ -62,20 +63,33 @@ fn without_the_runtime_a_mitpo_verifier_warns_once_unless_opted_out() {
         String::from_utf8_lossy(&output.stderr)
     );
     let mut lines = stdout.lines();
-    let counts: Vec<&str> = lines.by_ref().take(3).collect();
+    let counts: Vec<&str> = lines.by_ref().take(4).collect();
     assert_eq!(
         counts,
-        ["mitpo 1", "mitpo_opted_out 0", "mittr 0"],
+        [
+            "mitpo 1",
+            "mitpo_opted_out 0",
+            "mittr 1",
+            "mittr_opted_out 0"
+        ],
         "{stdout}"
     );
-    let warning = lines.next().expect("the warning");
-    assert!(
-        warning.contains("WARN") && warning.contains("no replay protection"),
-        "{warning}"
-    );
-    assert!(
-        warning.contains("without_replay_protection") && warning.contains("verifier=\"mitpo\""),
-        "{warning}"
-    );
-    assert!(!warning.contains("whsec_fixture_secret"), "{warning}");
+    let warnings: Vec<&str> = lines.collect();
+    assert_eq!(warnings.len(), 2, "{stdout}");
+    for (warning, verifier, exposure) in [
+        (warnings[0], "mitpo", "re-sent at will"),
+        (warnings[1], "mittr", "as long as its timestamp is fresh"),
+    ] {
+        assert!(
+            warning.contains("WARN") && warning.contains("no replay protection"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("without_replay_protection")
+                && warning.contains(&format!("verifier=\"{verifier}\""))
+                && warning.contains(exposure),
+            "{warning}"
+        );
+        assert!(!warning.contains("fixture_secret"), "{warning}");
+    }
 }

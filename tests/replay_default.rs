@@ -1,9 +1,11 @@
-//! Secure by default for MITPO, whose timestamp and event header are not
-//! signed: a verifier built plainly refuses a captured delivery re-sent
-//! with a fresh timestamp (409 `replayed`) through each adapter on a real
-//! server; one built `.without_replay_protection()` accepts it, and says
-//! nothing about it; Mittr, which signs its timestamp, has none by default.
-//! (Without the `runtime` feature there is no store: `tests/no_runtime.rs`.)
+//! Secure by default, whatever the scheme: a verifier built without any
+//! replay setting refuses an exact replay of a delivery it processed (409
+//! `replayed`) through each adapter on a real server, for every preset; a
+//! MITPO body re-sent with a fresh (unsigned) timestamp is such a replay.
+//! One built `.without_replay_protection()` accepts it, and says nothing
+//! about it. Records live as long as a copy could pass the freshness
+//! check. (A full default store: `tests/replay_default_full.rs`; without
+//! the `runtime` feature there is no store: `tests/no_runtime.rs`.)
 
 mod common;
 
@@ -11,15 +13,28 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use common::receivers::{self, payload, Script, ADAPTERS};
+use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::server;
 use hookwarden::replay::DEFAULT_MITPO_RECORD_TTL;
+use hookwarden::scheme::KeyFormat;
 use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "whsec_default_replay";
 
+fn now() -> u64 {
+    hookwarden::timestamp::unix_seconds(SystemTime::now())
+}
+
+/// A secret every preset takes: raw for most, base64 for Standard Webhooks.
+fn secret_for(scheme: &Scheme) -> &'static str {
+    match scheme.methods()[0].key_format() {
+        KeyFormat::Raw => SECRET,
+        _ => "whsec_ZGVmYXVsdC1yZXBsYXktc2VjcmV0",
+    }
+}
+
 /// A MITPO delivery of `body` signed at `at`, as the provider sends it.
-fn signed_at(body: &[u8], at: u64) -> http::HeaderMap {
+fn mitpo_signed_at(body: &[u8], at: u64) -> http::HeaderMap {
     Signer::new(Scheme::mitpo(), SECRET)
         .unwrap()
         .with_event_type("dispatch.completed")
@@ -28,15 +43,11 @@ fn signed_at(body: &[u8], at: u64) -> http::HeaderMap {
         .to_header_map()
 }
 
-fn now() -> u64 {
-    hookwarden::timestamp::unix_seconds(SystemTime::now())
-}
-
-/// The captured delivery, and the attacker's copy a minute later: the same
-/// signed body with a fresh (unsigned) timestamp.
+/// The captured MITPO delivery, and the attacker's copy a minute later: the
+/// same signed body with a fresh (unsigned) timestamp.
 fn captured_and_replayed(body: &[u8]) -> (http::HeaderMap, http::HeaderMap) {
     let sent = now() - 60;
-    let captured = signed_at(body, sent);
+    let captured = mitpo_signed_at(body, sent);
     let mut replayed = captured.clone();
     replayed.insert("x-mitpo-timestamp", (sent + 60).into());
     (captured, replayed)
@@ -68,16 +79,73 @@ fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
     (value, log)
 }
 
-#[tokio::test]
-async fn a_plain_mitpo_verifier_refuses_a_replay_through_every_adapter() {
-    for adapter in ADAPTERS {
+/// Through `adapter`, for every preset: a verifier built plainly accepts a
+/// delivery once and answers its exact copy 409 `replayed`; the handler
+/// acted once.
+async fn every_preset_refuses_an_exact_replay(adapter: Adapter) {
+    let client = server::client();
+    for name in Scheme::PRESETS {
+        let scheme = Scheme::preset(name).unwrap();
+        let secret = secret_for(&scheme);
         let (verifier, log) = logged(|| {
-            Verifier::builder(Scheme::mitpo())
-                .secret(SECRET)
+            Verifier::builder(scheme.clone())
+                .secret(secret)
                 .build()
                 .unwrap()
         });
-        assert_eq!(log, "", "protected: nothing to warn about");
+        assert_eq!(log, "", "{name}: protected, nothing to warn about");
+        assert!(
+            verifier.replay_protection().is_some(),
+            "{name}: on by default"
+        );
+
+        let script = Script::default();
+        let receiver = receivers::start(adapter, verifier, script.clone()).await;
+        let id = format!("{name}-{adapter:?}");
+        let body = payload(&id);
+        let headers = Signer::new(scheme, secret)
+            .unwrap()
+            .sign(now(), &body)
+            .to_header_map();
+        let first = server::post(&client, &receiver.url(), &headers, body.clone()).await;
+        assert_eq!(first.status, 200, "{id}: {:?}", first.body);
+        let again = server::post(&client, &receiver.url(), &headers, body.clone()).await;
+        assert_eq!(
+            (again.status, again.code().as_str()),
+            (409, "replayed"),
+            "{id}"
+        );
+        assert_eq!(script.processed(&id), 1, "{id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tower_layer_refuses_an_exact_replay_of_every_preset_by_default() {
+    every_preset_refuses_an_exact_replay(Adapter::TowerLayer).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_axum_extractor_refuses_an_exact_replay_of_every_preset_by_default() {
+    every_preset_refuses_an_exact_replay(Adapter::AxumExtractor).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_actix_middleware_refuses_an_exact_replay_of_every_preset_by_default() {
+    every_preset_refuses_an_exact_replay(Adapter::ActixMiddleware).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_actix_extractor_refuses_an_exact_replay_of_every_preset_by_default() {
+    every_preset_refuses_an_exact_replay(Adapter::ActixExtractor).await;
+}
+
+#[tokio::test]
+async fn a_plain_mitpo_verifier_refuses_a_body_resent_with_a_fresh_timestamp() {
+    for adapter in ADAPTERS {
+        let verifier = Verifier::builder(Scheme::mitpo())
+            .secret(SECRET)
+            .build()
+            .unwrap();
         let replay = verifier.replay_protection().expect("on by default");
         assert_eq!(replay.record_ttl(), DEFAULT_MITPO_RECORD_TTL);
 
@@ -99,28 +167,34 @@ async fn a_plain_mitpo_verifier_refuses_a_replay_through_every_adapter() {
 }
 
 #[tokio::test]
-async fn an_opted_out_mitpo_verifier_accepts_a_replay_and_logs_no_warning() {
+async fn an_opted_out_verifier_accepts_a_replay_and_logs_no_warning() {
     for adapter in ADAPTERS {
-        let (verifier, log) = logged(|| {
-            Verifier::builder(Scheme::mitpo())
-                .secret(SECRET)
-                .without_replay_protection()
-                .build()
-                .unwrap()
-        });
-        assert_eq!(log, "", "an explicit opt-out is not warned about");
-        assert!(verifier.replay_protection().is_none());
+        for scheme in [Scheme::mitpo(), Scheme::mittr()] {
+            let (verifier, log) = logged(|| {
+                Verifier::builder(scheme.clone())
+                    .secret(SECRET)
+                    .without_replay_protection()
+                    .build()
+                    .unwrap()
+            });
+            assert_eq!(log, "", "an explicit opt-out is not warned about");
+            assert!(verifier.replay_protection().is_none());
 
-        let script = Script::default();
-        let receiver = receivers::start(adapter, verifier, script.clone()).await;
-        let body = payload("opted-out");
-        let (captured, replayed) = captured_and_replayed(&body);
-        let client = server::client();
-        for headers in [&captured, &replayed] {
-            let reply = server::post(&client, &receiver.url(), headers, body.clone()).await;
-            assert_eq!(reply.status, 200, "{adapter:?}: {:?}", reply.body);
+            let script = Script::default();
+            let receiver = receivers::start(adapter, verifier, script.clone()).await;
+            let id = format!("opted-out-{}", scheme.name());
+            let body = payload(&id);
+            let headers = Signer::new(scheme, SECRET)
+                .unwrap()
+                .sign(now(), &body)
+                .to_header_map();
+            let client = server::client();
+            for _ in 0..2 {
+                let reply = server::post(&client, &receiver.url(), &headers, body.clone()).await;
+                assert_eq!(reply.status, 200, "{adapter:?} {id}: {:?}", reply.body);
+            }
+            assert_eq!(script.processed(&id), 2, "{adapter:?} {id}");
         }
-        assert_eq!(script.processed("opted-out"), 2, "{adapter:?}");
     }
 }
 
@@ -135,6 +209,44 @@ fn a_store_of_ones_own_replaces_the_default() {
         .unwrap();
     let replay = verifier.replay_protection().unwrap();
     assert_eq!(replay.record_ttl(), Duration::from_secs(7 * 86400));
+}
+
+/// Past + future tolerance where the signature covers the timestamp (a
+/// copy is refused by the freshness check after that); a day where the
+/// freshness check bounds nothing.
+#[test]
+fn records_live_as_long_as_a_copy_could_pass_the_freshness_check() {
+    for name in Scheme::PRESETS {
+        let scheme = Scheme::preset(name).unwrap();
+        let secret = secret_for(&scheme);
+        let verifier = Verifier::builder(scheme.clone())
+            .secret(secret)
+            .build()
+            .unwrap();
+        let record = verifier.replay_protection().unwrap().record_ttl();
+        let expected = if scheme.signs_timestamp() {
+            let window = verifier.tolerance();
+            window.past.unwrap() + window.future.unwrap()
+        } else {
+            DEFAULT_MITPO_RECORD_TTL
+        };
+        assert_eq!(record, expected, "{name}");
+    }
+    let mittr = Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    let record = mittr.replay_protection().unwrap().record_ttl();
+    assert_eq!(record, Duration::from_secs(600), "300 s each way");
+
+    // Without the timestamp check a signed timestamp bounds nothing either.
+    let unchecked = Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .disable_timestamp_check()
+        .build()
+        .unwrap();
+    let record = unchecked.replay_protection().unwrap().record_ttl();
+    assert_eq!(record, DEFAULT_MITPO_RECORD_TTL);
 }
 
 #[test]
@@ -156,16 +268,4 @@ fn the_default_outlives_the_tolerance_and_needs_no_timestamp_check() {
         .unwrap();
     let record = unchecked.replay_protection().unwrap().record_ttl();
     assert_eq!(record, DEFAULT_MITPO_RECORD_TTL);
-}
-
-#[test]
-fn mittr_signs_its_timestamp_and_has_no_replay_protection_by_default() {
-    let (verifier, log) = logged(|| {
-        Verifier::builder(Scheme::mittr())
-            .secret("k")
-            .build()
-            .unwrap()
-    });
-    assert!(verifier.replay_protection().is_none());
-    assert_eq!(log, "");
 }

@@ -9,6 +9,59 @@
 //! of the signed message, the same whichever secret or signature entry
 //! matched.
 //!
+//! # The default
+//!
+//! A verifier built without any replay setting has replay protection,
+//! whatever its scheme: every adapter (the tower layer, the axum and actix
+//! extractors, the actix middleware) and the [intake](crate::intake) refuse
+//! an exact copy of a delivery already processed (409 `replayed`) or being
+//! processed (409 `in_flight`). [`VerifierBuilder::without_replay_protection`](crate::VerifierBuilder::without_replay_protection)
+//! opts out; [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection)
+//! sets a store of one's own. The default is a [`MemoryStore`] of
+//! [`DEFAULT_CAPACITY`] (100,000) records, each kept as long as a copy could
+//! still pass the freshness check: past + future tolerance (600 s with the
+//! defaults) when the signature covers the timestamp (Mittr, Stripe,
+//! Standard Webhooks, Svix, Slack); [`DEFAULT_MITPO_RECORD_TTL`] (a day, or
+//! the window if longer) when it does not (MITPO, whose timestamp is
+//! unsigned; GitHub and Shopify, which send none) or when the timestamp
+//! check is off.
+//!
+//! What it protects:
+//!
+//! - **exact copies** of a delivery this process verified: a captured
+//!   request re-sent, the same bytes sent twice, a MITPO body re-sent with a
+//!   fresh (unsigned) timestamp; for Standard Webhooks and Svix, any
+//!   delivery carrying a signed `webhook-id` already seen (see below);
+//! - **in one process**, for as long as it runs;
+//! - **best effort when full**: it never answers 503 for lack of room.
+//!   Past 100,000 records (above about 166 deliveries a second for 600 s
+//!   records, or one a second for a day's) it forgets the oldest records of
+//!   *processed* deliveries to make room — never a held lease, so a copy of
+//!   a delivery being processed is always refused — and counts each
+//!   ([`MemoryStore::evicted`], the metric
+//!   `hookwarden_replay_records_evicted_total` with feature `metrics`) and
+//!   logs a warning at most once a second ([`EVICTION_WARNING_INTERVAL`]).
+//!   An exact copy of a forgotten delivery is accepted again if still
+//!   fresh. Only a store full of held leases (100,000 deliveries in flight
+//!   at once) answers 503 `replay_store_full`.
+//!
+//! What it does not protect: another replica, or this process after a
+//! restart (share a `RedisStore` between replicas, feature `redis`); a
+//! retry the provider signs again with a fresh timestamp (Mittr, Stripe,
+//! Slack: a different message, see below); a delivery once its record
+//! expired; and [`Verifier::verify`](crate::Verifier::verify) called by
+//! hand, which checks the signature and freshness only and never claims
+//! (claim with the verifier's
+//! [`replay_protection`](crate::Verifier::replay_protection)). Memory: at
+//! most about [`MEMORY_BYTES_PER_ENTRY`] (150) bytes a record, so 10 to 15
+//! MB for a full default store, per verifier, taken only as deliveries
+//! arrive.
+//!
+//! A store set explicitly keeps the stricter guarantee: a [`MemoryStore`]
+//! you build ([`MemoryStore::new`], [`ReplayProtection::in_memory`])
+//! rejects by default ([`WhenFull::Reject`]): it never forgets an unexpired
+//! record, and a full one answers 503 `replay_store_full` (fail closed).
+//!
 //! # What counts as the same delivery
 //!
 //! The key covers what the provider signed, so what replay protection
@@ -114,7 +167,10 @@ use std::time::Duration;
 pub use self::redis::RedisStore;
 pub use key::{Namespace, ReplayKey};
 pub use lease::{KeepAlive, Lease, COMMIT_RETRY_WINDOW};
-pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY, SWEEP_INTERVAL};
+pub use memory::{
+    MemoryStore, WhenFull, DEFAULT_CAPACITY, EVICTION_WARNING_INTERVAL, MEMORY_BYTES_PER_ENTRY,
+    SWEEP_INTERVAL,
+};
 pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
 
 use crate::config_error::ConfigError;
@@ -129,11 +185,12 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
 /// How long a store call may take before it counts as failed: 2 seconds.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long the replay protection a MITPO verifier has by default keeps the
-/// record of a processed delivery: a day (or past + future tolerance, if
-/// longer). MITPO does not sign its timestamp, so the record, not the
-/// freshness check, is what refuses a replay, for as long as it lives. See
-/// [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection).
+/// How long the default replay protection keeps the record of a processed
+/// delivery when the freshness check bounds nothing — the scheme's
+/// signature covers no timestamp (MITPO, GitHub, Shopify) or the check is
+/// off: a day (or past + future tolerance, if longer). There the record,
+/// not the freshness check, is what refuses a replay, for as long as it
+/// lives. See [the default](self#the-default).
 pub const DEFAULT_MITPO_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// Replay protection settings: a store, how long records and leases live,

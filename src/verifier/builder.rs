@@ -167,12 +167,14 @@ impl VerifierBuilder {
         self
     }
 
-    /// Builds the verifier without replay protection, which a MITPO
-    /// verifier otherwise has by default (see
-    /// `replay_protection`, feature `runtime`), and without the warning a
-    /// MITPO verifier built without the `runtime` feature logs. Only when
-    /// the application refuses replays itself (on the payload's own id, say):
-    /// otherwise a captured MITPO delivery can be re-sent at will.
+    /// Builds the verifier without replay protection, which every verifier
+    /// otherwise has by default (see [`crate::replay`]'s "The default",
+    /// feature `runtime`), and without the warning a verifier built
+    /// without the `runtime` feature logs. Only when the application
+    /// refuses replays itself (on the payload's own id, say), or sends the
+    /// same signed request on purpose (a benchmark): otherwise a captured
+    /// delivery can be re-sent while its timestamp is fresh, and at will for
+    /// schemes whose signature covers no timestamp (MITPO, GitHub, Shopify).
     pub fn without_replay_protection(mut self) -> Self {
         self.replay_opted_out = true;
         #[cfg(feature = "runtime")]
@@ -248,24 +250,24 @@ impl VerifierBuilder {
 #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 impl VerifierBuilder {
     /// Refuses deliveries already processed (409 `replayed`) and copies in
-    /// flight (409 `in_flight`); see [`crate::replay`]. The record TTL
-    /// defaults to past + future tolerance.
+    /// flight (409 `in_flight`) with a store of one's own; see
+    /// [`crate::replay`]. The record TTL defaults to past + future
+    /// tolerance.
     ///
-    /// **On by default for MITPO**, whose timestamp and event header are not
-    /// signed: a MITPO verifier built without this call gets
-    /// [`ReplayProtection::in_memory`](crate::replay::ReplayProtection::in_memory),
-    /// its records kept for [`DEFAULT_MITPO_RECORD_TTL`](crate::replay::DEFAULT_MITPO_RECORD_TTL)
-    /// (a day), unless [`without_replay_protection`](Self::without_replay_protection)
-    /// is called. Its limits: a record lives its TTL, after which the same
-    /// delivery is accepted again; the store holds 100,000 records
-    /// ([`MemoryStore::default`](crate::replay::MemoryStore)), past which new
-    /// deliveries get 503 `replay_store_full` until records expire (above
-    /// about one delivery a second, give it a larger store); and it lives in
-    /// this process: it does not protect another replica, nor survive a
-    /// restart. Behind a load balancer, share a
-    /// [`RedisStore`](crate::replay::RedisStore) (feature `redis`) between
-    /// replicas. Mittr signs its timestamp: its verifiers have none by
-    /// default (a replay is possible within the tolerance window only).
+    /// **On by default, for every scheme**: a verifier built without this
+    /// call (nor [`without_replay_protection`](Self::without_replay_protection))
+    /// gets an in-memory store of 100,000 records that forgets its oldest
+    /// processed records when full, rather than answering 503; its records
+    /// kept past + future tolerance, or
+    /// [`DEFAULT_MITPO_RECORD_TTL`](crate::replay::DEFAULT_MITPO_RECORD_TTL)
+    /// (a day) where the freshness check bounds nothing (MITPO, GitHub,
+    /// Shopify). It protects one process, against exact copies, best effort
+    /// when full: what it does and does not protect is said in
+    /// [the default](crate::replay#the-default). Behind a load balancer,
+    /// share a [`RedisStore`](crate::replay::RedisStore) (feature `redis`)
+    /// between replicas; a store set here keeps the stricter guarantee
+    /// (a full [`MemoryStore`](crate::replay::MemoryStore) answers 503
+    /// `replay_store_full` and never forgets an unexpired record).
     pub fn replay_protection(mut self, replay: crate::replay::ReplayProtection) -> Self {
         self.replay = Some(replay);
         self

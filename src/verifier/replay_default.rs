@@ -1,38 +1,55 @@
-//! Secure by default where the signature covers no timestamp (MITPO, whose
-//! timestamp and event header are unsigned; GitHub and Shopify, which send
-//! none): without a record of processed deliveries a captured one can be
-//! re-sent at will. Such a verifier built without replay protection gets
-//! the in-memory kind (feature `runtime`), unless the user opted out; where
-//! none can be had (no `runtime`), it says so once, as a `tracing` warning
-//! at build time.
+//! Secure by default, whatever the scheme: a verifier built without any
+//! replay setting gets in-memory replay protection (feature `runtime`),
+//! unless the user opted out, so that every adapter refuses an exact copy
+//! of a delivery it processed. Its store makes room when full instead of
+//! answering 503; what it protects and what it does not is said in one
+//! place, [`crate::replay`]'s "The default". Where no store can be had (no
+//! `runtime`), the verifier says so once, as a `tracing` warning at build
+//! time.
 
 use crate::scheme::Scheme;
+#[cfg(feature = "runtime")]
+use crate::timestamp::Tolerance;
+#[cfg(feature = "runtime")]
+use std::time::Duration;
 
-/// Whether a verifier of `scheme` gets replay protection when none is set:
-/// when its signature covers no timestamp.
-fn protected_by_default(scheme: &Scheme) -> bool {
-    !scheme.signs_timestamp()
+/// How long the default keeps a processed delivery's record: as long as a
+/// copy could still pass the freshness check (past + future tolerance) when
+/// the signature covers the timestamp; otherwise — a timestamp unsigned
+/// (MITPO), absent (GitHub, Shopify) or unchecked — the freshness check
+/// bounds nothing, and the record lives
+/// [`DEFAULT_MITPO_RECORD_TTL`](crate::replay::DEFAULT_MITPO_RECORD_TTL),
+/// a day (or the window, if longer).
+#[cfg(feature = "runtime")]
+fn record_ttl(scheme: &Scheme, tolerance: Tolerance) -> Duration {
+    let window = match (tolerance.past, tolerance.future) {
+        (Some(past), Some(future)) => Some(past.saturating_add(future)),
+        _ => None,
+    };
+    match window {
+        Some(window) if scheme.signs_timestamp() => window,
+        window => crate::replay::DEFAULT_MITPO_RECORD_TTL.max(window.unwrap_or_default()),
+    }
 }
 
 /// The replay protection a verifier gets when none was set and the user
-/// did not opt out: in memory, records kept
-/// [`DEFAULT_MITPO_RECORD_TTL`](crate::replay::DEFAULT_MITPO_RECORD_TTL)
-/// (or past + future tolerance, if longer).
+/// did not opt out: a [`MemoryStore`](crate::replay::MemoryStore) of
+/// [`DEFAULT_CAPACITY`](crate::replay::DEFAULT_CAPACITY) records that
+/// forgets its oldest processed records when full
+/// ([`WhenFull::EvictOldest`](crate::replay::WhenFull::EvictOldest)),
+/// records kept [`record_ttl`].
 #[cfg(feature = "runtime")]
 pub(super) fn replay(
     scheme: &Scheme,
-    tolerance: crate::timestamp::Tolerance,
+    tolerance: Tolerance,
     opted_out: bool,
 ) -> Option<crate::replay::ReplayProtection> {
-    if opted_out || !protected_by_default(scheme) {
+    use crate::replay::{MemoryStore, ReplayProtection, WhenFull, DEFAULT_CAPACITY};
+    if opted_out {
         return None;
     }
-    let window = match (tolerance.past, tolerance.future) {
-        (Some(past), Some(future)) => past.saturating_add(future),
-        _ => std::time::Duration::ZERO,
-    };
-    let ttl = crate::replay::DEFAULT_MITPO_RECORD_TTL.max(window);
-    Some(crate::replay::ReplayProtection::in_memory().ttl(ttl))
+    let store = MemoryStore::new(DEFAULT_CAPACITY).when_full(WhenFull::EvictOldest);
+    Some(ReplayProtection::new(store).ttl(record_ttl(scheme, tolerance)))
 }
 
 /// Without the `runtime` feature there is no replay store: says so, once
@@ -40,16 +57,20 @@ pub(super) fn replay(
 #[cfg(not(feature = "runtime"))]
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 pub(super) fn warn_if_unprotected(scheme: &Scheme, name: &str, opted_out: bool) {
-    let unprotected = !opted_out && protected_by_default(scheme);
     #[cfg(feature = "tracing")]
-    if unprotected {
+    if !opted_out {
+        let exposure = if scheme.signs_timestamp() {
+            "a captured delivery can be re-sent as long as its timestamp is fresh"
+        } else {
+            "the scheme's signature covers no timestamp, so a captured delivery can be \
+             re-sent at will"
+        };
         tracing::warn!(
             verifier = name,
             scheme = scheme.name(),
             "this verifier has no replay protection (hookwarden's `runtime` feature is \
-             off): the scheme's signature covers no timestamp, so a captured delivery can \
-             be re-sent at will; turn on `runtime` for the default in-memory store, or \
-             call `.without_replay_protection()` if the application refuses replays itself"
+             off): {exposure}; turn on `runtime` for the default in-memory store, or call \
+             `.without_replay_protection()` if the application refuses replays itself"
         );
     }
 }
