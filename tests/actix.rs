@@ -25,7 +25,7 @@ fn mittr() -> Verifier {
         .unwrap()
 }
 
-/// Without replay protection (on by default for MITPO): these tests send
+/// Without replay protection (on by default): these tests send
 /// one body to several routes; replays are `tests/replay*.rs`'s.
 fn mitpo() -> Verifier {
     Verifier::builder(Scheme::mitpo())

@@ -141,7 +141,9 @@ impl std::fmt::Debug for MemoryStore {
     }
 }
 
-/// The default capacity: 100,000 records.
+/// The default capacity: 100,000 records (10 to 15 MB when full, see
+/// [`MEMORY_BYTES_PER_ENTRY`]), of [`MemoryStore::default`] and of the store
+/// a verifier gets by default.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
 impl Default for MemoryStore {

@@ -288,7 +288,10 @@ impl ReplayProtection {
         }
     }
 
-    /// An in-memory store with the default capacity ([`MemoryStore::default`]).
+    /// An in-memory store with the default capacity ([`MemoryStore::default`]),
+    /// set explicitly: full, it answers 503 `replay_store_full` and never
+    /// forgets an unexpired record ([`WhenFull::Reject`]), unlike the store
+    /// a verifier gets by default ([the default](self#the-default)).
     pub fn in_memory() -> Self {
         Self::new(MemoryStore::default())
     }
