@@ -11,7 +11,7 @@ use crate::timestamp::{Clock, SystemClock};
 /// Upper bound of the memory per record, in bytes: a hash map entry (a
 /// 16-byte key, an 8-byte expiry and an 8-byte holder, a control byte) and
 /// the expiry queues' slots (24 bytes each; a processed record has two, its
-/// hold's and its own until the older one is skipped), times the spare
+/// lease's and its own until the older one is skipped), times the spare
 /// capacity both keep (the map grows by doubling at 7/8 load, the queues by
 /// doubling). About 133 measured at 20,000 records by `tests/replay_memory.rs`, so
 /// 100,000 records ([`DEFAULT_CAPACITY`]) take roughly 10 to 15 MB.
@@ -51,11 +51,11 @@ pub enum WhenFull {
 /// unexpired record unless [`WhenFull::EvictOldest`] is chosen (and then
 /// says so). Commits of keys already held are always recorded, even at
 /// capacity: a delivery is never forgotten for lack of room between its
-/// hold and its commit.
+/// claim and its commit.
 ///
-/// Holds and processed records are queued apart, each in the order they
+/// Leases and processed records are queued apart, each in the order they
 /// were written, which is nearly their expiry order (a lease's TTL is the
-/// same for every hold, a record's for every processed delivery of one
+/// same for every lease, a record's for every processed delivery of one
 /// verifier): expired ones are evicted in O(1) as claims arrive, and the
 /// oldest processed record is found in O(1). One that expires behind a
 /// longer-lived one (stores shared by verifiers of different TTLs) is found
@@ -113,10 +113,10 @@ fn holder(lease: LeaseId) -> u64 {
 #[derive(Default)]
 struct State {
     records: HashMap<Key, Record, MixState>,
-    /// (expiry, key) of holds, in insertion order: nearly expiry order,
+    /// (expiry, key) of leases, in insertion order: nearly expiry order,
     /// since leases' TTLs are mostly equal; stale slots (removed, refreshed
     /// or committed keys) are skipped.
-    holds: VecDeque<(u64, Key)>,
+    leases: VecDeque<(u64, Key)>,
     /// The same for processed records: its front is the oldest.
     done: VecDeque<(u64, Key)>,
     /// When a full store may next sweep the whole map (milliseconds since
@@ -327,16 +327,16 @@ impl State {
         let queue = if record.holder == DONE {
             &mut self.done
         } else {
-            &mut self.holds
+            &mut self.leases
         };
         queue.push_back((record.expiry, key));
         // Keep the queues bounded by the live records (stale slots pile up
         // behind long-lived ones otherwise).
-        if self.holds.len() + self.done.len() > 2 * self.records.len() + 64 {
+        if self.leases.len() + self.done.len() > 2 * self.records.len() + 64 {
             let records = &self.records;
             let current =
                 |(expiry, key): &(u64, Key)| records.get(key).map(|r| r.expiry) == Some(*expiry);
-            self.holds.retain(current);
+            self.leases.retain(current);
             self.done.retain(current);
         }
     }
@@ -344,7 +344,7 @@ impl State {
     /// Drops expired and stale slots from the front of both queues, and the
     /// expired records they point to.
     fn evict_expired(&mut self, now: u64) {
-        evict_expired(&mut self.records, &mut self.holds, now);
+        evict_expired(&mut self.records, &mut self.leases, now);
         evict_expired(&mut self.records, &mut self.done, now);
     }
 
@@ -358,7 +358,7 @@ impl State {
         self.records.retain(|_, r| r.expiry > now);
     }
 
-    /// Forgets the oldest processed record, never a hold: `false` when
+    /// Forgets the oldest processed record, never a lease: `false` when
     /// there is none.
     fn evict_oldest_done(&mut self) -> bool {
         while let Some((expiry, key)) = self.done.pop_front() {
@@ -568,16 +568,16 @@ mod tests {
     fn a_full_store_sweeps_at_most_once_per_interval() {
         let (now, clock) = fake_clock();
         let store = MemoryStore::new(3).clock(clock);
-        // A long hold first, then two short ones behind it in the queue of
-        // holds: once they expire, only a sweep finds them.
+        // A long lease first, then two short ones behind it in the queue of
+        // leases: once they expire, only a sweep finds them.
         claim(&store, 1, 60).unwrap();
         claim(&store, 2, 1).unwrap();
         claim(&store, 3, 1).unwrap();
         now.fetch_add(2_000, Ordering::SeqCst);
         assert_eq!(claim(&store, 4, 60), Ok(Claim::Claimed), "swept");
-        let hold = LeaseId::new();
+        let lease = LeaseId::new();
         store
-            .claim_sync(&key(5), hold, Duration::from_millis(500))
+            .claim_sync(&key(5), lease, Duration::from_millis(500))
             .unwrap();
         // Full again; 5 expires behind 1 and 4 before the next sweep is due.
         now.fetch_add(600, Ordering::SeqCst);
@@ -610,7 +610,7 @@ mod tests {
         assert_eq!(claim(&store, 5, 60), Ok(Claim::Claimed));
         assert_eq!(store.len(), 4);
         assert_eq!(store.evicted(), 1);
-        assert_eq!(claim(&store, 1, 60), Ok(Claim::InFlight), "a hold stays");
+        assert_eq!(claim(&store, 1, 60), Ok(Claim::InFlight), "a lease stays");
         assert_eq!(
             claim(&store, 3, 60),
             Ok(Claim::Done),
@@ -618,10 +618,10 @@ mod tests {
         );
         assert_eq!(claim(&store, 6, 60), Ok(Claim::Claimed), "3 makes room");
         assert_eq!(store.evicted(), 2);
-        // Only holds left: nothing may be forgotten.
+        // Only leases left: nothing may be forgotten.
         assert_eq!(claim(&store, 7, 60), Err(StoreError::Full));
         for k in [1, 4, 5, 6] {
-            assert_eq!(claim(&store, k, 60), Ok(Claim::InFlight), "hold {k}");
+            assert_eq!(claim(&store, k, 60), Ok(Claim::InFlight), "lease {k}");
         }
         assert_eq!(
             claim(&store, 2, 60),
@@ -709,6 +709,6 @@ mod tests {
             store.release_sync(&k, lease);
         }
         let state = store.lock();
-        assert!(state.holds.len() + state.done.len() <= 2 * 10 + 64 + 1);
+        assert!(state.leases.len() + state.done.len() <= 2 * 10 + 64 + 1);
     }
 }
