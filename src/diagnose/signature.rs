@@ -11,8 +11,7 @@ use base64::Engine as _;
 use super::cause::LikelyCause;
 use super::engine::Budget;
 use super::key::{equal, Keyed};
-use crate::scheme::{Algorithm, Encoding, Scheme};
-use crate::signature::EntryShape;
+use crate::scheme::{Algorithm, Encoding, EntryShape, Scheme};
 
 /// Most tokens looked at, all values together.
 const MAX_TOKENS: usize = 64;

@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use http::HeaderName;
 
 pub use builder::SchemeBuilder;
-pub use format::{Encoding, OnInvalid, SignatureFormat};
+pub use format::{Encoding, EntryShape, OnInvalid, SignatureFormat};
 pub use message::Part;
 pub(crate) use method::method_for;
 pub use method::{Algorithm, KeyFormat, Method};
