@@ -29,7 +29,7 @@ fn signed_at(body: &[u8], at: u64) -> http::HeaderMap {
 }
 
 fn now() -> u64 {
-    hookwarden::timestamp::unix_seconds(SystemTime::now())
+    hookwarden::time::unix_seconds(SystemTime::now())
 }
 
 /// The captured delivery, and the attacker's copy a minute later: the same

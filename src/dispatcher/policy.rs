@@ -1,28 +1,10 @@
-//! When to retry, how long to wait, and the waiting itself.
+//! When to retry and how long to wait (the waiting is the [`Timer`](crate::time::Timer)'s).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use http::StatusCode;
 
 use super::Outcome;
-
-/// Waits between attempts. Inject one in tests so that they do not sleep.
-pub trait Sleeper: Send + Sync + 'static {
-    /// Waits for `delay`.
-    fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-}
-
-/// Sleeps on the tokio timer. The default.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(tokio::time::sleep(delay))
-    }
-}
 
 /// When and how often to retry.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -118,8 +118,7 @@ pub use memory::{MemoryStore, WhenFull, MEMORY_BYTES_PER_ENTRY, SWEEP_INTERVAL};
 pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
 
 use crate::config_error::ConfigError;
-use crate::intake::{Timer, TokioTimer};
-use crate::timestamp::Tolerance;
+use crate::time::{Timer, TokioTimer, Tolerance};
 use crate::{Error, VerifiedDelivery};
 use registry::Registry;
 
@@ -401,7 +400,7 @@ impl ReplayProtection {
             Some(deadline) => timer.sleep_until(deadline),
             None => Box::pin(std::future::pending()),
         };
-        match crate::intake::first(call, sleep).await {
+        match crate::time::first(call, sleep).await {
             Some(result) => result,
             None => Err(StoreError::Unavailable(
                 format!(

@@ -28,7 +28,7 @@ pub(crate) use method::method_for;
 pub use method::{Algorithm, KeyFormat, Method};
 pub use presets::*;
 
-use crate::timestamp::Tolerance;
+use crate::time::Tolerance;
 
 /// Where a scheme's timestamp is read from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -21,7 +21,7 @@ fn protected_by_default(scheme: &Scheme) -> bool {
 #[cfg(feature = "runtime")]
 pub(super) fn replay(
     scheme: &Scheme,
-    tolerance: crate::timestamp::Tolerance,
+    tolerance: crate::time::Tolerance,
     opted_out: bool,
 ) -> Option<crate::replay::ReplayProtection> {
     if opted_out || !protected_by_default(scheme) {
