@@ -9,8 +9,8 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 
 use super::cause::LikelyCause;
-use super::engine::Budget;
 use super::key::{equal, Keyed};
+use super::limits::Budget;
 use crate::scheme::{Algorithm, Encoding, EntryShape, Scheme};
 
 /// Most tokens looked at, all values together.
