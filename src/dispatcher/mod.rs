@@ -64,7 +64,7 @@ pub use delivery::{payload_event, Delivery, RequestHook, SendError};
 pub use policy::RetryPolicy;
 pub use report::{Attempt, DeadLetter, DeliveryReport, Outcome};
 
-use policy::Verdict;
+use report::Verdict;
 pub use response::RESPONSE_BODY_LIMIT;
 
 use response::{read_prefix, rejection_code, retry_after};
