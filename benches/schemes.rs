@@ -322,7 +322,7 @@ fn against_standardwebhooks(plan: Plan) {
     let prekeyed = Hmac::<Sha256>::new_from_slice(&key).unwrap();
 
     // A non-UTF-8 body: hookwarden verifies it, the crate refuses it.
-    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::time::unix_seconds(SystemTime::now());
     let binary = [b"\xff\xfe".as_slice(), &body(256, 0)].concat();
     let headers = signer
         .sign_with_id(now, "msg_binary", &binary)
@@ -341,7 +341,7 @@ fn against_standardwebhooks(plan: Plan) {
     let mut rows = Vec::new();
     for size in [256usize, 1024, 16 * 1024] {
         // Signed now: the crate checks freshness against the system clock.
-        let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
+        let now = hookwarden::time::unix_seconds(SystemTime::now());
         let deliveries: Vec<StandardDelivery> = (0..DELIVERIES)
             .map(|i| {
                 let id = format!("msg_{:027}", i * 7919 + size);

@@ -137,7 +137,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Sends each route a signed delivery (200), the same again (409
 /// `replayed`) and a forged copy (401 `signature_mismatch`).
 async fn self_check(addr: std::net::SocketAddr, signers: &[(&str, Signer)]) -> usize {
-    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::time::unix_seconds(SystemTime::now());
     let mut failures = 0;
     for (path, signer) in signers {
         let body = format!(r#"{{"event":"example.sent","id":"{path}"}}"#).into_bytes();

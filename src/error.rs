@@ -256,7 +256,7 @@ pub enum Malformed {
     #[error("no `{expected}` entry")]
     NoSignature {
         /// What an entry should look like, such as `v1=<hex>`.
-        expected: crate::signature::EntryShape,
+        expected: crate::scheme::EntryShape,
     },
     /// A signature entry is not hexadecimal.
     #[error("a signature entry is not hexadecimal")]
@@ -276,13 +276,13 @@ pub enum Malformed {
     #[error("the `{expected}` entry appears more than once")]
     RepeatedEntry {
         /// The entry, such as `t=<unix seconds>`.
-        expected: crate::signature::EntryShape,
+        expected: crate::scheme::EntryShape,
     },
     /// The signature header has no timestamp entry (Stripe's `t=`).
     #[error("no `{expected}` timestamp entry")]
     NoTimestampEntry {
         /// What the entry should look like, such as `t=<unix seconds>`.
-        expected: crate::signature::EntryShape,
+        expected: crate::scheme::EntryShape,
     },
     /// The timestamp is empty.
     #[error("the value is empty")]

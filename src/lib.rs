@@ -209,6 +209,7 @@ pub mod tenant;
 // Read by the intake's event check (serde, on the runtime) and the dispatcher.
 #[cfg(any(all(feature = "serde", feature = "runtime"), feature = "dispatcher"))]
 mod payload;
+pub mod time;
 pub mod timestamp;
 pub mod verifier;
 
@@ -231,7 +232,7 @@ pub use sign::{SignedHeaders, Signer};
 pub use signature::{
     MAX_ENTRIES as MAX_SIGNATURE_ENTRIES, MAX_HEADER_LEN as MAX_SIGNATURE_HEADER_LEN,
 };
-pub use timestamp::{Clock, SystemClock, Tolerance, DEFAULT_TOLERANCE};
+pub use time::{Clock, SystemClock, Tolerance, DEFAULT_TOLERANCE};
 pub use verifier::{
     PendingVerification, VerifiedDelivery, Verifier, VerifierBuilder, DEFAULT_BODY_LIMIT,
 };

@@ -7,7 +7,7 @@ use std::fmt;
 use base64::Engine as _;
 
 use crate::error::Malformed;
-use crate::scheme::{Encoding, OnInvalid, Scheme};
+use crate::scheme::{Encoding, EntryShape, OnInvalid, Scheme};
 
 /// Most entries read from the signature header(s) of one request, all
 /// values together. Bounds the work an attacker can cause.
@@ -82,93 +82,6 @@ impl fmt::Debug for Signatures {
         f.debug_struct("Signatures")
             .field("len", &self.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// What an entry must look like, for messages: `v1=<hex>`, `t=<unix seconds>`.
-///
-/// Kept small (15 bytes, `Copy`) so that the errors holding one stay
-/// cheap to move on the verification path; a label longer than 12 bytes
-/// is shown cut, with `…`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct EntryShape {
-    label: [u8; LABEL_SHOWN],
-    /// The label's length, with [`CUT`] set when it was longer.
-    len: u8,
-    separator: u8,
-    value: ValueShape,
-}
-
-/// Label bytes an [`EntryShape`] keeps.
-const LABEL_SHOWN: usize = 12;
-
-/// Marks a label cut to [`LABEL_SHOWN`] bytes.
-const CUT: u8 = 0x80;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ValueShape {
-    Hex,
-    Base64,
-    UnixSeconds,
-}
-
-impl EntryShape {
-    fn new(label: &str, separator: Option<u8>, value: ValueShape) -> Self {
-        let mut shape = EntryShape {
-            label: [0; LABEL_SHOWN],
-            len: 0,
-            separator: separator.unwrap_or(0),
-            value,
-        };
-        let mut end = label.len().min(LABEL_SHOWN);
-        while !label.is_char_boundary(end) {
-            end -= 1;
-        }
-        shape.label[..end].copy_from_slice(&label.as_bytes()[..end]);
-        shape.len = end as u8 | if end < label.len() { CUT } else { 0 };
-        shape
-    }
-
-    /// The shape of a signature entry of `scheme`'s first method.
-    pub(crate) fn signature(scheme: &Scheme) -> Self {
-        let format = scheme.signature_format();
-        let value = match format.value_encoding() {
-            Encoding::Hex => ValueShape::Hex,
-            _ => ValueShape::Base64,
-        };
-        match format.label_separator() {
-            Some(sep) => EntryShape::new(scheme.methods()[0].label(), Some(sep), value),
-            None => EntryShape::new("", None, value),
-        }
-    }
-
-    /// The shape of a timestamp entry labeled `label` (Stripe's `t=`).
-    pub(crate) fn timestamp(label: &str, separator: Option<u8>) -> Self {
-        EntryShape::new(label, separator, ValueShape::UnixSeconds)
-    }
-}
-
-impl fmt::Display for EntryShape {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let len = usize::from(self.len & !CUT);
-        f.write_str(std::str::from_utf8(&self.label[..len]).unwrap_or("?"))?;
-        if self.len & CUT != 0 {
-            f.write_str("…")?;
-        }
-        if self.separator != 0 {
-            write!(f, "{}", char::from(self.separator))?;
-        }
-        f.write_str(match self.value {
-            ValueShape::Hex => "<hex>",
-            ValueShape::Base64 => "<base64>",
-            ValueShape::UnixSeconds => "<unix seconds>",
-        })
-    }
-}
-
-impl fmt::Debug for EntryShape {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.to_string())
     }
 }
 

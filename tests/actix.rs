@@ -36,7 +36,7 @@ fn mitpo() -> Verifier {
 }
 
 fn now() -> u64 {
-    hookwarden::timestamp::unix_seconds(SystemTime::now())
+    hookwarden::time::unix_seconds(SystemTime::now())
 }
 
 fn signed(scheme: Scheme, secret: &str, ts: u64, body: &[u8]) -> http::HeaderMap {

@@ -655,7 +655,7 @@ async fn listen_prints_verdict_diagnosis_and_payload() {
         .unwrap()
         .to_owned();
     let client = common::server::client();
-    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::time::unix_seconds(SystemTime::now());
     let good = sign(Scheme::mittr(), b"k", now, b"{\"event\":\"hello\"}");
     let reply = common::server::post(
         &client,
@@ -1142,7 +1142,7 @@ async fn listen_escapes_what_the_sender_controls_and_caps_the_payload() {
 verified: mittr delivery, secret #0\n\t\x7f\xc2\x9b31m\xff\xfe\x9b\xe2\x80\xae";
     let listener = Listener::start("mittr", "k");
     let client = common::server::client();
-    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::time::unix_seconds(SystemTime::now());
     // Verified and rejected deliveries alike print the payload.
     for secret in [&b"k"[..], b"other"] {
         let headers = sign(Scheme::mittr(), secret, now, hostile);
@@ -1685,7 +1685,7 @@ fn schemes_without_a_timestamp_take_no_clock_options() {
 async fn listen_verifies_any_preset_and_names_another_presets_delivery() {
     let listener = Listener::start("stripe", "whsec_listen");
     let client = common::server::client();
-    let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
+    let now = hookwarden::time::unix_seconds(SystemTime::now());
     let body = br#"{"id":"evt_1","type":"invoice.paid"}"#;
     let stripe = sign(Scheme::stripe(), b"whsec_listen", now, body);
     let reply = common::server::post(

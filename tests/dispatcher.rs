@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -12,7 +12,8 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
-use hookwarden::dispatcher::{Dispatcher, Outcome, RetryPolicy, Sleeper};
+use hookwarden::dispatcher::{Dispatcher, Outcome, RetryPolicy};
+use hookwarden::time::{Sleep, Timer};
 use hookwarden::tower::VerifyWebhookLayer;
 use hookwarden::{Scheme, Verifier};
 
@@ -21,14 +22,16 @@ const SECRET: &str = "whsec_dispatch_secret";
 /// A fake clock that only moves when the dispatcher "sleeps".
 #[derive(Clone)]
 struct FakeTime {
+    start: Instant,
     now: Arc<AtomicU64>,
     slept: Arc<Mutex<Vec<Duration>>>,
 }
 
 impl FakeTime {
     fn new() -> Self {
-        let now = hookwarden::timestamp::unix_seconds(SystemTime::now());
+        let now = hookwarden::time::unix_seconds(SystemTime::now());
         FakeTime {
+            start: Instant::now(),
             now: Arc::new(AtomicU64::new(now)),
             slept: Arc::default(),
         }
@@ -38,11 +41,13 @@ impl FakeTime {
     }
 }
 
-impl Sleeper for FakeTime {
-    fn sleep(
-        &self,
-        delay: Duration,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+impl Timer for FakeTime {
+    fn now(&self) -> Instant {
+        self.start + self.slept().iter().sum::<Duration>()
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Sleep {
+        let delay = deadline.saturating_duration_since(Timer::now(self));
         self.slept.lock().unwrap().push(delay);
         // Advance by at least one second so each attempt gets a new timestamp.
         self.now.fetch_add(delay.as_secs().max(1), Ordering::SeqCst);
@@ -58,7 +63,7 @@ fn dispatcher(time: &FakeTime, jitter: bool) -> Dispatcher {
             ..RetryPolicy::default()
         })
         .attempt_timeout(Duration::from_millis(500))
-        .sleeper(time.clone())
+        .timer(time.clone())
         .clock(move || UNIX_EPOCH + Duration::from_secs(clock.load(Ordering::SeqCst)))
         .build()
 }
@@ -327,7 +332,7 @@ async fn connection_errors_and_timeouts_are_retried() {
             ..RetryPolicy::default()
         })
         .attempt_timeout(Duration::from_millis(100))
-        .sleeper(time.clone())
+        .timer(time.clone())
         .build();
     let report = d
         .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)
@@ -402,7 +407,7 @@ async fn reads_only_a_bounded_prefix_of_a_huge_response_body() {
                 ..RetryPolicy::default()
             })
             .attempt_timeout(Duration::from_secs(5))
-            .sleeper(time.clone())
+            .timer(time.clone())
             .build();
         let report = d
             .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, PAYLOAD)

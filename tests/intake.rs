@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::server;
-use hookwarden::intake::{Budget, ManualTimer};
+use hookwarden::intake::Budget;
+use hookwarden::time::ManualTimer;
 use hookwarden::{Scheme, Signer, Verifier};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

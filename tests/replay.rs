@@ -228,7 +228,7 @@ async fn a_replay_carrying_a_subset_of_the_rotation_entries_is_refused() {
             receivers::start(adapter, verifier(&["old-secret"]), script.clone()).await,
         ];
         let body = payload("rotated");
-        let ts = hookwarden::timestamp::unix_seconds(std::time::SystemTime::now());
+        let ts = hookwarden::time::unix_seconds(std::time::SystemTime::now());
         let client = server::client();
         let original = rotation_headers(&body, ts, &["new", "old"]);
         let first = receivers::attempt(&client, &replicas[0].url(), &original, &body).await;
@@ -427,7 +427,7 @@ async fn mitpo_replays_with_a_fresh_timestamp_are_the_same_delivery() {
     let body = payload("mitpo-fresh");
     let client = server::client();
     let signer = Signer::new(Scheme::mitpo(), SECRET).unwrap();
-    let now = hookwarden::timestamp::unix_seconds(std::time::SystemTime::now());
+    let now = hookwarden::time::unix_seconds(std::time::SystemTime::now());
     let first = signer.sign(now - 100, &body).to_header_map();
     assert_eq!(
         receivers::attempt(&client, &receiver.url(), &first, &body)
@@ -456,7 +456,7 @@ async fn mittr_retries_signed_again_are_different_messages_exact_copies_are_refu
     let body = payload("mittr-resigned");
     let client = server::client();
     let signer = Signer::new(Scheme::mittr(), secret).unwrap();
-    let now = hookwarden::timestamp::unix_seconds(std::time::SystemTime::now());
+    let now = hookwarden::time::unix_seconds(std::time::SystemTime::now());
     let first = signer.sign(now - 1, &body).to_header_map();
     let resigned = signer.sign(now, &body).to_header_map();
     for (headers, expected) in [

@@ -22,7 +22,7 @@ use hookwarden::{Scheme, Signer, Verifier};
 const SECRET: &str = "whsec_default_replay";
 
 fn now() -> u64 {
-    hookwarden::timestamp::unix_seconds(SystemTime::now())
+    hookwarden::time::unix_seconds(SystemTime::now())
 }
 
 /// A secret every preset takes: raw for most, base64 for Standard Webhooks.

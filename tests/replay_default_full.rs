@@ -24,7 +24,7 @@ const SECRET: &str = "default-store-secret";
 const NEW: usize = 20;
 
 fn now() -> u64 {
-    hookwarden::timestamp::unix_seconds(SystemTime::now())
+    hookwarden::time::unix_seconds(SystemTime::now())
 }
 
 fn signer() -> Signer {

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use common::receivers::{self, payload, Script, Step, ADAPTERS};
 use common::server;
-use hookwarden::intake::{ManualTimer, Timer};
 use hookwarden::replay::{
     Claim, LeaseId, MemoryStore, ReplayKey, ReplayProtection, ReplayStore, StoreError, StoreFuture,
 };
+use hookwarden::time::{ManualTimer, Timer};
 use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "whsec_fault_secret";

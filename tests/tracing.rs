@@ -96,7 +96,7 @@ fn a_flood_of_forgeries_is_warned_about_ten_times_a_second() {
     let recorder = metrics_util::debugging::DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
 
-    let timer = hookwarden::intake::ManualTimer::new();
+    let timer = hookwarden::time::ManualTimer::new();
     let verifier = Verifier::builder(Scheme::mittr())
         .secret("the-real-secret")
         .timer(timer.clone())

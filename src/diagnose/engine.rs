@@ -12,51 +12,13 @@ use super::cause::LikelyCause;
 use super::compress::{self, Codec};
 use super::json::{self, Escapes, Layout, Style, ASCII, RAW};
 use super::key::Keyed;
+use super::limits::{Budget, Limits};
 use super::request::{self, Request};
 use super::{body, secret, signature};
 use crate::headers::Headers;
 use crate::scheme::KeyFormat;
 use crate::signature::{Candidate, Candidates, EntryReader};
 use crate::{ConfigError, Error, Scheme, Secret, Verifier};
-
-/// Limits on the work of one diagnosis: the input may be hostile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Most candidates tried, each one signature computed over a message
-    /// (default 256).
-    pub max_candidates: usize,
-    /// Largest body a decompression may produce, in bytes (default 8 MiB);
-    /// a body that inflates past it is not tried.
-    pub max_decompressed: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_candidates: 256,
-            max_decompressed: 8 << 20,
-        }
-    }
-}
-
-/// How many candidates are left.
-pub(super) struct Budget {
-    left: usize,
-}
-
-impl Budget {
-    /// Takes one candidate from the budget; `false` when none is left.
-    pub(super) fn spend(&mut self) -> bool {
-        match self.left.checked_sub(1) {
-            Some(left) => {
-                self.left = left;
-                true
-            }
-            None => false,
-        }
-    }
-}
 
 /// The codes of the signature-form checks, tried together.
 const SIGNATURE_CODES: [&str; 5] = [
@@ -131,9 +93,7 @@ impl<'a, H: Headers + ?Sized> Engine<'a, H> {
             secrets,
             now,
             limits,
-            budget: Budget {
-                left: limits.max_candidates,
-            },
+            budget: Budget::new(limits.max_candidates),
             request: Request::read(scheme, headers),
             tried: Vec::new(),
         }

@@ -62,6 +62,7 @@ mod hint;
 mod input;
 mod json;
 mod key;
+mod limits;
 mod request;
 mod secret;
 mod signature;
@@ -72,9 +73,9 @@ mod tests;
 use std::time::{Duration, SystemTime};
 
 pub use cause::{LikelyCause, CODES};
-pub use engine::Limits;
 pub use hint::{provider_name, Audience};
 pub use input::{parse_pasted_headers, parse_raw_request, InputError};
+pub use limits::Limits;
 
 use crate::{Error, Headers, Scheme, Secret, VerifiedDelivery, Verifier};
 

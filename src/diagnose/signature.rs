@@ -9,10 +9,9 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 
 use super::cause::LikelyCause;
-use super::engine::Budget;
 use super::key::{equal, Keyed};
-use crate::scheme::{Algorithm, Encoding, Scheme};
-use crate::signature::EntryShape;
+use super::limits::Budget;
+use crate::scheme::{Algorithm, Encoding, EntryShape, Scheme};
 
 /// Most tokens looked at, all values together.
 const MAX_TOKENS: usize = 64;
@@ -75,13 +74,30 @@ pub(super) fn explain(
 ) -> Option<LikelyCause> {
     let tag = key.tag(message)?;
     let tag = tag.as_bytes();
-    let format = scheme.signature_format();
-    let expected = format.value_encoding();
     let label = scheme.methods()[usize::from(key.method())]
         .label()
         .as_bytes();
-    let delimiters = format.delimiters();
-    let entries: Vec<&[u8]> = if delimiters.is_empty() {
+    let entries = entries(scheme, values);
+    // The decoded lengths seen, for the other algorithms' check.
+    let mut lengths = Vec::new();
+    for &entry in &entries {
+        let cause = match own_value(scheme, label, entry) {
+            Some(value) => written_wrong(scheme, value, tag, &mut lengths),
+            None => other_label(scheme, entry, tag, &mut lengths),
+        };
+        if cause.is_some() {
+            return cause;
+        }
+    }
+    several_entries(scheme, values, label, tag)
+        .or_else(|| other_algorithm(&entries, key, message, &lengths, budget))
+}
+
+/// The entries of the signature header values, by the scheme's delimiters
+/// (each whole value, trimmed, when it has none).
+fn entries<'v>(scheme: &Scheme, values: &[&'v [u8]]) -> Vec<&'v [u8]> {
+    let delimiters = scheme.signature_format().delimiters();
+    if delimiters.is_empty() {
         values.iter().map(|v| crate::timestamp::trim(v)).collect()
     } else {
         values
@@ -90,79 +106,122 @@ pub(super) fn explain(
             .filter(|t| !t.is_empty())
             .take(MAX_TOKENS)
             .collect()
+    }
+}
+
+/// The value of `entry` if it is written under the method's own `label`
+/// (or, for a scheme without labels, does not look labeled).
+fn own_value<'e>(scheme: &Scheme, label: &[u8], entry: &'e [u8]) -> Option<&'e [u8]> {
+    match scheme.signature_format().label_separator() {
+        Some(sep) => entry
+            .iter()
+            .position(|&b| b == sep)
+            .filter(|&at| &entry[..at] == label)
+            .map(|at| &entry[at + 1..]),
+        None => Some(entry).filter(
+            |e| !matches!(generic_label(e), Some((l, _, v)) if !l.is_empty() && v.len() > 2),
+        ),
+    }
+}
+
+/// The right signature under the right label, in the other encoding or
+/// with its letters' case changed.
+fn written_wrong(
+    scheme: &Scheme,
+    value: &[u8],
+    tag: &[u8],
+    lengths: &mut Vec<usize>,
+) -> Option<LikelyCause> {
+    let expected = scheme.signature_format().value_encoding();
+    for (encoding, bytes) in decodings(value) {
+        lengths.push(bytes.len());
+        if encoding != expected && equal(&bytes, tag) {
+            return Some(LikelyCause::SignatureEncoding {
+                found: encoding,
+                expected,
+            });
+        }
+    }
+    if expected == Encoding::Base64 {
+        let right = STANDARD.encode(tag);
+        let folded = |t: &[u8]| t.to_ascii_lowercase();
+        if !equal(value, right.as_bytes()) && equal(&folded(value), &folded(right.as_bytes())) {
+            return Some(LikelyCause::SignatureCaseChanged);
+        }
+    }
+    None
+}
+
+/// The right signature under another label (or none where the scheme
+/// writes one).
+fn other_label(
+    scheme: &Scheme,
+    entry: &[u8],
+    tag: &[u8],
+    lengths: &mut Vec<usize>,
+) -> Option<LikelyCause> {
+    let (found, value) = match generic_label(entry) {
+        Some((l, sep, v)) => (shown_label(l, sep), v),
+        None => (String::new(), entry),
     };
-    let mut lengths = Vec::new();
-    for &entry in &entries {
-        let own = match format.label_separator() {
-            Some(sep) => entry
-                .iter()
-                .position(|&b| b == sep)
-                .filter(|&at| &entry[..at] == label)
-                .map(|at| &entry[at + 1..]),
-            None => Some(entry).filter(
-                |e| !matches!(generic_label(e), Some((l, _, v)) if !l.is_empty() && v.len() > 2),
-            ),
-        };
-        if let Some(value) = own {
-            for (encoding, bytes) in decodings(value) {
-                lengths.push(bytes.len());
-                if encoding != expected && equal(&bytes, tag) {
-                    return Some(LikelyCause::SignatureEncoding {
-                        found: encoding,
-                        expected,
-                    });
-                }
-            }
-            if expected == Encoding::Base64 {
-                let right = STANDARD.encode(tag);
-                let folded = |t: &[u8]| t.to_ascii_lowercase();
-                if !equal(value, right.as_bytes())
-                    && equal(&folded(value), &folded(right.as_bytes()))
-                {
-                    return Some(LikelyCause::SignatureCaseChanged);
-                }
-            }
+    for (_, bytes) in decodings(value) {
+        lengths.push(bytes.len());
+        if equal(&bytes, tag) {
+            let expected = EntryShape::signature(scheme).to_string();
+            return Some(LikelyCause::SignatureLabel { found, expected });
+        }
+    }
+    None
+}
+
+/// The right signature among several values in a header the scheme reads
+/// as one (a proxy joined repeated headers).
+fn several_entries(
+    scheme: &Scheme,
+    values: &[&[u8]],
+    label: &[u8],
+    tag: &[u8],
+) -> Option<LikelyCause> {
+    let format = scheme.signature_format();
+    if !format.delimiters().is_empty() {
+        return None;
+    }
+    for value in values {
+        let parts: Vec<&[u8]> = value
+            .split(|b| matches!(b, b',' | b' ' | b';' | b'\t'))
+            .filter(|p| !p.is_empty())
+            .take(MAX_TOKENS)
+            .collect();
+        if parts.len() < 2 {
             continue;
         }
-        // Another label (or none where the scheme writes one).
-        let (found, value) = match generic_label(entry) {
-            Some((l, sep, v)) => (shown_label(l, sep), v),
-            None => (String::new(), entry),
-        };
-        for (_, bytes) in decodings(value) {
-            lengths.push(bytes.len());
-            if equal(&bytes, tag) {
-                let expected = EntryShape::signature(scheme).to_string();
-                return Some(LikelyCause::SignatureLabel { found, expected });
+        for part in &parts {
+            let value = match format.label_separator() {
+                Some(sep) => match part.iter().position(|&b| b == sep) {
+                    Some(at) if &part[..at] == label => &part[at + 1..],
+                    _ => continue,
+                },
+                None => part,
+            };
+            if decodings(value).iter().any(|(_, b)| equal(b, tag)) {
+                return Some(LikelyCause::SignatureSeveralEntries {
+                    entries: parts.len(),
+                });
             }
         }
     }
-    if delimiters.is_empty() {
-        for value in values {
-            let parts: Vec<&[u8]> = value
-                .split(|b| matches!(b, b',' | b' ' | b';' | b'\t'))
-                .filter(|p| !p.is_empty())
-                .take(MAX_TOKENS)
-                .collect();
-            if parts.len() < 2 {
-                continue;
-            }
-            for part in &parts {
-                let value = match format.label_separator() {
-                    Some(sep) => match part.iter().position(|&b| b == sep) {
-                        Some(at) if &part[..at] == label => &part[at + 1..],
-                        _ => continue,
-                    },
-                    None => part,
-                };
-                if decodings(value).iter().any(|(_, b)| equal(b, tag)) {
-                    return Some(LikelyCause::SignatureSeveralEntries {
-                        entries: parts.len(),
-                    });
-                }
-            }
-        }
-    }
+    None
+}
+
+/// A signature made with another algorithm, tried only where a decoded
+/// value has that algorithm's length.
+fn other_algorithm(
+    entries: &[&[u8]],
+    key: &Keyed,
+    message: &[&[u8]],
+    lengths: &[usize],
+    budget: &mut Budget,
+) -> Option<LikelyCause> {
     for other in [Algorithm::HmacSha1, Algorithm::HmacSha512] {
         if other == key.algorithm || !lengths.contains(&other.signature_len()) || !budget.spend() {
             continue;

@@ -57,14 +57,14 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::timestamp::{unix_seconds, Clock, SystemClock};
+use crate::time::{unix_seconds, Clock, SystemClock, Timer, TokioTimer};
 use crate::{Scheme, Secret};
 
 pub use delivery::{payload_event, Delivery, RequestHook, SendError};
-pub use policy::{RetryPolicy, Sleeper, TokioSleeper};
+pub use policy::RetryPolicy;
 pub use report::{Attempt, DeadLetter, DeliveryReport, Outcome};
 
-use policy::Verdict;
+use report::Verdict;
 pub use response::RESPONSE_BODY_LIMIT;
 
 use response::{read_prefix, rejection_code, retry_after};
@@ -74,7 +74,7 @@ use response::{read_prefix, rejection_code, retry_after};
 pub struct DispatcherBuilder {
     retry: RetryPolicy,
     attempt_timeout: Duration,
-    sleeper: Arc<dyn Sleeper>,
+    timer: Arc<dyn Timer>,
     clock: Arc<dyn Clock>,
 }
 
@@ -101,9 +101,10 @@ impl DispatcherBuilder {
         self
     }
 
-    /// Sets how to wait between attempts. Defaults to [`TokioSleeper`].
-    pub fn sleeper(mut self, sleeper: impl Sleeper) -> Self {
-        self.sleeper = Arc::new(sleeper);
+    /// Sets the timer that waits between attempts. Defaults to
+    /// [`TokioTimer`]; tests inject one that does not sleep.
+    pub fn timer(mut self, timer: impl Timer) -> Self {
+        self.timer = Arc::new(timer);
         self
     }
 
@@ -120,7 +121,7 @@ impl DispatcherBuilder {
             client: Client::builder(TokioExecutor::new()).build_http(),
             retry: self.retry,
             attempt_timeout: self.attempt_timeout,
-            sleeper: self.sleeper,
+            timer: self.timer,
             clock: self.clock,
             dead_letters: Arc::default(),
         }
@@ -133,7 +134,7 @@ pub struct Dispatcher {
     client: Client<HttpConnector, Full<Bytes>>,
     retry: RetryPolicy,
     attempt_timeout: Duration,
-    sleeper: Arc<dyn Sleeper>,
+    timer: Arc<dyn Timer>,
     clock: Arc<dyn Clock>,
     dead_letters: Arc<Mutex<Vec<DeadLetter>>>,
 }
@@ -153,7 +154,7 @@ impl Dispatcher {
         DispatcherBuilder {
             retry: RetryPolicy::default(),
             attempt_timeout: Duration::from_secs(10),
-            sleeper: Arc::new(TokioSleeper),
+            timer: Arc::new(TokioTimer),
             clock: Arc::new(SystemClock),
         }
     }
@@ -204,7 +205,9 @@ impl Dispatcher {
         let mut delay_before = Duration::ZERO;
         for number in 1..=self.retry.max_attempts.max(1) {
             if number > 1 {
-                self.sleeper.sleep(delay_before).await;
+                self.timer
+                    .sleep_until(self.timer.now() + delay_before)
+                    .await;
             }
             let (attempt, retry_after) = self.attempt(&delivery, number, delay_before).await;
             let verdict = attempt.verdict();

@@ -1,28 +1,7 @@
-//! When to retry, how long to wait, and the waiting itself.
+//! When to retry and how long to wait (what an answer means is in
+//! `report`; the waiting is the [`Timer`](crate::time::Timer)'s).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
-
-use http::StatusCode;
-
-use super::Outcome;
-
-/// Waits between attempts. Inject one in tests so that they do not sleep.
-pub trait Sleeper: Send + Sync + 'static {
-    /// Waits for `delay`.
-    fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-}
-
-/// Sleeps on the tokio timer. The default.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(tokio::time::sleep(delay))
-    }
-}
 
 /// When and how often to retry.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,43 +57,6 @@ impl RetryPolicy {
     }
 }
 
-/// The error code of a 409 for a delivery the receiver has already
-/// processed: final, the delivery counts as delivered.
-const REPLAYED: &str = "replayed";
-
-/// The error code of a 409 for a delivery a copy of which the receiver is
-/// processing right now: retried, honouring `Retry-After`.
-const IN_FLIGHT: &str = "in_flight";
-
-/// What an attempt means for its delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Verdict {
-    /// The receiver has it: a 2xx, or a 409 `replayed`.
-    Delivered,
-    /// Try again: a connection error, a timeout, a 5xx, 408, 429, or a
-    /// 409 `in_flight`.
-    Retry,
-    /// Final: any other answer.
-    Failed,
-}
-
-/// The verdict on an attempt that got `outcome` with the JSON rejection's
-/// `error_code`, if any.
-pub(super) fn verdict(outcome: &Outcome, error_code: Option<&str>) -> Verdict {
-    let status = match outcome {
-        Outcome::Timeout | Outcome::ConnectionError(_) => return Verdict::Retry,
-        Outcome::Status(s) => StatusCode::from_u16(*s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-    };
-    match (status, error_code) {
-        (s, _) if s.is_success() => Verdict::Delivered,
-        (StatusCode::CONFLICT, Some(REPLAYED)) => Verdict::Delivered,
-        (StatusCode::CONFLICT, Some(IN_FLIGHT)) => Verdict::Retry,
-        (s, _) if s.is_server_error() => Verdict::Retry,
-        (StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS, _) => Verdict::Retry,
-        _ => Verdict::Failed,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,41 +86,6 @@ mod tests {
         assert_eq!(
             p.delay(3, Some(Duration::from_secs(700))),
             Duration::from_secs(30)
-        );
-    }
-
-    #[test]
-    fn only_transient_failures_are_retried() {
-        let status = |s| verdict(&Outcome::Status(s), None);
-        for s in [500, 502, 503, 504, 408, 429] {
-            assert_eq!(status(s), Verdict::Retry, "{s}");
-        }
-        for s in [200, 202, 204] {
-            assert_eq!(status(s), Verdict::Delivered, "{s}");
-        }
-        for s in [301, 400, 401, 403, 404, 409, 413, 422] {
-            assert_eq!(status(s), Verdict::Failed, "{s}");
-        }
-        assert_eq!(verdict(&Outcome::Timeout, None), Verdict::Retry);
-        let refused = Outcome::ConnectionError("refused".into());
-        assert_eq!(verdict(&refused, None), Verdict::Retry);
-    }
-
-    #[test]
-    fn a_409_is_read_by_its_code() {
-        let conflict = Outcome::Status(409);
-        assert_eq!(verdict(&conflict, Some("replayed")), Verdict::Delivered);
-        assert_eq!(verdict(&conflict, Some("in_flight")), Verdict::Retry);
-        assert_eq!(verdict(&conflict, Some("conflict")), Verdict::Failed);
-        assert_eq!(verdict(&conflict, None), Verdict::Failed);
-        // The codes mean this on a 409 only.
-        assert_eq!(
-            verdict(&Outcome::Status(400), Some("replayed")),
-            Verdict::Failed
-        );
-        assert_eq!(
-            verdict(&Outcome::Status(400), Some("in_flight")),
-            Verdict::Failed
         );
     }
 }

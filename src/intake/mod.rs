@@ -69,7 +69,6 @@ mod event_match;
 mod handle;
 mod reading;
 mod receive;
-mod timer;
 mod warnings;
 
 use std::fmt;
@@ -84,11 +83,10 @@ pub use admit::Admission;
 pub use budget::{Budget, DEFAULT_BUDGET};
 pub use handle::{Handle, Handler, Outcome};
 pub use receive::Receive;
-pub(crate) use timer::first;
-pub use timer::{ManualTimer, Sleep, Timer, TokioTimer};
 pub use warnings::WARNINGS_PER_SECOND;
 
 use crate::replay::Lease;
+use crate::time::{Timer, TokioTimer};
 use crate::VerifiedDelivery;
 
 /// The default read deadline: 30 seconds from the headers' acceptance to

@@ -9,7 +9,8 @@ use bytes::Bytes;
 
 use super::budget::Charge;
 use super::buffer::BodyBuffer;
-use super::{event, BodyError, BodySource, Sleep};
+use super::{event, BodyError, BodySource};
+use crate::time::Sleep;
 use crate::verifier::Checked;
 use crate::{Error, PendingVerification, VerifiedDelivery, Verifier};
 

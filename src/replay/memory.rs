@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::hasher::MixState;
 use super::{Claim, LeaseId, ReplayKey, ReplayStore, StoreError, StoreFuture};
-use crate::timestamp::{Clock, SystemClock};
+use crate::time::{Clock, SystemClock};
 
 /// Upper bound of the memory per record, in bytes: a hash map entry (a
 /// 16-byte key, an 8-byte expiry and an 8-byte holder, a control byte) and

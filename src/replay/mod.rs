@@ -174,8 +174,7 @@ pub use memory::{
 pub use store::{Claim, LeaseId, ReplayStore, StoreError, StoreFuture};
 
 use crate::config_error::ConfigError;
-use crate::intake::{Timer, TokioTimer};
-use crate::timestamp::Tolerance;
+use crate::time::{Timer, TokioTimer, Tolerance};
 use crate::{Error, VerifiedDelivery};
 use registry::Registry;
 
@@ -461,7 +460,7 @@ impl ReplayProtection {
             Some(deadline) => timer.sleep_until(deadline),
             None => Box::pin(std::future::pending()),
         };
-        match crate::intake::first(call, sleep).await {
+        match crate::time::first(call, sleep).await {
             Some(result) => result,
             None => Err(StoreError::Unavailable(
                 format!(

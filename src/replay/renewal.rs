@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use super::{LeaseId, ReplayKey, ReplayProtection, StoreError};
-use crate::intake::Sleep;
+use crate::time::Sleep;
 
 type Renewing = Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send>>;
 

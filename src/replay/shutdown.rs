@@ -38,7 +38,7 @@ impl ReplayProtection {
             Some(at) => timer.sleep_until(at),
             None => Box::pin(std::future::pending()),
         };
-        if crate::intake::first(&mut all, deadline).await.is_none() {
+        if crate::time::first(&mut all, deadline).await.is_none() {
             self.log_unreleased(all.0.iter().flatten().count());
         }
     }

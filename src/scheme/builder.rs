@@ -6,7 +6,7 @@ use http::HeaderName;
 
 use super::{Method, Part, ReplayBasis, Scheme, SignatureFormat, TimestampSource};
 use crate::config_error::ConfigError;
-use crate::timestamp::Tolerance;
+use crate::time::Tolerance;
 
 /// Describes a signature scheme. Created by [`Scheme::builder`].
 ///

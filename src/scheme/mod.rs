@@ -22,13 +22,13 @@ use std::borrow::Cow;
 use http::HeaderName;
 
 pub use builder::SchemeBuilder;
-pub use format::{Encoding, OnInvalid, SignatureFormat};
+pub use format::{Encoding, EntryShape, OnInvalid, SignatureFormat};
 pub use message::Part;
 pub(crate) use method::method_for;
 pub use method::{Algorithm, KeyFormat, Method};
 pub use presets::*;
 
-use crate::timestamp::Tolerance;
+use crate::time::Tolerance;
 
 /// Where a scheme's timestamp is read from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

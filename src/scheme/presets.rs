@@ -11,7 +11,7 @@ use super::{
     Algorithm, Encoding, KeyFormat, Method, OnInvalid, Part, ReplayBasis, Scheme, SchemeBuilder,
     SignatureFormat,
 };
-use crate::timestamp::Tolerance;
+use crate::time::Tolerance;
 
 /// `X-Mittr-Signature`: `v1=<hex>` entries.
 pub const MITTR_SIGNATURE: HeaderName = HeaderName::from_static("x-mittr-signature");

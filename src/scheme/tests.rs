@@ -117,3 +117,17 @@ fn the_builder_refuses_inconsistent_descriptions() {
         "bare signature values allow one signing method only"
     );
 }
+
+#[test]
+fn long_labels_are_shown_cut() {
+    let shape = EntryShape::timestamp("a-very-long-label", Some(b'='));
+    assert_eq!(shape.to_string(), "a-very-long-…=<unix seconds>");
+    assert_eq!(
+        EntryShape::timestamp("t", Some(b'=')).to_string(),
+        "t=<unix seconds>"
+    );
+    assert_eq!(
+        EntryShape::signature(&Scheme::shopify()).to_string(),
+        "<base64>"
+    );
+}

@@ -17,7 +17,7 @@ use key::SigningKey;
 use crate::config_error::ConfigError;
 use crate::scheme::{Encoding, Part, Scheme, TimestampSource};
 use crate::secret::Secret;
-use crate::timestamp::unix_seconds;
+use crate::time::unix_seconds;
 
 /// Signs bodies for one scheme with one or more secrets, each keyed once.
 ///

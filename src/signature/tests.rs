@@ -251,17 +251,3 @@ fn errors_stay_small_enough_to_move_in_registers() {
     assert!(std::mem::size_of::<Malformed>() <= 16);
     assert!(std::mem::size_of::<Result<(), Malformed>>() <= 16);
 }
-
-#[test]
-fn long_labels_are_shown_cut() {
-    let shape = EntryShape::new("a-very-long-label", Some(b'='), ValueShape::Hex);
-    assert_eq!(shape.to_string(), "a-very-long-…=<hex>");
-    assert_eq!(
-        EntryShape::timestamp("t", Some(b'=')).to_string(),
-        "t=<unix seconds>"
-    );
-    assert_eq!(
-        EntryShape::signature(&Scheme::shopify()).to_string(),
-        "<base64>"
-    );
-}

@@ -10,7 +10,7 @@ use crate::config_error::ConfigError;
 use crate::key::verifying_keys;
 use crate::scheme::Scheme;
 use crate::secret::Secret;
-use crate::timestamp::{Clock, SystemClock, Tolerance};
+use crate::time::{Clock, SystemClock, Tolerance};
 
 /// Configures a [`Verifier`]. Created by [`Verifier::builder`].
 #[must_use]
@@ -307,9 +307,9 @@ impl VerifierBuilder {
     }
 
     /// Sets the timer behind read deadlines and replay leases. Defaults to
-    /// tokio's ([`TokioTimer`](crate::intake::TokioTimer)); tests inject a
-    /// [`ManualTimer`](crate::intake::ManualTimer) so as not to wait.
-    pub fn timer(mut self, timer: impl crate::intake::Timer) -> Self {
+    /// tokio's ([`TokioTimer`](crate::time::TokioTimer)); tests inject a
+    /// [`ManualTimer`](crate::time::ManualTimer) so as not to wait.
+    pub fn timer(mut self, timer: impl crate::time::Timer) -> Self {
         self.intake.timer = Arc::new(timer);
         self
     }

@@ -14,7 +14,8 @@ use crate::headers::Headers;
 use crate::scheme::{Part, ReplayBasis, Scheme, TimestampSource};
 use crate::signature::{Candidates, EntryReader, MAX_HEADER_LEN};
 use crate::tenant::TenantKeys;
-use crate::timestamp::{self, Stale};
+use crate::time::{unix_seconds, Stale};
+use crate::timestamp;
 
 /// What the header check found, owned: the signature candidates, the
 /// timestamp, the signed bytes that precede the body, the event type and
@@ -79,7 +80,7 @@ impl Verifier {
             None => None,
         };
         if let Some((timestamp, _)) = found.timestamp {
-            self.check_fresh(timestamp, timestamp::unix_seconds(now))?;
+            self.check_fresh(timestamp, unix_seconds(now))?;
         }
         signed_prefix(scheme, headers, &found, &mut out.prefix)?;
         if let Some(tenants) = &self.inner.tenants {

@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::headers::Headers;
 use crate::key::Key;
 use crate::scheme::Scheme;
-use crate::timestamp::{Clock, Tolerance};
+use crate::time::{Clock, Tolerance};
 use pending::MacSet;
 
 /// The default body limit: 1 MiB.

@@ -9,7 +9,7 @@
 
 use crate::scheme::Scheme;
 #[cfg(feature = "runtime")]
-use crate::timestamp::Tolerance;
+use crate::time::Tolerance;
 #[cfg(feature = "runtime")]
 use std::time::Duration;
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use hookwarden::signature::MAX_ENTRIES;
-use hookwarden::timestamp::unix_seconds;
+use hookwarden::time::unix_seconds;
 use hookwarden::Signer;
 
 use crate::args::{SchemeArg, SignArgs};

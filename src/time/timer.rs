@@ -1,5 +1,5 @@
-//! The clock behind read deadlines and replay leases, injectable so that
-//! tests need not wait in real time.
+//! The monotonic timer behind read deadlines, replay leases and the
+//! dispatcher's waits, injectable so that tests need not wait in real time.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -39,7 +39,7 @@ impl Timer for TokioTimer {
 ///
 /// ```
 /// use std::time::Duration;
-/// use hookwarden::intake::{ManualTimer, Timer};
+/// use hookwarden::time::{ManualTimer, Timer};
 ///
 /// let timer = ManualTimer::new();
 /// let start = timer.now();
