@@ -691,13 +691,19 @@ async fn listen_prints_verdict_diagnosis_and_payload() {
         let line = line.unwrap();
         seen.push_str(&line);
         seen.push('\n');
-        if seen.contains("likely cause: trailing_newline") || std::time::Instant::now() > deadline {
+        if seen.contains("\ntried: ") || std::time::Instant::now() > deadline {
             break;
         }
     }
     child.kill().ok();
     child.wait().ok();
     assert!(seen.contains("verified: mittr delivery"), "{seen}");
+    // The fix is in `listen`'s terms: the sender's bytes, not `verify`'s flags.
+    assert!(
+        seen.contains("the sender must sign and send the same raw bytes")
+            && !seen.contains("--body-file"),
+        "{seen}"
+    );
     assert!(
         seen.contains("payload (17 bytes): {\"event\":\"hello\"}"),
         "{seen}"

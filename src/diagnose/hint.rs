@@ -18,6 +18,10 @@ pub enum Audience {
     Cli,
     /// The in-browser verifier page: its provider selector and fields.
     Page,
+    /// `hookwarden listen`: the request came over the network from a
+    /// sender, so the fix is the sender's or `listen`'s own flags
+    /// (`--scheme`, `--secret`), never `verify`'s (`--body-file`, `--now`).
+    Listen,
 }
 
 /// The display name of a preset (`standard-webhooks` → `Standard Webhooks`).
@@ -39,7 +43,7 @@ pub fn provider_name(preset: &str) -> &str {
 fn scheme_ref(audience: Audience, preset: &str) -> String {
     match audience {
         Audience::Library => format!("`Scheme::{}()`", preset.replace('-', "_")),
-        Audience::Cli => format!("`--scheme {preset}`"),
+        Audience::Cli | Audience::Listen => format!("`--scheme {preset}`"),
         Audience::Page => format!("the provider \u{201c}{}\u{201d}", provider_name(preset)),
     }
 }
@@ -59,6 +63,10 @@ fn raw_body(audience: Audience) -> &'static str {
             "paste the body exactly as received, or choose it as a file (exact bytes), \
              not a copy that was parsed, printed or edited"
         }
+        Audience::Listen => {
+            "the sender must sign and send the same raw bytes: nothing between it and \
+             `listen` (a client library, a proxy) may parse, re-encode or edit the body"
+        }
     }
 }
 
@@ -68,7 +76,7 @@ fn secret_place(audience: Audience) -> &'static str {
         Audience::Library => {
             "where the secret is loaded (env file, secret store) before `.secret(..)`"
         }
-        Audience::Cli => "in `--secret` / the variable of `--secret-env`",
+        Audience::Cli | Audience::Listen => "in `--secret` / the variable of `--secret-env`",
         Audience::Page => "in the Secret field",
     }
 }
@@ -125,6 +133,7 @@ impl LikelyCause {
                     Audience::Library => "",
                     Audience::Cli => " (give every header with `--header`, or the whole request with `--request-file`)",
                     Audience::Page => " (paste every header, or the whole raw request)",
+                    Audience::Listen => " (the sender must send it to `listen`'s address)",
                 }
             ),
             C::MalformedHeader { header, reason } => format!(
@@ -250,6 +259,7 @@ impl LikelyCause {
                     Audience::Library => "decompress it (with a size limit) before verifying; hookwarden's intake refuses encoded bodies",
                     Audience::Cli => "decompress it first (`gzip -dc body > plain`) and pass that with `--body-file`",
                     Audience::Page => "decompress it first and choose the decompressed file",
+                    Audience::Listen => "the sender must send the bytes it signed, uncompressed",
                 }
             ),
             C::BodyDecompressed { encoding } => format!(
@@ -343,6 +353,10 @@ fn clock_skew(seconds: i64, signature_valid: bool, a: Audience) -> String {
         Audience::Page => {
             "sync clocks with NTP; to check an old delivery, fill in \u{201c}Check at\u{201d}"
         }
+        Audience::Listen => {
+            "sync the sender's and this machine's clocks with NTP, or the sender re-sent an old \
+             delivery (`--tolerance` widens the window)"
+        }
     };
     format!(
         "the timestamp is {} s {side} this clock ({extra}): {fix}",
@@ -388,6 +402,7 @@ fn different_secret(fingerprints: &[String], a: Audience) -> String {
             Audience::Library => "",
             Audience::Cli => " (and that `--scheme` is the provider's)",
             Audience::Page => " (and that the provider selected is the sender's)",
+            Audience::Listen => " (and that `listen --scheme` is the sender's)",
         }
     )
 }

@@ -295,12 +295,23 @@ fn every_variant_has_its_code_and_a_hint_for_each_reader() {
     assert_eq!(codes, CODES);
     for cause in every_cause() {
         assert_eq!(cause.hint(), cause.hint_for(Audience::Library));
-        for audience in [Audience::Library, Audience::Cli, Audience::Page] {
+        for audience in [
+            Audience::Library,
+            Audience::Cli,
+            Audience::Page,
+            Audience::Listen,
+        ] {
             let hint = cause.hint_for(audience);
             assert!(hint.len() > 30, "{}: {hint}", cause.code());
             if audience != Audience::Library {
                 assert!(!hint.contains("Scheme::"), "{hint}");
             }
+        }
+        // `listen` has none of `verify`'s input flags: its fixes never
+        // name them.
+        let listen = cause.hint_for(Audience::Listen);
+        for flag in ["--body-file", "--request-file", "--header", "--now"] {
+            assert!(!listen.contains(flag), "{}: {listen}", cause.code());
         }
         assert_eq!(
             cause.to_string(),

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use hookwarden::diagnose::{diagnose_with, Options};
+use hookwarden::diagnose::{diagnose_with, Audience, Options};
 use hookwarden::Scheme;
 
 use crate::args::ListenArgs;
@@ -98,7 +98,11 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
         &r.options,
     );
     let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{}", text_report(&d, &Style::stdout()));
+    let _ = write!(
+        out,
+        "{}",
+        text_report(&d, &Style::stdout(), Audience::Listen)
+    );
     let _ = writeln!(out, "payload ({}\n", payload_preview(&body));
     let _ = out.flush();
     match d.outcome() {

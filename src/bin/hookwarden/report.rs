@@ -57,7 +57,7 @@ pub fn json_report(d: &Diagnosis) -> serde_json::Value {
 
 /// The verdict in text; what may carry a sender's bytes (the event header,
 /// messages and hints) is escaped for the terminal.
-pub fn text_report(d: &Diagnosis, style: &Style) -> String {
+pub fn text_report(d: &Diagnosis, style: &Style, audience: Audience) -> String {
     match d.outcome() {
         Ok(v) => format!(
             "{} {} delivery, secret #{}, timestamp {}{}\n",
@@ -92,7 +92,7 @@ pub fn text_report(d: &Diagnosis, style: &Style) -> String {
                 out.push_str(&format!(
                     "likely cause: {} ({how})\nfix: {}\ntried: {}\n",
                     cause.code(),
-                    safe(&cause.hint_for(Audience::Cli)),
+                    safe(&cause.hint_for(audience)),
                     d.tried().join(", ")
                 ));
             }

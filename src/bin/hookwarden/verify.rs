@@ -54,7 +54,10 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, InputError> {
     if args.json {
         println!("{}", json_report(&diagnosis));
     } else {
-        print!("{}", text_report(&diagnosis, &Style::stdout()));
+        print!(
+            "{}",
+            text_report(&diagnosis, &Style::stdout(), Audience::Cli)
+        );
     }
     Ok(if diagnosis.is_ok() {
         ExitCode::SUCCESS
