@@ -37,7 +37,7 @@ fn main() {
         let verifier = Verifier::builder(Scheme::mitpo())
             .secret("whsec_bench")
             .disable_timestamp_check()
-            .replay_protection(ReplayProtection::new(store).ttl(Duration::from_secs(600)))
+            .replay_protection(ReplayProtection::new(store).record_ttl(Duration::from_secs(600)))
             .build()
             .unwrap();
         let signer = Signer::new(Scheme::mitpo(), "whsec_bench").unwrap();

@@ -69,7 +69,7 @@ fn secret(variable: &str, default: &str) -> String {
 fn verifier(scheme: Scheme, secret: &str) -> Result<Verifier, hookwarden::ConfigError> {
     let mut replay = ReplayProtection::in_memory();
     if scheme.timestamp_source().is_none() {
-        replay = replay.ttl(Duration::from_secs(72 * 3600));
+        replay = replay.record_ttl(Duration::from_secs(72 * 3600));
     }
     Verifier::builder(scheme)
         .secret(secret)

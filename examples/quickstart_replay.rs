@@ -30,7 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let verifier = Verifier::builder(Scheme::mitpo())
         .secret(std::env::var("MITPO_SECRET")?)
         // MITPO does not sign its timestamp: a record, kept this long, is what refuses a replay.
-        .replay_protection(replay.ttl(Duration::from_secs(24 * 3600)))
+        .replay_protection(replay.record_ttl(Duration::from_secs(24 * 3600)))
         .build()?;
     let app = Router::new()
         .route("/webhooks/mitpo", post(handle))

@@ -299,7 +299,7 @@ async fn durations_too_long_to_represent_mean_no_deadline() {
         let replay = ReplayProtection::new(Remote(MemoryStore::new(100)))
             .store_timeout(Duration::MAX)
             .lease_ttl(Duration::MAX)
-            .ttl(Duration::MAX);
+            .record_ttl(Duration::MAX);
         let verifier = Verifier::builder(Scheme::mittr())
             .secret(SECRET)
             .read_deadline(Duration::MAX)

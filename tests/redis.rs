@@ -157,7 +157,7 @@ async fn longest_ttls() {
     let store = RedisStore::new(&redis.url()).unwrap().prefix("t7:");
     let replay = ReplayProtection::new(store)
         .lease_ttl(Duration::MAX)
-        .ttl(Duration::MAX);
+        .record_ttl(Duration::MAX);
     let verifier = Verifier::builder(Scheme::mitpo())
         .secret(SECRET)
         .replay_protection(replay)

@@ -483,7 +483,7 @@ fn ttl_is_checked_at_build_time() {
     };
     assert_eq!(
         build(
-            ReplayProtection::in_memory().ttl(Duration::from_secs(10)),
+            ReplayProtection::in_memory().record_ttl(Duration::from_secs(10)),
             false
         )
         .unwrap_err(),
@@ -497,8 +497,9 @@ fn ttl_is_checked_at_build_time() {
     );
     let v = build(ReplayProtection::in_memory(), false).unwrap();
     assert_eq!(
-        v.replay_protection().unwrap().record_ttl(),
-        Duration::from_secs(600)
+        v.replay_protection().unwrap().settings().record_ttl,
+        Duration::from_secs(601),
+        "past + future + 1 s (freshness compares whole seconds, edges included)"
     );
     assert_eq!(v.replay_protection().unwrap().namespace(), "mitpo");
 }

@@ -147,7 +147,7 @@ async fn a_plain_mitpo_verifier_refuses_a_body_resent_with_a_fresh_timestamp() {
             .build()
             .unwrap();
         let replay = verifier.replay_protection().expect("on by default");
-        assert_eq!(replay.record_ttl(), DEFAULT_MITPO_RECORD_TTL);
+        assert_eq!(replay.settings().record_ttl, DEFAULT_MITPO_RECORD_TTL);
 
         let script = Script::default();
         let receiver = receivers::start(adapter, verifier, script.clone()).await;
@@ -200,15 +200,15 @@ async fn an_opted_out_verifier_accepts_a_replay_and_logs_no_warning() {
 
 #[test]
 fn a_store_of_ones_own_replaces_the_default() {
-    let mine =
-        hookwarden::replay::ReplayProtection::in_memory().ttl(Duration::from_secs(7 * 86400));
+    let mine = hookwarden::replay::ReplayProtection::in_memory()
+        .record_ttl(Duration::from_secs(7 * 86400));
     let verifier = Verifier::builder(Scheme::mitpo())
         .secret(SECRET)
         .replay_protection(mine)
         .build()
         .unwrap();
     let replay = verifier.replay_protection().unwrap();
-    assert_eq!(replay.record_ttl(), Duration::from_secs(7 * 86400));
+    assert_eq!(replay.settings().record_ttl, Duration::from_secs(7 * 86400));
 }
 
 /// Past + future tolerance where the signature covers the timestamp (a
@@ -223,10 +223,11 @@ fn records_live_as_long_as_a_copy_could_pass_the_freshness_check() {
             .secret(secret)
             .build()
             .unwrap();
-        let record = verifier.replay_protection().unwrap().record_ttl();
+        let record = verifier.replay_protection().unwrap().settings().record_ttl;
         let expected = if scheme.signs_timestamp() {
             let window = verifier.tolerance();
-            window.past.unwrap() + window.future.unwrap()
+            // Whole seconds, edges included: up to past + future + 1 s.
+            window.past.unwrap() + window.future.unwrap() + Duration::from_secs(1)
         } else {
             DEFAULT_MITPO_RECORD_TTL
         };
@@ -236,8 +237,8 @@ fn records_live_as_long_as_a_copy_could_pass_the_freshness_check() {
         .secret(SECRET)
         .build()
         .unwrap();
-    let record = mittr.replay_protection().unwrap().record_ttl();
-    assert_eq!(record, Duration::from_secs(600), "300 s each way");
+    let record = mittr.replay_protection().unwrap().settings().record_ttl;
+    assert_eq!(record, Duration::from_secs(601), "300 s each way, and 1 s");
 
     // Without the timestamp check a signed timestamp bounds nothing either.
     let unchecked = Verifier::builder(Scheme::mittr())
@@ -245,7 +246,7 @@ fn records_live_as_long_as_a_copy_could_pass_the_freshness_check() {
         .disable_timestamp_check()
         .build()
         .unwrap();
-    let record = unchecked.replay_protection().unwrap().record_ttl();
+    let record = unchecked.replay_protection().unwrap().settings().record_ttl;
     assert_eq!(record, DEFAULT_MITPO_RECORD_TTL);
 }
 
@@ -256,8 +257,12 @@ fn the_default_outlives_the_tolerance_and_needs_no_timestamp_check() {
         .tolerance(Duration::from_secs(86400))
         .build()
         .unwrap();
-    let record = long.replay_protection().unwrap().record_ttl();
-    assert_eq!(record, Duration::from_secs(2 * 86400), "past + future");
+    let record = long.replay_protection().unwrap().settings().record_ttl;
+    assert_eq!(
+        record,
+        Duration::from_secs(2 * 86400 + 1),
+        "past + future + 1 s"
+    );
 
     // Without the timestamp check, an explicit store needs a TTL; the
     // default has one.
@@ -266,6 +271,84 @@ fn the_default_outlives_the_tolerance_and_needs_no_timestamp_check() {
         .disable_timestamp_check()
         .build()
         .unwrap();
-    let record = unchecked.replay_protection().unwrap().record_ttl();
+    let record = unchecked.replay_protection().unwrap().settings().record_ttl;
     assert_eq!(record, DEFAULT_MITPO_RECORD_TTL);
+}
+
+/// A copy sent at the last moment the freshness check still takes it (the
+/// sender's clock 300 s fast, the copy 300.5 s after the original on the
+/// verifier's own clock) is refused: the record outlives the window by the
+/// second that whole-second freshness allows, and ages on the verifier's
+/// clock, not the system's (a fixed or lagging clock keeps both in step).
+#[tokio::test]
+async fn a_copy_at_the_edge_of_the_window_on_the_verifiers_clock_is_refused() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::UNIX_EPOCH;
+    let millis = Arc::new(AtomicU64::new(0));
+    let clock = {
+        let millis = millis.clone();
+        move || UNIX_EPOCH + Duration::from_millis(millis.load(Ordering::SeqCst))
+    };
+    // An archived day, far from the system clock.
+    let ts: u64 = 1_600_000_000;
+    let verifier = Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .clock(clock)
+        .build()
+        .unwrap();
+    let body = br#"{"id":"evt_edge"}"#;
+    let headers = Signer::new(Scheme::mittr(), SECRET)
+        .unwrap()
+        .sign(ts, body)
+        .to_header_map();
+    let replay = verifier.replay_protection().unwrap();
+
+    // The original arrives at the earliest moment it is fresh: ts - 300 s.
+    millis.store((ts - 300) * 1000, Ordering::SeqCst);
+    let delivery = verifier.verify(&headers, body).unwrap();
+    let lease = replay.claim(&delivery).await.unwrap().unwrap();
+    lease.commit().await;
+
+    // The copy at ts + 300.5 s: still fresh (whole seconds, edge included).
+    millis.store((ts + 300) * 1000 + 500, Ordering::SeqCst);
+    let copy = verifier.verify(&headers, body).unwrap();
+    let answer = replay.claim(&copy).await.map(|_| ());
+    assert_eq!(answer.unwrap_err().code(), "replayed");
+
+    // A second later freshness refuses it, before any record is read.
+    millis.store((ts + 301) * 1000, Ordering::SeqCst);
+    assert_eq!(
+        verifier.verify(&headers, body).unwrap_err().code(),
+        "timestamp_too_old"
+    );
+
+    // Records age on the verifier's clock: on the system clock (years
+    // after `ts`) this record would outlive nothing, or never expire for a
+    // clock that lags; here it expires exactly when the verifier's clock
+    // passes its TTL, as seen without a freshness check.
+    let unchecked = Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .disable_timestamp_check()
+        .clock({
+            let millis = millis.clone();
+            move || UNIX_EPOCH + Duration::from_millis(millis.load(Ordering::SeqCst))
+        })
+        .build()
+        .unwrap();
+    let replay = unchecked.replay_protection().unwrap();
+    let delivery = unchecked.verify(&headers, body).unwrap();
+    replay
+        .claim(&delivery)
+        .await
+        .unwrap()
+        .unwrap()
+        .commit()
+        .await;
+    let ttl = replay.settings().record_ttl;
+    millis.fetch_add(ttl.as_millis() as u64 - 1, Ordering::SeqCst);
+    let answer = replay.claim(&delivery).await.map(|_| ());
+    assert_eq!(answer.unwrap_err().code(), "replayed", "live until its TTL");
+    millis.fetch_add(2, Ordering::SeqCst);
+    let again = replay.claim(&delivery).await.unwrap();
+    assert!(again.is_some(), "expired on the verifier's clock");
 }

@@ -14,7 +14,9 @@ fn memory_per_record_is_as_documented() {
     let verifier = Verifier::builder(Scheme::mitpo())
         .secret("whsec_k")
         .disable_timestamp_check()
-        .replay_protection(ReplayProtection::from_arc(store.clone()).ttl(Duration::from_secs(3600)))
+        .replay_protection(
+            ReplayProtection::from_arc(store.clone()).record_ttl(Duration::from_secs(3600)),
+        )
         .build()
         .unwrap();
     let signer = Signer::new(Scheme::mitpo(), "whsec_k").unwrap();

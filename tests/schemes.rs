@@ -39,7 +39,7 @@ fn secret_for(scheme: &Scheme) -> &'static str {
 fn protected(scheme: Scheme, secret: &str) -> Verifier {
     Verifier::builder(scheme)
         .secret(secret)
-        .replay_protection(ReplayProtection::in_memory().ttl(Duration::from_secs(600)))
+        .replay_protection(ReplayProtection::in_memory().record_ttl(Duration::from_secs(600)))
         .build()
         .unwrap()
 }
@@ -120,7 +120,7 @@ fn schemes_without_a_timestamp_need_an_explicit_replay_ttl() {
         assert_eq!(err, ConfigError::ReplayTtlRequired, "{}", scheme.name());
         let ok = Verifier::builder(scheme)
             .secret("s")
-            .replay_protection(ReplayProtection::in_memory().ttl(Duration::from_secs(3600)));
+            .replay_protection(ReplayProtection::in_memory().record_ttl(Duration::from_secs(3600)));
         assert!(ok.build().is_ok());
     }
 }

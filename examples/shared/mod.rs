@@ -139,7 +139,7 @@ pub fn verifiers(
             .build()?,
         Verifier::builder(Scheme::mitpo())
             .secrets(mitpo.iter())
-            .replay_protection(replay_protection(MITPO_CAPACITY).ttl(MITPO_RECORD_TTL))
+            .replay_protection(replay_protection(MITPO_CAPACITY).record_ttl(MITPO_RECORD_TTL))
             .build()?,
     ))
 }

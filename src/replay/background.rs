@@ -29,7 +29,7 @@ impl ReplayProtection {
         self.spawn_retrying(COMMIT_RETRY_WINDOW, move |this| {
             let key = key.clone();
             async move {
-                let ttl = this.record_ttl();
+                let ttl = this.settings().record_ttl;
                 this.timed(this.store().commit(&key, ttl)).await
             }
         });

@@ -141,7 +141,7 @@ impl Lease {
     pub async fn commit(mut self) {
         self.leave_registry();
         self.phase = Phase::Committing;
-        let ttl = self.protection.record_ttl();
+        let ttl = self.protection.settings().record_ttl;
         let commit = self.protection.store().commit(&self.key, ttl);
         let outcome = self.protection.timed(commit).await;
         self.phase = Phase::Settled;

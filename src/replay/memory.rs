@@ -226,7 +226,7 @@ impl MemoryStore {
         state.evict_expired(now);
         if let Some(record) = state.live(key, now) {
             let claim = if record.holder == DONE {
-                Claim::Done
+                Claim::Replayed
             } else {
                 Claim::InFlight
             };
@@ -246,7 +246,7 @@ impl MemoryStore {
                 holder: holder(lease),
             },
         );
-        (Ok(Claim::Claimed), evicted)
+        (Ok(Claim::Leased), evicted)
     }
 
     /// Room for one more record in a full store: what a sweep (if one is
@@ -485,15 +485,15 @@ mod tests {
         let k = key(1);
         assert_eq!(
             store.claim_sync(&k, lease, Duration::from_secs(10)),
-            Ok(Claim::Claimed)
+            Ok(Claim::Leased)
         );
         assert_eq!(claim(&store, 1, 10), Ok(Claim::InFlight));
         store.commit_sync(&k, Duration::from_secs(600));
-        assert_eq!(claim(&store, 1, 10), Ok(Claim::Done));
+        assert_eq!(claim(&store, 1, 10), Ok(Claim::Replayed));
         now.fetch_add(599_999, Ordering::SeqCst);
-        assert_eq!(claim(&store, 1, 10), Ok(Claim::Done));
+        assert_eq!(claim(&store, 1, 10), Ok(Claim::Replayed));
         now.fetch_add(1, Ordering::SeqCst);
-        assert_eq!(claim(&store, 1, 10), Ok(Claim::Claimed));
+        assert_eq!(claim(&store, 1, 10), Ok(Claim::Leased));
     }
 
     #[test]
@@ -513,12 +513,12 @@ mod tests {
         store.release_sync(&k, mine);
         assert_eq!(
             store.claim_sync(&k, other, Duration::from_secs(10)),
-            Ok(Claim::Claimed)
+            Ok(Claim::Leased)
         );
         // A done key is not released by its former holder.
         store.commit_sync(&k, Duration::from_secs(60));
         store.release_sync(&k, other);
-        assert_eq!(claim(&store, 2, 10), Ok(Claim::Done));
+        assert_eq!(claim(&store, 2, 10), Ok(Claim::Replayed));
     }
 
     #[test]
@@ -527,7 +527,7 @@ mod tests {
         let store = MemoryStore::new(10).clock(clock);
         claim(&store, 3, 10).unwrap();
         now.fetch_add(10_000, Ordering::SeqCst);
-        assert_eq!(claim(&store, 3, 10), Ok(Claim::Claimed));
+        assert_eq!(claim(&store, 3, 10), Ok(Claim::Leased));
     }
 
     #[test]
@@ -548,20 +548,20 @@ mod tests {
         let (now, clock) = fake_clock();
         let store = MemoryStore::new(3).clock(clock);
         for k in 0..3 {
-            assert_eq!(claim(&store, k, 60), Ok(Claim::Claimed));
+            assert_eq!(claim(&store, k, 60), Ok(Claim::Leased));
             store.commit_sync(&key(k), Duration::from_secs(60));
         }
         assert_eq!(claim(&store, 9, 60), Err(StoreError::Full));
         for k in 0..3 {
             assert_eq!(
                 claim(&store, k, 60),
-                Ok(Claim::Done),
+                Ok(Claim::Replayed),
                 "record {k} was forgotten"
             );
         }
         // Once they expire, there is room again.
         now.fetch_add(60_001, Ordering::SeqCst);
-        assert_eq!(claim(&store, 9, 60), Ok(Claim::Claimed));
+        assert_eq!(claim(&store, 9, 60), Ok(Claim::Leased));
     }
 
     #[test]
@@ -574,7 +574,7 @@ mod tests {
         claim(&store, 2, 1).unwrap();
         claim(&store, 3, 1).unwrap();
         now.fetch_add(2_000, Ordering::SeqCst);
-        assert_eq!(claim(&store, 4, 60), Ok(Claim::Claimed), "swept");
+        assert_eq!(claim(&store, 4, 60), Ok(Claim::Leased), "swept");
         let lease = LeaseId::new();
         store
             .claim_sync(&key(5), lease, Duration::from_millis(500))
@@ -585,14 +585,14 @@ mod tests {
             assert_eq!(claim(&store, 6, 60), Err(StoreError::Full), "no sweep yet");
         }
         now.fetch_add(400, Ordering::SeqCst);
-        assert_eq!(claim(&store, 6, 60), Ok(Claim::Claimed), "the next sweep");
+        assert_eq!(claim(&store, 6, 60), Ok(Claim::Leased), "the next sweep");
         assert_eq!(claim(&store, 1, 60), Ok(Claim::InFlight), "never forgotten");
         assert_eq!(store.evicted(), 0);
     }
 
     /// Claims `k` and commits it: a processed delivery's record.
     fn processed(store: &MemoryStore, k: u8) {
-        assert_eq!(claim(store, k, 10), Ok(Claim::Claimed));
+        assert_eq!(claim(store, k, 10), Ok(Claim::Leased));
         store.commit_sync(&key(k), Duration::from_secs(600));
     }
 
@@ -607,16 +607,16 @@ mod tests {
         now.fetch_add(1, Ordering::SeqCst);
         processed(&store, 3);
         claim(&store, 4, 60).unwrap(); // held
-        assert_eq!(claim(&store, 5, 60), Ok(Claim::Claimed));
+        assert_eq!(claim(&store, 5, 60), Ok(Claim::Leased));
         assert_eq!(store.len(), 4);
         assert_eq!(store.evicted(), 1);
         assert_eq!(claim(&store, 1, 60), Ok(Claim::InFlight), "a lease stays");
         assert_eq!(
             claim(&store, 3, 60),
-            Ok(Claim::Done),
+            Ok(Claim::Replayed),
             "the newer record stays"
         );
-        assert_eq!(claim(&store, 6, 60), Ok(Claim::Claimed), "3 makes room");
+        assert_eq!(claim(&store, 6, 60), Ok(Claim::Leased), "3 makes room");
         assert_eq!(store.evicted(), 2);
         // Only leases left: nothing may be forgotten.
         assert_eq!(claim(&store, 7, 60), Err(StoreError::Full));
@@ -636,7 +636,7 @@ mod tests {
         let store = MemoryStore::new(1);
         processed(&store, 1);
         assert_eq!(claim(&store, 2, 60), Err(StoreError::Full));
-        assert_eq!(claim(&store, 1, 60), Ok(Claim::Done));
+        assert_eq!(claim(&store, 1, 60), Ok(Claim::Replayed));
         assert_eq!(store.evicted(), 0);
     }
 
@@ -670,7 +670,7 @@ mod tests {
                 let (store, claimed) = (store.clone(), claimed.clone());
                 std::thread::spawn(move || {
                     for k in 0..100u8 {
-                        if claim(&store, k, 60) == Ok(Claim::Claimed) {
+                        if claim(&store, k, 60) == Ok(Claim::Leased) {
                             claimed.fetch_add(1, Ordering::SeqCst);
                         }
                     }

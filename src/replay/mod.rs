@@ -255,13 +255,34 @@ impl fmt::Debug for ReplayProtection {
         let c = &self.config;
         f.debug_struct("ReplayProtection")
             .field("namespace", &c.namespace.name())
-            .field("ttl", &c.ttl)
+            .field("record_ttl", &c.ttl)
             .field("lease_ttl", &c.lease_ttl)
             .field("store_timeout", &c.store_timeout)
             .field("fail_open", &c.fail_open)
             .field("bound", &c.bound)
             .finish_non_exhaustive()
     }
+}
+
+/// The settings of a [`ReplayProtection`] in force
+/// ([`ReplayProtection::settings`]): each field has the name of the setter
+/// that sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReplaySettings {
+    /// How long a record of a processed delivery lives (zero until bound
+    /// to a verifier, unless set with
+    /// [`record_ttl`](ReplayProtection::record_ttl)).
+    pub record_ttl: Duration,
+    /// How long a lease holds a key without renewal
+    /// ([`lease_ttl`](ReplayProtection::lease_ttl)).
+    pub lease_ttl: Duration,
+    /// The bound on each store call
+    /// ([`store_timeout`](ReplayProtection::store_timeout)).
+    pub store_timeout: Duration,
+    /// Whether deliveries are processed unprotected while the store is
+    /// unavailable ([`fail_open`](ReplayProtection::fail_open)).
+    pub fail_open: bool,
 }
 
 impl ReplayProtection {
@@ -301,12 +322,21 @@ impl ReplayProtection {
     }
 
     /// How long a record of a processed delivery lives. Defaults to the
-    /// verifier's past + future tolerance (600 s with the defaults); it may
-    /// not be shorter, and must be set when the timestamp check is off.
-    /// Longer is safer for MITPO, whose timestamp is unsigned.
+    /// verifier's past + future tolerance and one second (601 s with the
+    /// defaults: freshness compares whole seconds, edges included); it may
+    /// not be shorter than past + future, and must be set when the timestamp check is off.
+    /// Longer is safer for MITPO, whose timestamp is unsigned. Read back
+    /// with [`settings`](Self::settings)`().record_ttl`.
+    #[must_use]
+    pub fn record_ttl(self, ttl: Duration) -> Self {
+        self.edit(|c| c.ttl = Some(ttl))
+    }
+
+    /// The former name of [`record_ttl`](Self::record_ttl).
+    #[deprecated(since = "0.3.0", note = "renamed `record_ttl`")]
     #[must_use]
     pub fn ttl(self, ttl: Duration) -> Self {
-        self.edit(|c| c.ttl = Some(ttl))
+        self.record_ttl(ttl)
     }
 
     /// How long a lease holds a key without renewal. Defaults to 10 s
@@ -348,7 +378,9 @@ impl ReplayProtection {
         };
         let ttl = match (self.config.ttl, window) {
             (None, None) => return Err(ConfigError::ReplayTtlRequired),
-            (None, Some(window)) => window,
+            // Whole seconds, edges included: a copy passes freshness for
+            // up to the window + 1 s.
+            (None, Some(window)) => window.saturating_add(Duration::from_secs(1)),
             (Some(ttl), Some(window)) if ttl < window => {
                 return Err(ConfigError::ReplayTtlTooShort { minimum: window })
             }
@@ -368,15 +400,15 @@ impl ReplayProtection {
         self.config.namespace.name()
     }
 
-    /// The record TTL in force (zero until bound to a verifier, unless set
-    /// with [`ttl`](Self::ttl)).
-    pub fn record_ttl(&self) -> Duration {
-        self.config.ttl.unwrap_or(Duration::ZERO)
-    }
-
-    /// The lease TTL in force.
-    pub fn lease_duration(&self) -> Duration {
-        self.config.lease_ttl
+    /// The settings in force, each under the name of its setter.
+    pub fn settings(&self) -> ReplaySettings {
+        let c = &self.config;
+        ReplaySettings {
+            record_ttl: c.ttl.unwrap_or(Duration::ZERO),
+            lease_ttl: c.lease_ttl,
+            store_timeout: c.store_timeout,
+            fail_open: c.fail_open,
+        }
     }
 
     /// Leases held right now (deliveries in flight in this process) through
@@ -412,9 +444,9 @@ impl ReplayProtection {
             .await;
         guard.disarm();
         match outcome {
-            Ok(Claim::Claimed) => Ok(Some(Lease::new(self.clone(), key, id))),
+            Ok(Claim::Leased) => Ok(Some(Lease::new(self.clone(), key, id))),
             Ok(Claim::InFlight) => Err(Error::InFlight),
-            Ok(Claim::Done) => Err(Error::Replayed),
+            Ok(Claim::Replayed) => Err(Error::Replayed),
             Err(StoreError::Full) => Err(Error::ReplayStoreFull),
             Err(StoreError::Unavailable(reason, source)) => {
                 // Ambiguous: the lease may have landed. Only ours is freed.

@@ -141,8 +141,8 @@ impl ReplayStore for RedisStore {
                 .await
                 .map_err(unavailable)?;
             Ok(match found.as_deref() {
-                None => Claim::Claimed,
-                Some(DONE) => Claim::Done,
+                None => Claim::Leased,
+                Some(DONE) => Claim::Replayed,
                 Some(_) => Claim::InFlight,
             })
         })

@@ -33,7 +33,7 @@ impl Renewal {
             self.poll_answer(cx, protection, key);
             if self.tick.is_none() {
                 let timer = protection.timer();
-                let period = protection.lease_duration() / 3;
+                let period = protection.settings().lease_ttl / 3;
                 let Some(due) = timer.now().checked_add(period) else {
                     return Poll::Pending; // a lease too long to ever need renewing
                 };
@@ -72,7 +72,7 @@ impl Renewal {
 /// One renewal, bounded by the store timeout.
 fn renew(protection: &ReplayProtection, key: &ReplayKey, id: LeaseId) -> Renewing {
     let (protection, key) = (protection.clone(), key.clone());
-    let ttl = protection.lease_duration();
+    let ttl = protection.settings().lease_ttl;
     Box::pin(async move {
         protection
             .timed(protection.store().renew(&key, id, ttl))

@@ -109,12 +109,14 @@ impl fmt::Debug for LeaseId {
 /// The outcome of [`ReplayStore::claim`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
-    /// The key was free: it is now held by the caller's lease.
-    Claimed,
-    /// Another lease holds the key: a copy is being processed.
+    /// The key was free: the caller now holds its lease.
+    Leased,
+    /// Another lease holds the key: a copy is being processed (409
+    /// `in_flight`).
     InFlight,
-    /// The key is recorded as processed.
-    Done,
+    /// The key is recorded as processed: this delivery is a replay (409
+    /// `replayed`).
+    Replayed,
 }
 
 /// A store could not answer.
@@ -143,7 +145,7 @@ impl StoreError {
 /// delivery in flight), or done (processed).
 ///
 /// Each operation must be atomic for its key: of several concurrent claims
-/// of one free key, exactly one sees [`Claim::Claimed`].
+/// of one free key, exactly one sees [`Claim::Leased`].
 pub trait ReplayStore: Send + Sync + 'static {
     /// Leases `key` to `lease` for `ttl`, unless it is leased or done.
     fn claim<'a>(

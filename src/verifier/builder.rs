@@ -21,7 +21,7 @@ pub struct VerifierBuilder {
     tenants: Option<crate::tenant::Tenants>,
     tolerance: Tolerance,
     body_limit: u64,
-    clock: Box<dyn Clock>,
+    clock: Arc<dyn Clock>,
     #[cfg(feature = "runtime")]
     replay: Option<crate::replay::ReplayProtection>,
     /// Set by [`without_replay_protection`](Self::without_replay_protection).
@@ -50,7 +50,7 @@ impl VerifierBuilder {
             tenants: None,
             tolerance: scheme.tolerance(),
             body_limit: DEFAULT_BODY_LIMIT,
-            clock: Box::new(SystemClock),
+            clock: Arc::new(SystemClock),
             #[cfg(feature = "runtime")]
             replay: None,
             replay_opted_out: false,
@@ -163,7 +163,7 @@ impl VerifierBuilder {
     /// Sets where "now" comes from for the freshness check. Defaults to
     /// [`SystemClock`].
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Box::new(clock);
+        self.clock = Arc::new(clock);
         self
     }
 
@@ -204,7 +204,12 @@ impl VerifierBuilder {
         super::replay_default::warn_if_unprotected(&self.scheme, &name, self.replay_opted_out);
         #[cfg(feature = "runtime")]
         let replay = self.replay.or_else(|| {
-            super::replay_default::replay(&self.scheme, tolerance, self.replay_opted_out)
+            super::replay_default::replay(
+                &self.scheme,
+                tolerance,
+                self.replay_opted_out,
+                &self.clock,
+            )
         });
         #[cfg(feature = "runtime")]
         let replay = match replay {

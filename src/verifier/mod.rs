@@ -65,7 +65,7 @@ struct Inner {
     fingerprints: Vec<String>,
     tolerance: Tolerance,
     body_limit: u64,
-    clock: Box<dyn Clock>,
+    clock: Arc<dyn Clock>,
     #[cfg(feature = "runtime")]
     replay: Option<crate::replay::ReplayProtection>,
     #[cfg(feature = "runtime")]

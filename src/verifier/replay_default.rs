@@ -26,6 +26,9 @@ fn record_ttl(scheme: &Scheme, tolerance: Tolerance) -> Duration {
         (Some(past), Some(future)) => Some(past.saturating_add(future)),
         _ => None,
     };
+    // Freshness compares whole seconds, edges included: a copy passes for
+    // up to past + future + 1 s after the earliest moment it could arrive.
+    let window = window.map(|w| w.saturating_add(Duration::from_secs(1)));
     match window {
         Some(window) if scheme.signs_timestamp() => window,
         window => crate::replay::DEFAULT_MITPO_RECORD_TTL.max(window.unwrap_or_default()),
@@ -43,13 +46,20 @@ pub(super) fn replay(
     scheme: &Scheme,
     tolerance: Tolerance,
     opted_out: bool,
+    clock: &std::sync::Arc<dyn crate::time::Clock>,
 ) -> Option<crate::replay::ReplayProtection> {
     use crate::replay::{MemoryStore, ReplayProtection, WhenFull, DEFAULT_CAPACITY};
     if opted_out {
         return None;
     }
-    let store = MemoryStore::new(DEFAULT_CAPACITY).when_full(WhenFull::EvictOldest);
-    Some(ReplayProtection::new(store).ttl(record_ttl(scheme, tolerance)))
+    // Records age on the clock the freshness check reads: with a fixed or
+    // lagging clock (an archived delivery checked at its arrival time), a
+    // copy stays fresh as long as that clock says so, and so does its record.
+    let clock = clock.clone();
+    let store = MemoryStore::new(DEFAULT_CAPACITY)
+        .when_full(WhenFull::EvictOldest)
+        .clock(move || clock.now());
+    Some(ReplayProtection::new(store).record_ttl(record_ttl(scheme, tolerance)))
 }
 
 /// Without the `runtime` feature there is no replay store: says so, once
