@@ -83,6 +83,7 @@ pub struct MemoryStore {
 /// released: how many records were forgotten since the last warning, when
 /// one is due.
 struct Evicted {
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     warn: Option<u64>,
 }
 
