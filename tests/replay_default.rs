@@ -9,10 +9,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use common::logs::Captured;
 use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::server;
 use hookwarden::replay::DEFAULT_MITPO_RECORD_TTL;
@@ -53,29 +53,12 @@ fn captured_and_replayed(body: &[u8]) -> (http::HeaderMap, http::HeaderMap) {
     (captured, replayed)
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs `f` with a `tracing` subscriber on this thread; what it logged.
 fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
+    let subscriber = captured.subscriber();
     let value = tracing::subscriber::with_default(subscriber, f);
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     (value, log)
 }
 

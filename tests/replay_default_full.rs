@@ -9,10 +9,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
+use common::logs::Captured;
 use common::receivers::{self, payload, Adapter, Script, Step, ADAPTERS};
 use common::server;
 use hookwarden::replay::DEFAULT_CAPACITY;
@@ -32,37 +32,19 @@ fn signer() -> Signer {
 }
 
 /// Everything logged by any thread, from the start of the test.
-fn log() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+fn log() -> &'static Captured {
+    static LOG: OnceLock<Captured> = OnceLock::new();
     LOG.get_or_init(|| {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let writer = Captured(log.clone());
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
+        let log = Captured::default();
+        tracing::subscriber::set_global_default(log.subscriber()).unwrap();
         log
     })
-}
-
-#[derive(Clone)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The eviction warnings logged for `verifier`: how many records each says
 /// were forgotten.
 fn eviction_warnings(verifier: &str) -> Vec<u64> {
-    let log = String::from_utf8(log().lock().unwrap().clone()).unwrap();
+    let log = log().text();
     let tag = format!("verifier=\"{verifier}\"");
     log.lines()
         .filter(|line| line.contains("replay store full") && line.contains(&tag))

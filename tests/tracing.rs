@@ -1,36 +1,20 @@
 //! One `tracing` event per rejection, with the code, status, scheme and
 //! route, and never a secret or a signature (feature `tracing`, on by default).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use axum::routing::post;
 use axum::Router;
 use hookwarden::tower::VerifyWebhookLayer;
 use hookwarden::{Scheme, Signer, Verifier};
 use tower::ServiceExt;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "common/logs.rs"]
+mod logs;
+use logs::Captured;
 
 #[tokio::test]
 async fn each_rejection_is_one_event_without_secrets() {
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
+    let subscriber = captured.subscriber();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let secret = "tracing-test-secret";
@@ -59,7 +43,7 @@ async fn each_rejection_is_one_event_without_secrets() {
         assert_eq!(response.status().as_u16(), expect);
     }
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     let events: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("webhook rejected"))
@@ -132,7 +116,7 @@ fn a_flood_of_forgeries_is_warned_about_ten_times_a_second() {
     timer.advance(std::time::Duration::from_secs(1));
     flood(1);
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     let rejected: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("webhook rejected"))
@@ -177,11 +161,7 @@ async fn a_missing_actix_verifier_is_logged_once_at_error_with_the_fix() {
 
     // The server's workers run on their own threads: a global subscriber.
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
+    let subscriber = captured.subscriber();
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
     async fn handle(Verified { body, .. }: Verified<web::Bytes>) -> web::Bytes {
@@ -225,7 +205,7 @@ async fn a_missing_actix_verifier_is_logged_once_at_error_with_the_fix() {
         assert!(answer.contains("not_configured"), "{path}: {answer}");
     }
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
     assert_eq!(errors.len(), 1, "{log}");
     for part in [

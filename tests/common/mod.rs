@@ -1,3 +1,5 @@
+#[cfg(feature = "tracing")]
+pub mod logs;
 #[cfg(feature = "redis")]
 pub mod proxy;
 #[cfg(all(feature = "axum", feature = "actix"))]
