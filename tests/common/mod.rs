@@ -1,5 +1,6 @@
 #[cfg(feature = "tracing")]
 pub mod logs;
+pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod proxy;
 #[cfg(all(feature = "axum", feature = "actix"))]
