@@ -356,7 +356,7 @@ impl ReplayStore for Unreachable {
     fn renew<'a>(&'a self, _: &'a ReplayKey, _: LeaseId, _: Duration) -> StoreFuture<'a, bool> {
         StoreFuture::ready(Ok(false))
     }
-    fn commit<'a>(&'a self, _: &'a ReplayKey, _: Duration) -> StoreFuture<'a, ()> {
+    fn commit<'a>(&'a self, _: &'a ReplayKey, _: LeaseId, _: Duration) -> StoreFuture<'a, ()> {
         StoreFuture::ready(Ok(()))
     }
     fn release<'a>(&'a self, _: &'a ReplayKey, _: LeaseId) -> StoreFuture<'a, ()> {

@@ -275,11 +275,12 @@ impl hookwarden::replay::ReplayStore for Remote {
     fn commit<'a>(
         &'a self,
         key: &'a hookwarden::replay::ReplayKey,
+        lease: hookwarden::replay::LeaseId,
         ttl: Duration,
     ) -> hookwarden::replay::StoreFuture<'a, ()> {
         hookwarden::replay::StoreFuture::new(async move {
             tokio::task::yield_now().await;
-            self.0.commit(key, ttl).await
+            self.0.commit(key, lease, ttl).await
         })
     }
 

@@ -342,14 +342,19 @@ impl ReplayStore for FaultyStore {
         self.inner.renew(key, lease, ttl)
     }
 
-    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
+    fn commit<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
         if Self::take(&self.failed_commits) {
             return StoreFuture::ready(Err(StoreError::Unavailable(
                 "injected commit failure".into(),
                 None,
             )));
         }
-        self.inner.commit(key, ttl)
+        self.inner.commit(key, lease, ttl)
     }
 
     fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()> {

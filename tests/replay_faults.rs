@@ -105,12 +105,17 @@ impl ReplayStore for Faulty {
         self.inner.renew(key, lease, ttl)
     }
 
-    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
+    fn commit<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
         self.called("commit");
         if self.hang_commits.load(Ordering::SeqCst) {
             return hang();
         }
-        self.inner.commit(key, ttl)
+        self.inner.commit(key, lease, ttl)
     }
 
     fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()> {

@@ -154,6 +154,8 @@ fn accept(
     match claimed {
         Ok(lease) => {
             event::accepted(verifier);
+            let mut delivery = delivery;
+            delivery.fence = lease.as_ref().map(|lease| lease.fence().clone());
             Ok(Received {
                 body,
                 delivery,

@@ -24,13 +24,13 @@ impl ReplayProtection {
         });
     }
 
-    /// Records `key` as done, retrying for [`COMMIT_RETRY_WINDOW`].
-    pub(super) fn spawn_commit(&self, key: ReplayKey) {
+    /// Records `key` as done by lease `id`, retrying for [`COMMIT_RETRY_WINDOW`].
+    pub(super) fn spawn_commit(&self, key: ReplayKey, id: LeaseId) {
         self.spawn_retrying(COMMIT_RETRY_WINDOW, move |this| {
             let key = key.clone();
             async move {
                 let ttl = this.settings().record_ttl;
-                this.timed(this.store().commit(&key, ttl)).await
+                this.timed(this.store().commit(&key, id, ttl)).await
             }
         });
     }

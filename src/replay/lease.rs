@@ -11,7 +11,7 @@ use pin_project_lite::pin_project;
 use sync_wrapper::SyncWrapper;
 
 use super::renewal::Renewal;
-use super::{LeaseId, ReplayKey, ReplayProtection};
+use super::{Fence, LeaseId, ReplayKey, ReplayProtection};
 
 /// A delivery's lease on its replay key, held while its handler runs:
 /// copies that arrive meanwhile get 409 `in_flight`. Obtained by a
@@ -34,8 +34,9 @@ use super::{LeaseId, ReplayKey, ReplayProtection};
 #[must_use = "commit or release the lease; dropping it releases the delivery"]
 pub struct Lease {
     protection: ReplayProtection,
-    key: ReplayKey,
-    id: LeaseId,
+    /// The key and the lease's id, as the handler sees them, and whether
+    /// the handler recorded the delivery in its own transaction.
+    fence: Fence,
     /// Its slot in the registry of held leases.
     slot: usize,
     phase: Phase,
@@ -61,8 +62,8 @@ enum Phase {
 impl std::fmt::Debug for Lease {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Lease")
-            .field("key", &self.key)
-            .field("id", &self.id)
+            .field("key", self.fence.key())
+            .field("id", &self.fence.lease())
             .finish_non_exhaustive()
     }
 }
@@ -70,10 +71,10 @@ impl std::fmt::Debug for Lease {
 impl Lease {
     pub(super) fn new(protection: ReplayProtection, key: ReplayKey, id: LeaseId) -> Self {
         let slot = protection.leases().insert(id, key.clone());
+        let fence = Fence::new(key, id, protection.settings().record_ttl);
         Lease {
             protection,
-            key,
-            id,
+            fence,
             slot,
             phase: Phase::Held,
             renewal: SyncWrapper::default(),
@@ -90,8 +91,7 @@ impl Lease {
         };
         let keeper = Lease {
             protection: self.protection.clone(),
-            key: self.key.clone(),
-            id: self.id,
+            fence: self.fence.clone(),
             slot: usize::MAX,
             phase: Phase::Settled, // the keeper settles nothing
             renewal: SyncWrapper::default(),
@@ -105,7 +105,14 @@ impl Lease {
 
     /// The key held.
     pub fn key(&self) -> &ReplayKey {
-        &self.key
+        self.fence.key()
+    }
+
+    /// The lease's identity, for a handler that records the delivery in its
+    /// own transaction (see [`Fence`]); the adapters hand it over in
+    /// [`VerifiedDelivery::fence`](crate::VerifiedDelivery::fence).
+    pub fn fence(&self) -> &Fence {
+        &self.fence
     }
 
     /// Runs `future` while keeping the lease alive; yields its output and the
@@ -120,7 +127,7 @@ impl Lease {
     /// protects (what [`keep_alive`](Self::keep_alive) does).
     pub fn poll_renew(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let renewal = self.renewal.get_mut();
-        renewal.poll(cx, &self.protection, &self.key, self.id)
+        renewal.poll(cx, &self.protection, self.fence.key(), self.fence.lease())
     }
 
     /// Settles by the handler's outcome: [`commit`](Self::commit) when
@@ -138,17 +145,25 @@ impl Lease {
     /// logged and retried in the background (for up to
     /// [`COMMIT_RETRY_WINDOW`]). If this future is dropped before the store
     /// answered, the commit still goes ahead in the background.
+    ///
+    /// When the handler recorded the delivery in its own transaction
+    /// ([`Fence::is_recorded`]), that transaction's commit is what counts:
+    /// this releases instead, which never undoes a committed record and
+    /// frees the key if the transaction rolled back.
     pub async fn commit(mut self) {
+        if self.fence.is_recorded() {
+            return self.release().await;
+        }
         self.leave_registry();
         self.phase = Phase::Committing;
         let ttl = self.protection.settings().record_ttl;
-        let commit = self.protection.store().commit(&self.key, ttl);
+        let commit = self.protection.store().commit(self.fence.key(), self.fence.lease(), ttl);
         let outcome = self.protection.timed(commit).await;
         self.phase = Phase::Settled;
         if let Err(error) = outcome {
             self.protection
-                .log_settle_error("commit", &self.key, &error);
-            self.protection.spawn_commit(self.key.clone());
+                .log_settle_error("commit", self.fence.key(), &error);
+            self.protection.spawn_commit(self.fence.key().clone(), self.fence.lease());
         }
     }
 
@@ -159,19 +174,19 @@ impl Lease {
     pub async fn release(mut self) {
         self.leave_registry();
         self.phase = Phase::Releasing;
-        let release = self.protection.store().release(&self.key, self.id);
+        let release = self.protection.store().release(self.fence.key(), self.fence.lease());
         let outcome = self.protection.timed(release).await;
         self.phase = Phase::Settled;
         if let Err(error) = outcome {
             self.protection
-                .log_settle_error("release", &self.key, &error);
-            self.protection.spawn_release(self.key.clone(), self.id);
+                .log_settle_error("release", self.fence.key(), &error);
+            self.protection.spawn_release(self.fence.key().clone(), self.fence.lease());
         }
     }
 
     fn leave_registry(&mut self) {
         if self.phase == Phase::Held {
-            self.protection.leases().remove(self.slot, self.id);
+            self.protection.leases().remove(self.slot, self.fence.lease());
         }
         if let Some(task) = self.background.take() {
             task.abort();
@@ -184,9 +199,9 @@ impl Drop for Lease {
         match self.phase {
             Phase::Held | Phase::Releasing => {
                 self.leave_registry();
-                self.protection.spawn_release(self.key.clone(), self.id);
+                self.protection.spawn_release(self.fence.key().clone(), self.fence.lease());
             }
-            Phase::Committing => self.protection.spawn_commit(self.key.clone()),
+            Phase::Committing => self.protection.spawn_commit(self.fence.key().clone(), self.fence.lease()),
             Phase::Settled => {}
         }
     }

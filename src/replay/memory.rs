@@ -445,7 +445,12 @@ impl ReplayStore for MemoryStore {
         StoreFuture::ready(Ok(self.renew_sync(key, lease, ttl)))
     }
 
-    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
+    fn commit<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        _lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
         self.commit_sync(key, ttl);
         StoreFuture::ready(Ok(()))
     }

@@ -147,10 +147,14 @@
 #![doc = include_str!("../../docs/replay.md")]
 
 mod background;
+mod fence;
 mod hasher;
 mod key;
 mod lease;
 mod memory;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 mod registry;
@@ -162,9 +166,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use self::postgres::PostgresStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisStore;
+pub use fence::Fence;
 pub use key::{Namespace, ReplayKey};
 pub use lease::{KeepAlive, Lease, COMMIT_RETRY_WINDOW};
 pub use memory::{

@@ -168,7 +168,12 @@ impl ReplayStore for RedisStore {
         })
     }
 
-    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()> {
+    fn commit<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        _lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
         StoreFuture::new(async move {

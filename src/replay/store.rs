@@ -164,8 +164,16 @@ pub trait ReplayStore: Send + Sync + 'static {
         ttl: Duration,
     ) -> StoreFuture<'a, bool>;
 
-    /// Records `key` as done for `ttl`, whoever holds it.
-    fn commit<'a>(&'a self, key: &'a ReplayKey, ttl: Duration) -> StoreFuture<'a, ()>;
+    /// Records `key` as done for `ttl`: `lease` processed it. Recorded
+    /// whoever holds the key now (the delivery's effects happened, so it
+    /// is done even if its lease was lost meanwhile); `lease` says which
+    /// delivery commits, for a store that fences or logs by it.
+    fn commit<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        lease: LeaseId,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()>;
 
     /// Frees `key` if `lease` still holds it (a done key stays done).
     fn release<'a>(&'a self, key: &'a ReplayKey, lease: LeaseId) -> StoreFuture<'a, ()>;

@@ -23,6 +23,9 @@ pub struct VerifiedDelivery {
     /// The 128-bit digest the replay key is made of (only computed with
     /// replay protection on).
     pub(crate) replay_digest: Option<u128>,
+    /// The lease it is processed under, once claimed.
+    #[cfg(feature = "runtime")]
+    pub(crate) fence: Option<crate::replay::Fence>,
 }
 
 impl fmt::Debug for VerifiedDelivery {
@@ -100,5 +103,17 @@ impl VerifiedDelivery {
     /// How many body bytes were verified.
     pub fn body_len(&self) -> u64 {
         self.body_len
+    }
+
+    /// The identity of the replay lease this delivery is processed under,
+    /// for a handler that records it as processed in its own transaction
+    /// (see [`Fence`](crate::replay::Fence)). Set behind every adapter
+    /// once the delivery's key was claimed; `None` without replay
+    /// protection, when failing open with the store down, and on a delivery
+    /// from [`Verifier::verify`](crate::Verifier::verify), which never
+    /// claims.
+    #[cfg(feature = "runtime")]
+    pub fn fence(&self) -> Option<&crate::replay::Fence> {
+        self.fence.as_ref()
     }
 }

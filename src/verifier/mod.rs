@@ -241,6 +241,8 @@ impl Verifier {
             secret_index,
             body_len,
             replay_digest,
+            #[cfg(feature = "runtime")]
+            fence: None,
         }
     }
 

@@ -1,3 +1,5 @@
+#[cfg(all(feature = "postgres", feature = "axum", feature = "actix"))]
+pub mod inbox;
 #[cfg(feature = "tracing")]
 pub mod logs;
 pub mod postgres;

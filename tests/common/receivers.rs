@@ -133,7 +133,7 @@ pub fn payload(id: &str) -> Vec<u8> {
 pub struct Receiver {
     pub adapter: Adapter,
     pub addr: SocketAddr,
-    stop: Option<Box<dyn FnOnce() + Send + Sync>>,
+    pub(crate) stop: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl Receiver {
@@ -152,7 +152,7 @@ impl Drop for Receiver {
 
 /// Scripted panics are expected: their messages (and backtraces) would
 /// only bury the test output. Other panics print as usual.
-fn quiet_scripted_panics() {
+pub fn quiet_scripted_panics() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();

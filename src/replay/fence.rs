@@ -1,0 +1,95 @@
+//! [`Fence`]: a held lease's identity, handed to the handler so that it can
+//! record its delivery as processed inside its own database transaction.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{LeaseId, ReplayKey};
+
+/// The identity of the lease a delivery is processed under: its key, its
+/// lease id and the record TTL. Found in [`VerifiedDelivery::fence`](crate::VerifiedDelivery::fence)
+/// behind every adapter (the tower layer and the actix-web middleware put
+/// the delivery in the request extensions; both `Verified<T>` extractors
+/// carry it), whenever a lease is held.
+///
+/// A store that lives in the application's own database records the
+/// delivery as processed *in the handler's transaction*, fenced by this
+/// lease: with feature `postgres`,
+/// [`postgres::record`](crate::replay::postgres::record). The record then
+/// commits or rolls back with the handler's writes, and fails (aborting the
+/// transaction) when the lease was lost meanwhile, taken by another
+/// replica. Once a handler has recorded, "processed" means that its
+/// transaction committed: the layer, the middleware and
+/// [`Ack::commit`](crate::extract::Ack::commit) no longer commit the key
+/// themselves; they release it, which never undoes a committed record and
+/// frees the key if the transaction rolled back.
+#[derive(Clone)]
+pub struct Fence(Arc<Inner>);
+
+struct Inner {
+    key: ReplayKey,
+    lease: LeaseId,
+    record_ttl: Duration,
+    recorded: AtomicBool,
+}
+
+impl Fence {
+    pub(super) fn new(key: ReplayKey, lease: LeaseId, record_ttl: Duration) -> Self {
+        Fence(Arc::new(Inner {
+            key,
+            lease,
+            record_ttl,
+            recorded: AtomicBool::new(false),
+        }))
+    }
+
+    /// The key the delivery is recorded under.
+    pub fn key(&self) -> &ReplayKey {
+        &self.0.key
+    }
+
+    /// The lease the delivery is held by.
+    pub fn lease(&self) -> LeaseId {
+        self.0.lease
+    }
+
+    /// How long the record of the processed delivery lives.
+    pub fn record_ttl(&self) -> Duration {
+        self.0.record_ttl
+    }
+
+    /// Says that the delivery was recorded in the handler's transaction:
+    /// from now on its lease settles by a release, never by a commit of its
+    /// own. Called by a store's in-transaction record once the record is
+    /// written (before the transaction commits); a store of your own that
+    /// records in a transaction calls it too.
+    pub fn mark_recorded(&self) {
+        self.0.recorded.store(true, Ordering::Release);
+    }
+
+    /// Whether the delivery was recorded in the handler's transaction.
+    pub fn is_recorded(&self) -> bool {
+        self.0.recorded.load(Ordering::Acquire)
+    }
+}
+
+impl fmt::Debug for Fence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fence")
+            .field("key", self.key())
+            .field("lease", &self.lease())
+            .field("recorded", &self.is_recorded())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two fences are equal when they fence the same lease on the same key.
+impl PartialEq for Fence {
+    fn eq(&self, other: &Self) -> bool {
+        self.lease() == other.lease() && self.key() == other.key()
+    }
+}
+
+impl Eq for Fence {}

@@ -1,0 +1,38 @@
+//! The PostgreSQL replay store, and the inbox: a delivery recorded as
+//! processed in the handler's own transaction. Feature `postgres`, on
+//! `sqlx` 0.8. The guide: [`docs/postgres.md`](super#postgresql).
+
+mod record;
+mod store;
+
+pub use record::{record, RecordError, RECORD_LOCK_TIMEOUT};
+pub use store::{PostgresStore, DEFAULT_LOCK_TIMEOUT, DEFAULT_PURGE_BATCH};
+
+/// The schema, as applied by [`PostgresStore::migrate`]: the table
+/// `hookwarden_replay`, its index on `expires_at`, and the functions the
+/// store calls (`hookwarden_claim`, `_renew`, `_commit`, `_release`,
+/// `_record`, `_purge`). Idempotent; apply it with your own migration tool
+/// instead if you prefer (it takes an advisory lock, so replicas may apply
+/// it at once).
+pub const SCHEMA: &str = include_str!("schema.sql");
+
+/// A duration in whole milliseconds for the database: at least 1, at most
+/// 100 years.
+fn millis(duration: std::time::Duration) -> i64 {
+    const LONGEST: i64 = 100 * 365 * 24 * 3600 * 1000;
+    i64::try_from(duration.as_millis())
+        .unwrap_or(i64::MAX)
+        .clamp(1, LONGEST)
+}
+
+/// A lock wait in whole milliseconds (`lock_timeout` is an `int`).
+fn lock_millis(duration: std::time::Duration) -> i32 {
+    i32::try_from(duration.as_millis())
+        .unwrap_or(i32::MAX)
+        .max(1)
+}
+
+/// A lease id as stored: 16 bytes, big-endian.
+fn lease_bytes(lease: super::LeaseId) -> [u8; 16] {
+    lease.as_u128().to_be_bytes()
+}

@@ -1,0 +1,135 @@
+-- hookwarden's replay records and leases in PostgreSQL (feature `postgres`).
+-- Applied by `PostgresStore::migrate`, idempotent; safe to run from many
+-- replicas at once (one transaction, under an advisory lock). Works under
+-- READ COMMITTED, PostgreSQL's default isolation level.
+--
+-- One row per replay key: held by a lease (`done` false, `lease` its id)
+-- until `expires_at`, or recorded as processed (`done` true) until
+-- `expires_at`. An expired row counts as absent; `hookwarden_purge` deletes
+-- expired rows in bounded batches. Times are the database's clock.
+
+SELECT pg_advisory_xact_lock(7245119623457812001);
+
+CREATE TABLE IF NOT EXISTS hookwarden_replay (
+    key        text        PRIMARY KEY,
+    lease      bytea       NOT NULL,
+    done       boolean     NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+
+-- The purge finds expired rows by it.
+CREATE INDEX IF NOT EXISTS hookwarden_replay_expires_at
+    ON hookwarden_replay (expires_at);
+
+-- Every function waits at most `p_lock_ms` for a row lock: a row locked for
+-- longer is held by a handler's open transaction (an in-transaction record),
+-- so its delivery is in flight. Claims answer 'leased', 'in_flight' or
+-- 'replayed'.
+CREATE OR REPLACE FUNCTION hookwarden_claim(
+    p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
+) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    found_row record;
+    expires timestamptz := clock_timestamp() + p_ttl_ms * interval '1 millisecond';
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_ms || 'ms', true);
+    FOR attempt IN 1..2 LOOP
+        INSERT INTO hookwarden_replay (key, lease, done, expires_at)
+            VALUES (p_key, p_lease, false, expires)
+            ON CONFLICT (key) DO NOTHING;
+        IF FOUND THEN
+            RETURN 'leased';
+        END IF;
+        SELECT done, expires_at INTO found_row
+            FROM hookwarden_replay WHERE key = p_key FOR UPDATE;
+        IF FOUND THEN
+            IF found_row.expires_at > clock_timestamp() THEN
+                RETURN CASE WHEN found_row.done THEN 'replayed' ELSE 'in_flight' END;
+            END IF;
+            UPDATE hookwarden_replay
+                SET lease = p_lease, done = false, expires_at = expires
+                WHERE key = p_key;
+            RETURN 'leased';
+        END IF;
+        -- Purged between the insert and the select: once more.
+    END LOOP;
+    RETURN 'in_flight';
+EXCEPTION WHEN lock_not_available THEN
+    RETURN 'in_flight';
+END $$;
+
+-- True when the lease still holds the key. A row locked by the handler's
+-- own open transaction (its record, not yet committed) is still held.
+CREATE OR REPLACE FUNCTION hookwarden_renew(
+    p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
+) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_ms || 'ms', true);
+    UPDATE hookwarden_replay
+        SET expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
+        WHERE key = p_key AND lease = p_lease AND NOT done;
+    RETURN FOUND;
+EXCEPTION WHEN lock_not_available THEN
+    RETURN true;
+END $$;
+
+-- Records the key as processed, whoever holds it (the effects happened).
+CREATE OR REPLACE FUNCTION hookwarden_commit(
+    p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
+) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_ms || 'ms', true);
+    INSERT INTO hookwarden_replay (key, lease, done, expires_at)
+        VALUES (p_key, p_lease, true,
+                clock_timestamp() + p_ttl_ms * interval '1 millisecond')
+        ON CONFLICT (key) DO UPDATE
+            SET lease = excluded.lease, done = true, expires_at = excluded.expires_at;
+END $$;
+
+-- Frees the key if the lease still holds it; a processed key stays processed.
+CREATE OR REPLACE FUNCTION hookwarden_release(
+    p_key text, p_lease bytea, p_lock_ms integer
+) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_ms || 'ms', true);
+    DELETE FROM hookwarden_replay
+        WHERE key = p_key AND lease = p_lease AND NOT done;
+END $$;
+
+-- The record in the handler's own transaction, fenced by its lease: fails
+-- (aborting the transaction) unless the lease still holds the key. The lock
+-- timeout it sets lasts only for this call.
+CREATE OR REPLACE FUNCTION hookwarden_record(
+    p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    previous text := current_setting('lock_timeout');
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_ms || 'ms', true);
+    UPDATE hookwarden_replay
+        SET done = true,
+            expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
+        WHERE key = p_key AND lease = p_lease AND NOT done;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'hookwarden: the delivery''s lease was lost (expired and taken by another replica, already recorded, or never held in this table)'
+            USING ERRCODE = 'HW409';
+    END IF;
+    PERFORM set_config('lock_timeout', previous, true);
+END $$;
+
+-- Deletes at most `p_limit` expired rows, skipping rows locked by others;
+-- returns how many.
+CREATE OR REPLACE FUNCTION hookwarden_purge(p_limit integer)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    purged bigint;
+BEGIN
+    DELETE FROM hookwarden_replay WHERE key IN (
+        SELECT key FROM hookwarden_replay
+            WHERE expires_at < clock_timestamp()
+            ORDER BY expires_at
+            LIMIT p_limit
+            FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS purged = ROW_COUNT;
+    RETURN purged;
+END $$;
