@@ -8,6 +8,7 @@
 //! | `hookwarden_verification_seconds` | histogram | `verifier`, `scheme` | from the headers' acceptance to the verdict, whatever it is (the body's arrival included) |
 //! | `hookwarden_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
 //! | `hookwarden_leases_held` | gauge | | replay leases held: deliveries being processed |
+//! | `hookwarden_replay_lease_max_hold_total` | counter | `verifier` | replay leases that reached their maximum hold ([`ReplayProtection::max_hold`](crate::replay::ReplayProtection::max_hold)) and lapsed while their handler still ran, by verifier name |
 //! | `hookwarden_replay_records_evicted_total` | counter | `verifier` | records of processed deliveries an in-memory store forgot to make room ([`WhenFull::EvictOldest`](crate::replay::WhenFull::EvictOldest), the default store's choice), by the name of the verifier whose claim needed the room |
 //!
 //! Handles are registered with the recorder installed when a verifier sees
@@ -29,6 +30,9 @@ pub const VERIFICATION_SECONDS: &str = "hookwarden_verification_seconds";
 pub const UNVERIFIED_BYTES: &str = "hookwarden_unverified_bytes";
 /// `hookwarden_leases_held`.
 pub const LEASES_HELD: &str = "hookwarden_leases_held";
+
+/// `hookwarden_replay_lease_max_hold_total`.
+pub const REPLAY_LEASE_MAX_HOLD_TOTAL: &str = "hookwarden_replay_lease_max_hold_total";
 
 /// `hookwarden_replay_records_evicted_total`.
 pub const REPLAY_RECORDS_EVICTED_TOTAL: &str = "hookwarden_replay_records_evicted_total";
@@ -141,4 +145,11 @@ pub(crate) fn lease_settled() {
 pub(crate) fn replay_record_evicted(verifier: &str) {
     #[cfg(feature = "metrics")]
     metrics::counter!(REPLAY_RECORDS_EVICTED_TOTAL, "verifier" => verifier.to_owned()).increment(1);
+}
+
+/// Counts a replay lease that lapsed at its maximum hold while its handler
+/// still ran: rare, so the handle is looked up each time.
+pub(crate) fn replay_lease_max_hold(verifier: &str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!(REPLAY_LEASE_MAX_HOLD_TOTAL, "verifier" => verifier.to_owned()).increment(1);
 }

@@ -189,6 +189,20 @@ use registry::Registry;
 /// How long a lease holds a key before it must be renewed: 10 seconds.
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
 
+/// How long a lease may be held in all, renewals included, before renewals
+/// stop and it lapses: 5 minutes. See [`ReplayProtection::max_hold`].
+///
+/// Providers give up on a delivery after seconds — GitHub after 10 s,
+/// Shopify after 5 s, Slack after 3 s, Svix after 15 s — and retry later:
+/// a handler still running minutes after its delivery arrived was long
+/// since counted as failed by its sender, and a lease it keeps holding
+/// only refuses (409 `in_flight`) the retries that could succeed. Five
+/// minutes is twenty times the longest of those timeouts, room enough for
+/// a slow handler whose sender waits longer (a dispatcher of one's own),
+/// and short enough that a hung handler blocks its delivery's retries for
+/// minutes, not until the process restarts.
+pub const DEFAULT_MAX_HOLD: Duration = Duration::from_secs(5 * 60);
+
 /// How long a store call may take before it counts as failed: 2 seconds.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -248,6 +262,7 @@ struct Config {
     store: Arc<dyn ReplayStore>,
     ttl: Option<Duration>,
     lease_ttl: Duration,
+    max_hold: Duration,
     store_timeout: Duration,
     fail_open: bool,
     namespace: Namespace,
@@ -265,6 +280,7 @@ impl fmt::Debug for ReplayProtection {
             .field("namespace", &c.namespace.name())
             .field("record_ttl", &c.ttl)
             .field("lease_ttl", &c.lease_ttl)
+            .field("max_hold", &c.max_hold)
             .field("store_timeout", &c.store_timeout)
             .field("fail_open", &c.fail_open)
             .field("bound", &c.bound)
@@ -285,6 +301,9 @@ pub struct ReplaySettings {
     /// How long a lease holds a key without renewal
     /// ([`lease_ttl`](ReplayProtection::lease_ttl)).
     pub lease_ttl: Duration,
+    /// How long a lease may be held in all, renewals included
+    /// ([`max_hold`](ReplayProtection::max_hold)).
+    pub max_hold: Duration,
     /// The bound on each store call
     /// ([`store_timeout`](ReplayProtection::store_timeout)).
     pub store_timeout: Duration,
@@ -306,6 +325,7 @@ impl ReplayProtection {
                 store,
                 ttl: None,
                 lease_ttl: DEFAULT_LEASE_TTL,
+                max_hold: DEFAULT_MAX_HOLD,
                 store_timeout: DEFAULT_STORE_TIMEOUT,
                 fail_open: false,
                 namespace: Namespace::new(""),
@@ -353,6 +373,34 @@ impl ReplayProtection {
     #[must_use]
     pub fn lease_ttl(self, ttl: Duration) -> Self {
         self.edit(|c| c.lease_ttl = ttl.max(Duration::from_millis(30)))
+    }
+
+    /// How long a lease may be held in all, from its claim, renewals
+    /// included. Defaults to 5 minutes ([`DEFAULT_MAX_HOLD`], where the
+    /// choice is explained). A handler that runs longer — hung, or left
+    /// running by its framework after its client went away — stops being
+    /// renewed: its lease lapses about `max_hold` after the claim, so that a
+    /// copy of its delivery (the provider's retry) can be processed, here or
+    /// on another replica, instead of getting 409 `in_flight` for as long
+    /// as the handler runs. The last renewal extends the lease only up to
+    /// the claim + `max_hold` (renewing for the time remaining, not a full
+    /// [`lease_ttl`](Self::lease_ttl)), so it lapses no later than that,
+    /// give or take the store's rounding to milliseconds. A lease that
+    /// lapses while its handler still runs is logged once (a `tracing`
+    /// warning, with the key) and counted
+    /// (`hookwarden_replay_lease_max_hold_total`, feature `metrics`). The
+    /// handler itself runs on, and settles as usual: its commit still
+    /// records the delivery as processed; its release frees nothing held
+    /// by another.
+    ///
+    /// Shorter than the lease TTL (zero included) means no renewal at
+    /// all: the claim's own lease, [`lease_ttl`](Self::lease_ttl), is the
+    /// hold. A duration too long to be represented from now
+    /// (`Duration::MAX`) means no limit: renewed for as long as the
+    /// handler runs. Read back with [`settings`](Self::settings)`().max_hold`.
+    #[must_use]
+    pub fn max_hold(self, max_hold: Duration) -> Self {
+        self.edit(|c| c.max_hold = max_hold)
     }
 
     /// How long a store call may take before it counts as failed (and, for
@@ -414,6 +462,7 @@ impl ReplayProtection {
         ReplaySettings {
             record_ttl: c.ttl.unwrap_or(Duration::ZERO),
             lease_ttl: c.lease_ttl,
+            max_hold: c.max_hold,
             store_timeout: c.store_timeout,
             fail_open: c.fail_open,
         }
@@ -516,6 +565,17 @@ impl ReplayProtection {
     fn log_settle_error(&self, what: &str, key: &ReplayKey, error: &StoreError) {
         #[cfg(feature = "tracing")]
         tracing::warn!(key = %key, %error, "replay lease: {what} failed; retrying in the background");
+    }
+
+    /// A lease lapsed at its maximum hold while its handler still runs.
+    fn log_max_hold(&self, key: &ReplayKey) {
+        crate::metrics::replay_lease_max_hold(key.namespace());
+        #[cfg(feature = "tracing")]
+        tracing::warn!(
+            key = %key,
+            max_hold_ms = u64::try_from(self.config.max_hold.as_millis()).unwrap_or(u64::MAX),
+            "replay lease reached its maximum hold and lapsed while its handler still runs: a copy may now be processed"
+        );
     }
 
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
