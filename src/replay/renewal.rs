@@ -20,14 +20,19 @@ use crate::time::Sleep;
 
 type Renewing = Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send>>;
 
-/// Where a lease's renewals stand: the hold's bounds, the next tick, and
-/// the renewal waiting for the store's answer, if any.
+/// Where a lease's renewals stand: the hold and the next tick, and the
+/// renewal waiting for the store's answer, if any.
 #[derive(Default)]
 pub(super) struct Renewal {
-    /// Set on the first poll.
-    hold: Option<Hold>,
-    tick: Option<Sleep>,
+    /// Set on the first poll; boxed, so that a `Lease` (inside every
+    /// adapter's future) grows by no more than a pointer.
+    state: Option<Box<State>>,
     renewing: Option<Renewing>,
+}
+
+struct State {
+    hold: Hold,
+    tick: Option<Sleep>,
 }
 
 /// One lease's hold.
@@ -54,21 +59,24 @@ impl Renewal {
     ) -> Poll<()> {
         let timer = protection.timer();
         let settings = protection.settings();
-        let hold = self.hold.get_or_insert_with(|| {
+        let State { hold, tick } = &mut **self.state.get_or_insert_with(|| {
             let start = timer.now();
-            Hold {
-                deadline: start.checked_add(settings.max_hold),
-                expiry: start.checked_add(settings.lease_ttl),
-                ended: false,
-                reported: false,
-            }
+            Box::new(State {
+                hold: Hold {
+                    deadline: start.checked_add(settings.max_hold),
+                    expiry: start.checked_add(settings.lease_ttl),
+                    ended: false,
+                    reported: false,
+                },
+                tick: None,
+            })
         });
         loop {
             Self::poll_answer(&mut self.renewing, cx, protection, key);
             if hold.reported {
                 return Poll::Pending;
             }
-            if self.tick.is_none() {
+            if tick.is_none() {
                 let due = if hold.ended {
                     hold.expiry
                 } else {
@@ -77,12 +85,12 @@ impl Renewal {
                 let Some(due) = due else {
                     return Poll::Pending; // a lease too long to ever need renewing
                 };
-                self.tick = Some(timer.sleep_until(due));
+                *tick = Some(timer.sleep_until(due));
             }
-            if let Some(tick) = self.tick.as_mut() {
-                ready!(tick.as_mut().poll(cx));
+            if let Some(sleep) = tick.as_mut() {
+                ready!(sleep.as_mut().poll(cx));
             }
-            self.tick = None;
+            *tick = None;
             if hold.ended {
                 // The lease has lapsed and its work still runs.
                 hold.reported = true;
