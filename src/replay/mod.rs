@@ -92,8 +92,12 @@
 //!
 //! 1. When the signature verifies, the intake [claims](ReplayProtection::claim)
 //!    the key: a [`Lease`] of [`lease_ttl`](ReplayProtection::lease_ttl)
-//!    (10 s), renewed every third of that while the handler runs. A copy
-//!    arriving meanwhile gets 409 `in_flight` with `Retry-After`.
+//!    (10 s), renewed every third of that while the handler runs, for at
+//!    most the [`max_hold`](ReplayProtection::max_hold) ([`DEFAULT_MAX_HOLD`],
+//!    5 minutes): a handler that never finishes (hung, or left running by
+//!    its framework after its client went away) stops being renewed, and
+//!    its lease lapses about `max_hold` after the claim. A copy arriving
+//!    while the lease holds gets 409 `in_flight` with `Retry-After`.
 //! 2. When the handler succeeds (a 2xx answer from the layer's or the
 //!    middleware's inner service, or the extractor's `Ack` committed), the
 //!    key is recorded as done for the record TTL (past +
@@ -114,7 +118,8 @@
 //! payload's own id: a handler that acted and then panicked (or whose client
 //! went away after it acted, or whose server died before the commit landed)
 //! runs again on the provider's retry; a handler slower than a lease whose
-//! renewals cannot reach the store may overlap with a copy; and once a
+//! renewals cannot reach the store, or running past its maximum hold, may
+//! overlap with a copy; and once a
 //! record expires, the same delivery is accepted again (for MITPO, whose
 //! timestamp is unsigned, set a long [`ttl`](ReplayProtection::ttl)).
 //!
