@@ -157,13 +157,17 @@ impl Lease {
         self.leave_registry();
         self.phase = Phase::Committing;
         let ttl = self.protection.settings().record_ttl;
-        let commit = self.protection.store().commit(self.fence.key(), self.fence.lease(), ttl);
+        let commit = self
+            .protection
+            .store()
+            .commit(self.fence.key(), self.fence.lease(), ttl);
         let outcome = self.protection.timed(commit).await;
         self.phase = Phase::Settled;
         if let Err(error) = outcome {
             self.protection
                 .log_settle_error("commit", self.fence.key(), &error);
-            self.protection.spawn_commit(self.fence.key().clone(), self.fence.lease());
+            self.protection
+                .spawn_commit(self.fence.key().clone(), self.fence.lease());
         }
     }
 
@@ -174,19 +178,25 @@ impl Lease {
     pub async fn release(mut self) {
         self.leave_registry();
         self.phase = Phase::Releasing;
-        let release = self.protection.store().release(self.fence.key(), self.fence.lease());
+        let release = self
+            .protection
+            .store()
+            .release(self.fence.key(), self.fence.lease());
         let outcome = self.protection.timed(release).await;
         self.phase = Phase::Settled;
         if let Err(error) = outcome {
             self.protection
                 .log_settle_error("release", self.fence.key(), &error);
-            self.protection.spawn_release(self.fence.key().clone(), self.fence.lease());
+            self.protection
+                .spawn_release(self.fence.key().clone(), self.fence.lease());
         }
     }
 
     fn leave_registry(&mut self) {
         if self.phase == Phase::Held {
-            self.protection.leases().remove(self.slot, self.fence.lease());
+            self.protection
+                .leases()
+                .remove(self.slot, self.fence.lease());
         }
         if let Some(task) = self.background.take() {
             task.abort();
@@ -199,9 +209,12 @@ impl Drop for Lease {
         match self.phase {
             Phase::Held | Phase::Releasing => {
                 self.leave_registry();
-                self.protection.spawn_release(self.fence.key().clone(), self.fence.lease());
+                self.protection
+                    .spawn_release(self.fence.key().clone(), self.fence.lease());
             }
-            Phase::Committing => self.protection.spawn_commit(self.fence.key().clone(), self.fence.lease()),
+            Phase::Committing => self
+                .protection
+                .spawn_commit(self.fence.key().clone(), self.fence.lease()),
             Phase::Settled => {}
         }
     }

@@ -192,7 +192,7 @@ mod tests {
             self.renewals.lock().unwrap().push((at, ttl));
             StoreFuture::ready(Ok(true))
         }
-        fn commit<'a>(&'a self, _: &'a ReplayKey, _: Duration) -> StoreFuture<'a, ()> {
+        fn commit<'a>(&'a self, _: &'a ReplayKey, _: LeaseId, _: Duration) -> StoreFuture<'a, ()> {
             StoreFuture::ready(Ok(()))
         }
         fn release<'a>(&'a self, _: &'a ReplayKey, _: LeaseId) -> StoreFuture<'a, ()> {
