@@ -164,6 +164,7 @@
 //! | `axum` | no | `axum::Verified<T>` extractors; implies `tower` |
 //! | `actix` | no | `actix::Verified<T>` extractors and the `actix::VerifyWebhookLayer` middleware (its service `actix::VerifyWebhook`) |
 //! | `redis` | no | `replay::RedisStore`: replay protection shared by many replicas |
+//! | `postgres` | no | `replay::PostgresStore` and the inbox (`replay::postgres::record`): a delivery recorded in the handler's own `sqlx` transaction |
 //! | `diagnose` | no | `diagnose::diagnose`: the likely cause of a failed verification, and pasted-input parsing |
 //! | `ed25519` | no | Standard Webhooks' asymmetric `v1a` signatures (Ed25519): verify with `whpk_…` keys, sign with `whsk_…` |
 //! | `serde` | no | `mitpo::Event`: MITPO's events, typed (`Verified<Json<mitpo::Event>>`); `VerifierBuilder::require_event_match` |

@@ -1,6 +1,4 @@
-//! The PostgreSQL replay store, and the inbox: a delivery recorded as
-//! processed in the handler's own transaction. Feature `postgres`, on
-//! `sqlx` 0.8. The guide: [`docs/postgres.md`](super#postgresql).
+#![doc = include_str!("../../../docs/postgres.md")]
 
 mod record;
 mod store;
