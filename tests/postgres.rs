@@ -239,6 +239,26 @@ async fn record_is_fenced() {
     let mut tx = pool.begin().await.unwrap();
     record(&mut tx, &fence).await.unwrap();
     assert!(fence.is_recorded());
+    // While the handler's transaction holds the record, its own renewal
+    // still holds the lease, and a claim answers in flight: neither waits.
+    let started = Instant::now();
+    assert_eq!(
+        store
+            .renew(fence.key(), fence.lease(), Duration::from_secs(10))
+            .await,
+        Ok(true)
+    );
+    assert_eq!(
+        store
+            .claim(fence.key(), LeaseId::new(), Duration::from_secs(10))
+            .await,
+        Ok(Claim::InFlight)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     // Rolled back: the key is free again once the lease is released.
     drop(tx);
     lease.commit().await;
