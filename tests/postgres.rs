@@ -139,7 +139,9 @@ async fn store_contract() {
     // A release never undoes a commit.
     store.release(&key, b).await.unwrap();
     assert_eq!(store.claim(&key, a, ttl).await, Ok(Claim::Replayed));
-    assert_eq!(store.renew(&key, b, ttl).await, Ok(false));
+    // The lease that committed still counts as holding it; another does not.
+    assert_eq!(store.renew(&key, b, ttl).await, Ok(true));
+    assert_eq!(store.renew(&key, a, ttl).await, Ok(false));
 
     // An expired lease is free; an expired record too; the purge deletes them.
     let short = ReplayKey::new("contract", 8);
@@ -215,10 +217,59 @@ async fn record_is_fenced() {
         .unwrap();
     let lost = record(&mut tx, &fence).await;
     assert!(matches!(lost, Err(RecordError::LeaseLost)), "{lost:?}");
-    assert!(!fence.is_recorded());
+    assert!(fence.is_handed_over());
     // The transaction is aborted: even a commit does not keep the INSERT.
     let _ = tx.commit().await;
     assert_eq!(inbox::ledger(&pool).await.get("fenced"), None);
+
+    // A handler that answers 2xx after its record was refused does not mark
+    // the delivery processed over the replica that holds it: the lease's
+    // commit became a release, which leaves the other lease's row alone.
+    let (headers2, body2) = standard("refused-then-2xx", now());
+    let delivery2 = verifier.verify(&headers2, &body2).unwrap();
+    let lease2 = replay.claim(&delivery2).await.unwrap().unwrap();
+    sqlx::query("UPDATE hookwarden_replay SET lease = $1 WHERE key = $2")
+        .bind(&thief.as_u128().to_be_bytes()[..])
+        .bind(lease2.fence().key().storage_name())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let lost = record(&mut tx, lease2.fence()).await;
+    assert!(matches!(lost, Err(RecordError::LeaseLost)), "{lost:?}");
+    drop(tx);
+    lease2.commit().await;
+    let held = store
+        .claim(
+            &ReplayKey::new(verifier.name(), 0),
+            LeaseId::new(),
+            Duration::from_secs(1),
+        )
+        .await;
+    assert_eq!(held, Ok(Claim::Leased), "an unrelated key");
+    let still = replay.claim(&delivery2).await.map(|lease| lease.is_some());
+    assert!(
+        matches!(still, Err(hookwarden::Error::InFlight)),
+        "{still:?}"
+    );
+
+    // A fence from a verifier whose store is not this table: named as such.
+    let in_memory = Verifier::builder(Scheme::standard_webhooks())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    let (headers3, body3) = standard("in-memory", now());
+    let elsewhere = in_memory.verify(&headers3, &body3).unwrap();
+    let memory_lease = in_memory
+        .replay_protection()
+        .unwrap()
+        .claim(&elsewhere)
+        .await;
+    let memory_lease = memory_lease.unwrap().unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let wrong = record(&mut tx, memory_lease.fence()).await;
+    assert!(matches!(wrong, Err(RecordError::NotInStore)), "{wrong:?}");
+    drop(tx);
 
     // No fence: refused, nothing to record.
     let mut tx = pool.begin().await.unwrap();
@@ -238,7 +289,7 @@ async fn record_is_fenced() {
         .unwrap();
     let mut tx = pool.begin().await.unwrap();
     record(&mut tx, &fence).await.unwrap();
-    assert!(fence.is_recorded());
+    assert!(fence.is_handed_over());
     // While the handler's transaction holds the record, its own renewal
     // still holds the lease, and a claim answers in flight: neither waits.
     let started = Instant::now();
@@ -265,7 +316,25 @@ async fn record_is_fenced() {
     let copy = replay.claim(&delivery).await.unwrap().unwrap();
     let mut tx = pool.begin().await.unwrap();
     record(&mut tx, copy.fence()).await.unwrap();
+    // Twice in one transaction is allowed.
+    record(&mut tx, copy.fence()).await.unwrap();
     tx.commit().await.unwrap();
+    // Once committed, the holder's renewal still counts the lease as held
+    // (no false "lease lost"), and a later transaction cannot record again.
+    assert_eq!(
+        store
+            .renew(
+                copy.fence().key(),
+                copy.fence().lease(),
+                Duration::from_secs(10)
+            )
+            .await,
+        Ok(true)
+    );
+    let mut tx = pool.begin().await.unwrap();
+    let twice = record(&mut tx, copy.fence()).await;
+    assert!(matches!(twice, Err(RecordError::LeaseLost)), "{twice:?}");
+    drop(tx);
     copy.commit().await;
     let replayed = replay.claim(&delivery).await.map(|lease| lease.is_some());
     assert!(

@@ -20,7 +20,7 @@ use super::{LeaseId, ReplayKey};
 /// [`postgres::record`](crate::replay::postgres::record). The record then
 /// commits or rolls back with the handler's writes, and fails (aborting the
 /// transaction) when the lease was lost meanwhile, taken by another
-/// replica. Once a handler has recorded, "processed" means that its
+/// replica. Once a handler has tried to record, "processed" means that its
 /// transaction committed: the layer, the middleware and
 /// [`Ack::commit`](crate::extract::Ack::commit) no longer commit the key
 /// themselves; they release it, which never undoes a committed record and
@@ -32,7 +32,7 @@ struct Inner {
     key: ReplayKey,
     lease: LeaseId,
     record_ttl: Duration,
-    recorded: AtomicBool,
+    handed_over: AtomicBool,
 }
 
 impl Fence {
@@ -41,7 +41,7 @@ impl Fence {
             key,
             lease,
             record_ttl,
-            recorded: AtomicBool::new(false),
+            handed_over: AtomicBool::new(false),
         }))
     }
 
@@ -60,18 +60,23 @@ impl Fence {
         self.0.record_ttl
     }
 
-    /// Says that the delivery was recorded in the handler's transaction:
-    /// from now on its lease settles by a release, never by a commit of its
-    /// own. Called by a store's in-transaction record once the record is
-    /// written (before the transaction commits); a store of your own that
-    /// records in a transaction calls it too.
-    pub fn mark_recorded(&self) {
-        self.0.recorded.store(true, Ordering::Release);
+    /// Hands the delivery's record over to the handler's transaction: from
+    /// now on its lease settles by a release, never by a commit of its own,
+    /// so that only that transaction's commit marks the delivery processed.
+    /// Called by a store's in-transaction record *before* it tries to
+    /// record (a record that failed on the fence must not be overridden by
+    /// a commit when the handler answers 2xx anyway); a store of your own
+    /// that records in a transaction calls it too. Calling it without
+    /// recording means a 2xx no longer marks the delivery processed: the
+    /// provider's retry is processed again.
+    pub fn hand_over(&self) {
+        self.0.handed_over.store(true, Ordering::Release);
     }
 
-    /// Whether the delivery was recorded in the handler's transaction.
-    pub fn is_recorded(&self) -> bool {
-        self.0.recorded.load(Ordering::Acquire)
+    /// Whether the delivery's record was handed over to the handler's
+    /// transaction ([`hand_over`](Self::hand_over)).
+    pub fn is_handed_over(&self) -> bool {
+        self.0.handed_over.load(Ordering::Acquire)
     }
 }
 
@@ -80,7 +85,7 @@ impl fmt::Debug for Fence {
         f.debug_struct("Fence")
             .field("key", self.key())
             .field("lease", &self.lease())
-            .field("recorded", &self.is_recorded())
+            .field("handed_over", &self.is_handed_over())
             .finish_non_exhaustive()
     }
 }

@@ -146,12 +146,12 @@ impl Lease {
     /// [`COMMIT_RETRY_WINDOW`]). If this future is dropped before the store
     /// answered, the commit still goes ahead in the background.
     ///
-    /// When the handler recorded the delivery in its own transaction
-    /// ([`Fence::is_recorded`]), that transaction's commit is what counts:
-    /// this releases instead, which never undoes a committed record and
-    /// frees the key if the transaction rolled back.
+    /// When the handler recorded (or tried to record) the delivery in its
+    /// own transaction ([`Fence::is_handed_over`]), that transaction's
+    /// commit is what counts: this releases instead, which never undoes a
+    /// committed record and frees the key if the transaction rolled back.
     pub async fn commit(mut self) {
-        if self.fence.is_recorded() {
+        if self.fence.is_handed_over() {
             return self.release().await;
         }
         self.leave_registry();

@@ -18,8 +18,8 @@ pub const RECORD_LOCK_TIMEOUT: Duration = Duration::from_secs(1);
 /// or rolls back with the handler's own writes.
 ///
 /// `fence` is [`VerifiedDelivery::fence`](crate::VerifiedDelivery::fence)
-/// (or a [`Lease::fence`](crate::replay::Lease::fence) claimed by hand). Once
-/// it succeeded, "processed" means that the transaction committed: the
+/// (or a [`Lease::fence`](crate::replay::Lease::fence) claimed by hand). From
+/// this call on, "processed" means that the transaction committed: the
 /// layer, the middleware or [`Ack::commit`](crate::extract::Ack::commit)
 /// then release the lease instead of committing it, which never undoes a
 /// committed record and frees the key if the transaction rolled back (so
@@ -43,18 +43,34 @@ pub const RECORD_LOCK_TIMEOUT: Duration = Duration::from_secs(1);
 ///   failing open with the store down, or a delivery from
 ///   [`Verifier::verify`](crate::Verifier::verify), which never claims).
 /// - [`RecordError::LeaseLost`]: the lease no longer holds the key (it
-///   expired and another replica took the delivery, or the delivery was
-///   recorded already), or the verifier's store is not a
-///   [`PostgresStore`](super::PostgresStore) on this database. The
-///   transaction is aborted: it can only roll back, so the handler's
-///   writes never commit beside another replica's.
-/// - [`RecordError::Database`]: any other database error (the transaction
-///   is aborted too).
+///   expired and another replica took the delivery, or another transaction
+///   recorded it). The transaction is aborted, so the handler's writes
+///   never commit beside another replica's: roll it back and answer 503
+///   (the provider's retry then gets 409 `replayed` or is processed).
+/// - [`RecordError::NotInStore`]: the table holds no lease for the
+///   delivery: the verifier's replay store is not a
+///   [`PostgresStore`](super::PostgresStore) on this database, or the lease
+///   expired and its row was purged. The transaction is aborted.
+/// - [`RecordError::Database`]: any other database error, among them a row
+///   still locked after [`RECORD_LOCK_TIMEOUT`] by another replica's open
+///   transaction (the transaction is aborted too).
+///
+/// Either way, from the call on the lease settles by a release: a handler
+/// that answers 2xx after a failed record does not mark the delivery
+/// processed. Recording twice in one transaction is allowed.
+///
+/// Record at the transaction's outermost level: a failure aborts the
+/// transaction, but a savepoint rolled back to (a nested `tx.begin()`)
+/// would undo the abort and let the writes after it commit unfenced.
 pub async fn record<'f>(
     conn: &mut PgConnection,
     fence: impl Into<Option<&'f Fence>>,
 ) -> Result<(), RecordError> {
     let fence = fence.into().ok_or(RecordError::NoLease)?;
+    // From the attempt on, only this transaction's commit marks the
+    // delivery processed: a record refused by the fence must not be
+    // overridden by the lease's own commit if the handler answers 2xx.
+    fence.hand_over();
     sqlx::query("SELECT hookwarden_record($1, $2, $3, $4)")
         .bind(fence.key().storage_name())
         .bind(&lease_bytes(fence.lease())[..])
@@ -63,7 +79,6 @@ pub async fn record<'f>(
         .execute(conn)
         .await
         .map_err(RecordError::from)?;
-    fence.mark_recorded();
     Ok(())
 }
 
@@ -76,8 +91,13 @@ pub enum RecordError {
     NoLease,
     /// The lease was lost: another replica holds or processed the
     /// delivery. The transaction is aborted; roll it back.
-    #[error("the delivery's replay lease was lost (expired and taken by another replica, or already recorded); the transaction is aborted")]
+    #[error("the delivery's replay lease was lost (taken by another replica, or recorded by another transaction); the transaction is aborted")]
     LeaseLost,
+    /// No lease for the delivery in `hookwarden_replay`: the verifier's
+    /// replay store is not a `PostgresStore` on this database, or the lease
+    /// expired and was purged. The transaction is aborted.
+    #[error("no replay lease for the delivery in hookwarden_replay (the verifier's replay store is not a PostgresStore on this database, or the lease expired and was purged); the transaction is aborted")]
+    NotInStore,
     /// The database failed; the transaction is aborted.
     #[error("recording the delivery failed: {0}")]
     Database(#[source] sqlx::Error),
@@ -92,12 +112,14 @@ impl RecordError {
 
 impl From<sqlx::Error> for RecordError {
     fn from(error: sqlx::Error) -> Self {
-        let lost =
-            matches!(&error, sqlx::Error::Database(db) if db.code().as_deref() == Some("HW409"));
-        if lost {
-            RecordError::LeaseLost
-        } else {
-            RecordError::Database(error)
+        let code = match &error {
+            sqlx::Error::Database(db) => db.code().map(|code| code.into_owned()),
+            _ => None,
+        };
+        match code.as_deref() {
+            Some("HW409") => RecordError::LeaseLost,
+            Some("HW404") => RecordError::NotInStore,
+            _ => RecordError::Database(error),
         }
     }
 }

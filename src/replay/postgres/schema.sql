@@ -10,16 +10,25 @@
 
 SELECT pg_advisory_xact_lock(7245119623457812001);
 
-CREATE TABLE IF NOT EXISTS hookwarden_replay (
-    key        text        PRIMARY KEY,
-    lease      bytea       NOT NULL,
-    done       boolean     NOT NULL,
-    expires_at timestamptz NOT NULL
-);
-
--- The purge finds expired rows by it.
-CREATE INDEX IF NOT EXISTS hookwarden_replay_expires_at
-    ON hookwarden_replay (expires_at);
+-- The table and its index are created only when missing, checked by name
+-- first: `CREATE INDEX IF NOT EXISTS` would take a lock on the table even
+-- when the index exists, queueing every claim behind any handler's open
+-- transaction while a replica starts.
+DO $$
+BEGIN
+    IF to_regclass('hookwarden_replay') IS NULL THEN
+        CREATE TABLE hookwarden_replay (
+            key        text        PRIMARY KEY,
+            lease      bytea       NOT NULL,
+            done       boolean     NOT NULL,
+            expires_at timestamptz NOT NULL
+        );
+    END IF;
+    -- The purge finds expired rows by it.
+    IF to_regclass('hookwarden_replay_expires_at') IS NULL THEN
+        CREATE INDEX hookwarden_replay_expires_at ON hookwarden_replay (expires_at);
+    END IF;
+END $$;
 
 -- Every function waits at most `p_lock_ms` for a row lock: a row locked for
 -- longer is held by a handler's open transaction (an in-transaction record),
@@ -58,8 +67,10 @@ EXCEPTION WHEN lock_not_available THEN
     RETURN 'in_flight';
 END $$;
 
--- True when the lease still holds the key. A row locked by the handler's
--- own open transaction (its record, not yet committed) is still held.
+-- True when the lease still holds the key: held, or recorded as processed
+-- by the lease itself (the handler's transaction committed its record). A
+-- row locked by the handler's own open transaction (its record, not yet
+-- committed) is still held.
 CREATE OR REPLACE FUNCTION hookwarden_renew(
     p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
 ) RETURNS boolean LANGUAGE plpgsql AS $$
@@ -68,7 +79,11 @@ BEGIN
     UPDATE hookwarden_replay
         SET expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
         WHERE key = p_key AND lease = p_lease AND NOT done;
-    RETURN FOUND;
+    IF FOUND THEN
+        RETURN true;
+    END IF;
+    RETURN EXISTS (SELECT 1 FROM hookwarden_replay
+                   WHERE key = p_key AND lease = p_lease AND done);
 EXCEPTION WHEN lock_not_available THEN
     RETURN true;
 END $$;
@@ -97,13 +112,17 @@ BEGIN
 END $$;
 
 -- The record in the handler's own transaction, fenced by its lease: fails
--- (aborting the transaction) unless the lease still holds the key. The lock
--- timeout it sets lasts only for this call.
+-- (aborting the transaction) unless the lease still holds the key, with
+-- SQLSTATE HW409 when another lease holds it or it was recorded by another
+-- transaction, HW404 when there is no row for it (never held in this
+-- table, or expired and purged). Recording twice in one transaction is
+-- allowed. The lock timeout it sets lasts only for this call.
 CREATE OR REPLACE FUNCTION hookwarden_record(
     p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
 ) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     previous text := current_setting('lock_timeout');
+    found_row record;
 BEGIN
     PERFORM set_config('lock_timeout', p_lock_ms || 'ms', true);
     UPDATE hookwarden_replay
@@ -111,8 +130,16 @@ BEGIN
             expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
         WHERE key = p_key AND lease = p_lease AND NOT done;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'hookwarden: the delivery''s lease was lost (expired and taken by another replica, already recorded, or never held in this table)'
-            USING ERRCODE = 'HW409';
+        SELECT lease, done, xmin = pg_current_xact_id()::xid AS ours INTO found_row
+            FROM hookwarden_replay WHERE key = p_key;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'hookwarden: no replay lease for this delivery in hookwarden_replay (the verifier''s replay store is not a PostgresStore on this database, or the lease expired and was purged)'
+                USING ERRCODE = 'HW404';
+        END IF;
+        IF NOT (found_row.lease = p_lease AND found_row.done AND found_row.ours) THEN
+            RAISE EXCEPTION 'hookwarden: the delivery''s replay lease was lost (taken by another replica, or recorded by another transaction)'
+                USING ERRCODE = 'HW409';
+        END IF;
     END IF;
     PERFORM set_config('lock_timeout', previous, true);
 END $$;
