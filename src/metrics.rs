@@ -9,6 +9,7 @@
 //! | `hookwarden_unverified_bytes` | gauge | | body bytes held before their signature was checked (see [`Budget`](crate::intake::Budget)) |
 //! | `hookwarden_leases_held` | gauge | | replay leases held: deliveries being processed |
 //! | `hookwarden_replay_lease_max_hold_total` | counter | `verifier` | replay leases that reached their maximum hold ([`ReplayProtection::max_hold`](crate::replay::ReplayProtection::max_hold)) and lapsed while their handler still ran, by verifier name |
+//! | `hookwarden_replay_key_fallbacks_total` | counter | `verifier` | deliveries of a verifier keyed on a JSON field ([`ReplayBasis::JsonPointer`](crate::scheme::ReplayBasis::JsonPointer)) that were keyed by their signed message instead: the body was not JSON, or the field was missing or not a string or a number (registered with the first such delivery) |
 //! | `hookwarden_replay_records_evicted_total` | counter | `verifier` | records of processed deliveries an in-memory store forgot to make room ([`WhenFull::EvictOldest`](crate::replay::WhenFull::EvictOldest), the default store's choice), by the name of the verifier whose claim needed the room |
 //!
 //! Handles are registered with the recorder installed when a verifier sees
@@ -33,6 +34,9 @@ pub const LEASES_HELD: &str = "hookwarden_leases_held";
 
 /// `hookwarden_replay_lease_max_hold_total`.
 pub const REPLAY_LEASE_MAX_HOLD_TOTAL: &str = "hookwarden_replay_lease_max_hold_total";
+
+/// `hookwarden_replay_key_fallbacks_total`.
+pub const REPLAY_KEY_FALLBACKS_TOTAL: &str = "hookwarden_replay_key_fallbacks_total";
 
 /// `hookwarden_replay_records_evicted_total`.
 pub const REPLAY_RECORDS_EVICTED_TOTAL: &str = "hookwarden_replay_records_evicted_total";
@@ -61,6 +65,10 @@ fn outcome_index(outcome: Option<Code>) -> usize {
 pub(crate) struct VerifierMetrics {
     #[cfg(feature = "metrics")]
     handles: std::sync::OnceLock<Handles>,
+    /// Registered with the verifier's first fallback only: most verifiers
+    /// never key on a JSON field.
+    #[cfg(feature = "metrics")]
+    fallbacks: std::sync::OnceLock<metrics::Counter>,
 }
 
 #[cfg(feature = "metrics")]
@@ -96,6 +104,16 @@ impl VerifierMetrics {
     pub(crate) fn delivery(&self, verifier: &str, scheme: &str, outcome: Option<Code>) {
         #[cfg(feature = "metrics")]
         self.handles(verifier, scheme).outcomes[outcome_index(outcome)].increment(1);
+    }
+
+    /// Counts a delivery keyed by its signed message for want of its JSON field.
+    pub(crate) fn replay_key_fallback(&self, verifier: &str) {
+        #[cfg(feature = "metrics")]
+        self.fallbacks
+            .get_or_init(
+                || metrics::counter!(REPLAY_KEY_FALLBACKS_TOTAL, "verifier" => verifier.to_owned()),
+            )
+            .increment(1);
     }
 
     /// Records how long a verdict took.

@@ -477,8 +477,9 @@ async fn mittr_retries_signed_again_are_different_messages_exact_copies_are_refu
 
 #[test]
 fn ttl_is_checked_at_build_time() {
+    let scheme = Scheme::mittr();
     let build = |replay: ReplayProtection, disable: bool| {
-        let builder = Verifier::builder(Scheme::mitpo()).secret(SECRET);
+        let builder = Verifier::builder(scheme.clone()).secret(SECRET);
         let builder = if disable {
             builder.disable_timestamp_check()
         } else {
@@ -506,7 +507,26 @@ fn ttl_is_checked_at_build_time() {
         Duration::from_secs(601),
         "past + future + 1 s (freshness compares whole seconds, edges included)"
     );
-    assert_eq!(v.replay_protection().unwrap().namespace(), "mitpo");
+    assert_eq!(v.replay_protection().unwrap().namespace(), "mittr");
+
+    // Keys a re-signed retry shares (MITPO's body): the scheme's retry
+    // horizon, a day, with or without the timestamp check.
+    for disable in [false, true] {
+        let builder = Verifier::builder(Scheme::mitpo()).secret(SECRET);
+        let builder = if disable {
+            builder.disable_timestamp_check()
+        } else {
+            builder
+        };
+        let v = builder
+            .replay_protection(ReplayProtection::in_memory())
+            .build()
+            .unwrap();
+        assert_eq!(
+            v.replay_protection().unwrap().settings().record_ttl,
+            Duration::from_secs(86400)
+        );
+    }
 }
 
 #[tokio::test]

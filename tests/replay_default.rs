@@ -16,7 +16,7 @@ use common::logs::Captured;
 use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::server;
 use hookwarden::replay::DEFAULT_MITPO_RECORD_TTL;
-use hookwarden::scheme::KeyFormat;
+use hookwarden::scheme::{KeyFormat, ReplayBasis};
 use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "whsec_default_replay";
@@ -207,12 +207,14 @@ fn records_live_as_long_as_a_copy_could_pass_the_freshness_check() {
             .build()
             .unwrap();
         let record = verifier.replay_protection().unwrap().settings().record_ttl;
-        let expected = if scheme.signs_timestamp() {
+        let keyed_by_message = *scheme.replay_basis() == ReplayBasis::Message;
+        let expected = if scheme.signs_timestamp() && keyed_by_message {
             let window = verifier.tolerance();
             // Whole seconds, edges included: up to past + future + 1 s.
             window.past.unwrap() + window.future.unwrap() + Duration::from_secs(1)
         } else {
-            DEFAULT_MITPO_RECORD_TTL
+            // The provider's retry horizon.
+            scheme.replay_record_ttl()
         };
         assert_eq!(record, expected, "{name}");
     }
@@ -222,6 +224,22 @@ fn records_live_as_long_as_a_copy_could_pass_the_freshness_check() {
         .unwrap();
     let record = mittr.replay_protection().unwrap().settings().record_ttl;
     assert_eq!(record, Duration::from_secs(601), "300 s each way, and 1 s");
+    let day = Duration::from_secs(86400);
+    for (name, expected) in [
+        ("stripe", 3 * day),
+        ("standard-webhooks", 2 * day),
+        ("svix", 2 * day),
+        ("slack", day),
+        ("github", 3 * day),
+        ("shopify", day),
+        ("mitpo", day),
+    ] {
+        assert_eq!(
+            Scheme::preset(name).unwrap().replay_record_ttl(),
+            expected,
+            "{name}"
+        );
+    }
 
     // Without the timestamp check a signed timestamp bounds nothing either.
     let unchecked = Verifier::builder(Scheme::mittr())

@@ -16,6 +16,7 @@ use axum::Router;
 use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::server::{self, client};
 use hookwarden::replay::ReplayProtection;
+use hookwarden::scheme::ReplayBasis;
 use hookwarden::tenant::{SourceError, TenantFrom};
 use hookwarden::tower::VerifyWebhookLayer;
 use hookwarden::{ConfigError, Scheme, Secret, Signer, Verifier};
@@ -109,20 +110,36 @@ async fn a_standard_webhooks_retry_resigned_later_is_the_same_delivery() {
     }
 }
 
+/// GitHub and Shopify send no timestamp: records live as long as the
+/// provider may send the same body again (GitHub's redelivery of the past 3
+/// days, Shopify's 4 hours of retries), explicit stores included.
 #[test]
-fn schemes_without_a_timestamp_need_an_explicit_replay_ttl() {
-    for scheme in [Scheme::github(), Scheme::shopify()] {
-        let err = Verifier::builder(scheme.clone())
+fn schemes_without_a_timestamp_keep_records_for_their_retry_horizon() {
+    for (scheme, days) in [(Scheme::github(), 3), (Scheme::shopify(), 1)] {
+        let verifier = Verifier::builder(scheme.clone())
             .secret("s")
             .replay_protection(ReplayProtection::in_memory())
             .build()
-            .unwrap_err();
-        assert_eq!(err, ConfigError::ReplayTtlRequired, "{}", scheme.name());
+            .unwrap();
+        let ttl = verifier.replay_protection().unwrap().settings().record_ttl;
+        assert_eq!(ttl, Duration::from_secs(days * 86400), "{}", scheme.name());
         let ok = Verifier::builder(scheme)
             .secret("s")
             .replay_protection(ReplayProtection::in_memory().record_ttl(Duration::from_secs(3600)));
         assert!(ok.build().is_ok());
     }
+    // Keyed by the signed message without a timestamp: a TTL is required.
+    let bare = Scheme::github()
+        .into_builder()
+        .replay_basis(ReplayBasis::Message)
+        .build()
+        .unwrap();
+    let err = Verifier::builder(bare)
+        .secret("s")
+        .replay_protection(ReplayProtection::in_memory())
+        .build()
+        .unwrap_err();
+    assert_eq!(err, ConfigError::ReplayTtlRequired);
 }
 
 const TENANT: HeaderName = HeaderName::from_static("x-tenant");

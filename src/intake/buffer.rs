@@ -105,6 +105,24 @@ impl BodyBuffer {
         }
     }
 
+    /// The whole body, contiguous, kept so (what [`into_bytes`](Self::into_bytes)
+    /// then returns without another copy).
+    pub(crate) fn join(&mut self) -> &[u8] {
+        if let Kept::Segments(_) = &self.kept {
+            let declared = self.declared;
+            let joined = std::mem::take(self).into_bytes();
+            *self = BodyBuffer {
+                kept: Kept::One(joined),
+                len: self.len,
+                declared,
+            };
+        }
+        match &self.kept {
+            Kept::One(bytes) => bytes,
+            _ => &[],
+        }
+    }
+
     /// The whole body, contiguous.
     pub(crate) fn into_bytes(self) -> Bytes {
         match self.kept {

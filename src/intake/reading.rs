@@ -87,7 +87,11 @@ impl Reading {
 
     fn verdict(&mut self) -> Result<VerifiedDelivery, Error> {
         if let Some(stream) = self.stream.take() {
-            return stream.finish();
+            // The segments are joined only if the signature verified, and
+            // only for a key read from the body (they are joined for the
+            // handler anyway).
+            let buffer = &mut self.buffer;
+            return stream.finish_with_body(move || buffer.join());
         }
         let whole = self.buffer.single().map_or(&[][..], |b| b.as_ref());
         self.verifier.verdict_whole(&mut self.checked, whole)

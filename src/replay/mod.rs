@@ -425,23 +425,32 @@ impl ReplayProtection {
         self.edit(|c| c.fail_open = fail_open)
     }
 
-    /// Binds the settings to a verifier: its name, tolerance and timer. The
-    /// copy is the verifier's own; the registry of leases stays shared.
+    /// Binds the settings to a verifier: its name, tolerance and timer.
+    /// `horizon` is the scheme's retry horizon when its keys are not the
+    /// signed message ([`Scheme::replay_record_ttl`](crate::Scheme::replay_record_ttl)):
+    /// the default record TTL then (never shorter than the window and a
+    /// second). The copy is the verifier's own; the registry of leases
+    /// stays shared.
     pub(crate) fn resolve(
         self,
         name: &str,
         tolerance: Tolerance,
+        horizon: Option<Duration>,
         timer: Arc<dyn Timer>,
     ) -> Result<Self, ConfigError> {
         let window = match (tolerance.past, tolerance.future) {
             (Some(past), Some(future)) => Some(past.saturating_add(future)),
             _ => None,
         };
+        // Whole seconds, edges included: a copy passes freshness for up to
+        // the window + 1 s.
+        let fresh = window.map(|w| w.saturating_add(Duration::from_secs(1)));
         let ttl = match (self.config.ttl, window) {
+            (None, _) if horizon.is_some() => {
+                horizon.unwrap_or_default().max(fresh.unwrap_or_default())
+            }
             (None, None) => return Err(ConfigError::ReplayTtlRequired),
-            // Whole seconds, edges included: a copy passes freshness for
-            // up to the window + 1 s.
-            (None, Some(window)) => window.saturating_add(Duration::from_secs(1)),
+            (None, Some(_)) => fresh.unwrap_or_default(),
             (Some(ttl), Some(window)) if ttl < window => {
                 return Err(ConfigError::ReplayTtlTooShort { minimum: window })
             }

@@ -225,6 +225,7 @@ mod tests {
                         past: window,
                         future: window,
                     },
+                    None,
                     Arc::new(timer.clone()),
                 )
                 .unwrap();

@@ -1,6 +1,7 @@
 //! [`SchemeBuilder`]: describing a provider, checked once at build time.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use http::HeaderName;
 
@@ -19,6 +20,7 @@ use crate::time::Tolerance;
 /// | [`timestamp_header`](Self::timestamp_header) / [`timestamp_entry`](Self::timestamp_entry) | none: no freshness check, and replay protection needs an explicit TTL |
 /// | [`tolerance`](Self::tolerance) | 300 s each way |
 /// | [`replay_basis`](Self::replay_basis) | the signed message |
+/// | [`replay_record_ttl`](Self::replay_record_ttl) | a day |
 /// | [`empty_is_missing`](Self::empty_is_missing) | `true` |
 ///
 /// A provider that sends `X-Acme-Signature: t=<unix>;s=<hex>` over
@@ -58,9 +60,14 @@ impl SchemeBuilder {
                 message: Vec::new(),
                 tolerance: Tolerance::default(),
                 replay_basis: ReplayBasis::Message,
+                replay_record_ttl: super::DEFAULT_REPLAY_RECORD_TTL,
                 empty_is_missing: true,
             },
         }
+    }
+
+    pub(super) fn from_scheme(scheme: Scheme) -> Self {
+        SchemeBuilder { scheme }
     }
 
     /// Adds a header the signature is read from; call again for fallbacks,
@@ -123,9 +130,18 @@ impl SchemeBuilder {
         self
     }
 
-    /// Sets what replay keys are made of.
+    /// Sets what replay keys are made of (see [`ReplayBasis`]).
     pub fn replay_basis(mut self, basis: ReplayBasis) -> Self {
         self.scheme.replay_basis = basis;
+        self
+    }
+
+    /// Sets how long the record of a processed delivery lives by default
+    /// when keys are not the signed message, or the signature covers no
+    /// timestamp: the provider's retry horizon (see
+    /// [`Scheme::replay_record_ttl`]). A day by default.
+    pub fn replay_record_ttl(mut self, ttl: Duration) -> Self {
+        self.scheme.replay_record_ttl = ttl;
         self
     }
 
@@ -151,10 +167,21 @@ impl SchemeBuilder {
         if let Some(reason) = message_problem(s) {
             return invalid(reason);
         }
-        if s.replay_basis == ReplayBasis::DeliveryId && !s.signs_delivery_id() {
-            return invalid("the replay basis is the delivery id, which the message does not sign");
+        if let Some(reason) = replay_problem(s) {
+            return invalid(reason);
         }
         Ok(self.scheme)
+    }
+}
+
+/// An unsigned header never feeds a key; a pointer must be one.
+fn replay_problem(s: &Scheme) -> Option<&'static str> {
+    match &s.replay_basis {
+        ReplayBasis::DeliveryId if !s.signs_delivery_id() => {
+            Some("the replay basis is the delivery id, which the message does not sign")
+        }
+        ReplayBasis::JsonPointer(pointer) => pointer.problem(),
+        _ => None,
     }
 }
 

@@ -15,9 +15,11 @@ mod builder;
 mod format;
 mod message;
 mod method;
+mod pointer;
 mod presets;
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use http::HeaderName;
 
@@ -26,6 +28,8 @@ pub use format::{Encoding, EntryShape, OnInvalid, SignatureFormat};
 pub use message::Part;
 pub(crate) use method::method_for;
 pub use method::{Algorithm, KeyFormat, Method};
+pub(crate) use pointer::token_bytes;
+pub use pointer::JsonPointer;
 pub use presets::*;
 
 use crate::time::Tolerance;
@@ -40,8 +44,26 @@ pub enum TimestampSource {
     Entry(Cow<'static, str>),
 }
 
-/// What a delivery's replay key is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a delivery's replay key is made of: always bytes the signature
+/// covers (an unsigned header never feeds a key).
+///
+/// A provider that re-signs each retry with a fresh timestamp (Stripe,
+/// Slack, Mittr) sends a *different signed message* on each attempt: with
+/// [`Message`](Self::Message) a retry after a lost response is a new key,
+/// and is processed twice. [`JsonPointer`](Self::JsonPointer) keys on the
+/// event's own id inside the signed body instead, and [`Body`](Self::Body)
+/// on the body alone. See [what counts as the same
+/// delivery](crate::replay#what-counts-as-the-same-delivery).
+///
+/// ```
+/// use hookwarden::scheme::{ReplayBasis, Scheme};
+///
+/// // Mittr keyed on its payload's `id` rather than the signed message:
+/// let mittr = Scheme::mittr().into_builder().replay_basis(ReplayBasis::json_pointer("/id")).build()?;
+/// assert_eq!(mittr.replay_basis(), &ReplayBasis::json_pointer("/id"));
+/// # Ok::<(), hookwarden::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReplayBasis {
     /// The signed message (what precedes the body, and the body): a replay
@@ -50,7 +72,48 @@ pub enum ReplayBasis {
     /// The signed delivery id (Standard Webhooks' `webhook-id`): a retry
     /// the provider re-signs with a new timestamp is still the same delivery.
     DeliveryId,
+    /// The raw body alone, whatever precedes it in the signed message (a
+    /// fresh timestamp, say): two deliveries of equal bodies are one. For a
+    /// scheme that signs the body alone (MITPO, GitHub, Shopify) it is the
+    /// signed message, and the key is the same as [`Message`](Self::Message)'s.
+    Body,
+    /// A field of the signed JSON body, named by an RFC 6901 pointer
+    /// (`/id`: Stripe's `evt_…`; `/event_id`: Slack's): a retry re-signed
+    /// with a fresh timestamp carries the same id, and is the same delivery.
+    /// The key is a digest of the value: a string's unescaped text
+    /// (`"evt_1"` and `"evt\u005f1"` agree) or a number's literal text.
+    /// Where the body is not JSON, or the field is missing or not a string
+    /// or a number, the delivery is keyed by its signed message instead (it
+    /// is never refused for it), counted by the metric
+    /// `hookwarden_replay_key_fallbacks_total` and a `tracing` debug event.
+    /// The body is read without building a tree; of duplicate names the
+    /// last counts, as in `serde_json`.
+    JsonPointer(JsonPointer),
 }
+
+impl ReplayBasis {
+    /// [`ReplayBasis::JsonPointer`] from a pointer's text (checked when the
+    /// scheme is built).
+    pub fn json_pointer(pointer: impl Into<Cow<'static, str>>) -> Self {
+        ReplayBasis::JsonPointer(JsonPointer::new(pointer))
+    }
+
+    /// The name of the basis, for logs: `message`, `delivery_id`, `body`,
+    /// `json_pointer`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReplayBasis::Message => "message",
+            ReplayBasis::DeliveryId => "delivery_id",
+            ReplayBasis::Body => "body",
+            ReplayBasis::JsonPointer(_) => "json_pointer",
+        }
+    }
+}
+
+/// How long a processed delivery's record lives, by default, where the
+/// freshness check does not bound a copy's life: a day. See
+/// [`Scheme::replay_record_ttl`].
+pub const DEFAULT_REPLAY_RECORD_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// A signature scheme: the headers, the entry format, the signing methods,
 /// the signed message, the default freshness window and the replay basis.
@@ -79,6 +142,7 @@ pub struct Scheme {
     pub(crate) message: Vec<Part>,
     pub(crate) tolerance: Tolerance,
     pub(crate) replay_basis: ReplayBasis,
+    pub(crate) replay_record_ttl: Duration,
     pub(crate) empty_is_missing: bool,
 }
 
@@ -228,8 +292,39 @@ impl Scheme {
     }
 
     /// What replay keys are made of.
-    pub fn replay_basis(&self) -> ReplayBasis {
-        self.replay_basis
+    pub fn replay_basis(&self) -> &ReplayBasis {
+        &self.replay_basis
+    }
+
+    /// How long the record of a processed delivery lives by default when
+    /// keys are not the signed message ([`ReplayBasis::Body`],
+    /// [`DeliveryId`](ReplayBasis::DeliveryId),
+    /// [`JsonPointer`](ReplayBasis::JsonPointer)), or when the signature
+    /// covers no timestamp: long enough to cover the provider's retries
+    /// (each preset says how long its provider retries). It is never
+    /// shorter than the freshness window and one second. With the signed
+    /// message as the key and a signed timestamp, a record lives the
+    /// window and one second instead: a copy is stale after that, and a
+    /// retry is a new message anyway. A
+    /// [`ReplayProtection::record_ttl`](crate::replay::ReplayProtection::record_ttl)
+    /// set explicitly wins.
+    pub fn replay_record_ttl(&self) -> Duration {
+        self.replay_record_ttl
+    }
+
+    /// A builder holding this scheme's description, to change what a
+    /// preset sets: the setters that add (headers, methods) add to the
+    /// preset's, the others replace.
+    ///
+    /// ```
+    /// use hookwarden::scheme::{ReplayBasis, Scheme};
+    ///
+    /// let scheme = Scheme::mittr().into_builder().replay_basis(ReplayBasis::Body).build()?;
+    /// assert_eq!(scheme.replay_basis(), &ReplayBasis::Body);
+    /// # Ok::<(), hookwarden::ConfigError>(())
+    /// ```
+    pub fn into_builder(self) -> SchemeBuilder {
+        SchemeBuilder::from_scheme(self)
     }
 
     /// Whether an empty signature header counts as missing (400

@@ -8,8 +8,8 @@ use std::time::Duration;
 use http::HeaderName;
 
 use super::{
-    Algorithm, Encoding, KeyFormat, Method, OnInvalid, Part, ReplayBasis, Scheme, SchemeBuilder,
-    SignatureFormat,
+    Algorithm, Encoding, JsonPointer, KeyFormat, Method, OnInvalid, Part, ReplayBasis, Scheme,
+    SchemeBuilder, SignatureFormat,
 };
 use crate::time::Tolerance;
 
@@ -56,6 +56,8 @@ pub const SHOPIFY_TOPIC: HeaderName = HeaderName::from_static("x-shopify-topic")
 /// `X-Shopify-Webhook-Id`: the delivery id, **not** signed.
 pub const SHOPIFY_WEBHOOK_ID: HeaderName = HeaderName::from_static("x-shopify-webhook-id");
 
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
 /// Builds a preset; the presets are fixed descriptions, checked by the tests.
 fn preset(builder: SchemeBuilder) -> Scheme {
     match builder.build() {
@@ -75,6 +77,31 @@ impl Scheme {
     /// are separated by commas or whitespace; one that is not 64 hex digits
     /// makes the header malformed; an empty header is malformed too (as
     /// Mittr's reference vectors say). 300 s each way.
+    ///
+    /// **Retries and replay key**: Mittr retries failed deliveries with
+    /// exponential backoff, then moves them to a dead-letter queue from
+    /// which they can be replayed by hand; its documentation gives neither
+    /// the schedule nor the delivery body's shape, and no delivery id
+    /// header. Each attempt is signed anew (hookwarden's own dispatcher
+    /// signs every attempt with a fresh timestamp). The key stays the
+    /// signed message ([`ReplayBasis::Message`]), so two distinct events
+    /// whose bodies happen to be equal are never taken for one; a retry
+    /// after a lost response is then a new key, and records live the
+    /// window and one second (601 s). When your payloads carry an event id
+    /// (as those hookwarden's dispatcher sends do, under `id`), key on it
+    /// and keep records as long as Mittr may retry:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use hookwarden::scheme::{ReplayBasis, Scheme};
+    ///
+    /// let scheme = Scheme::mittr()
+    ///     .into_builder()
+    ///     .replay_basis(ReplayBasis::json_pointer("/id"))
+    ///     .replay_record_ttl(Duration::from_secs(3 * 24 * 3600))
+    ///     .build()?;
+    /// # Ok::<(), hookwarden::ConfigError>(())
+    /// ```
     pub fn mittr() -> Self {
         preset(
             Scheme::builder("mittr")
@@ -90,6 +117,12 @@ impl Scheme {
     /// whole `whsec_…` secret) over the body alone; `X-MITPO-Timestamp` is
     /// required and checked for freshness but **not signed**, and
     /// `X-MITPO-Event` is unsigned too. Entry rules as Mittr's.
+    ///
+    /// **Retries and replay key**: MITPO documents no retries and no
+    /// delivery id. The key is the body ([`ReplayBasis::Body`], the signed
+    /// message itself): a body re-sent with a fresh (unsigned) timestamp is
+    /// the same delivery. Since the freshness check does not bound a signed
+    /// copy's life, records live a day.
     pub fn mitpo() -> Self {
         preset(
             Scheme::builder("mitpo")
@@ -98,6 +131,8 @@ impl Scheme {
                 .timestamp_header(MITPO_TIMESTAMP)
                 .event_header(MITPO_EVENT)
                 .message([Part::Body])
+                .replay_basis(ReplayBasis::Body)
+                .replay_record_ttl(DAY)
                 .empty_is_missing(false),
         )
     }
@@ -116,6 +151,14 @@ impl Scheme {
     /// **future** too (stripe-node never rejects a future timestamp);
     /// widen [`future_tolerance`](crate::VerifierBuilder::future_tolerance)
     /// to follow it.
+    ///
+    /// **Retries and replay key**: Stripe retries an undelivered live-mode
+    /// event with exponential backoff for up to 3 days
+    /// (<https://docs.stripe.com/webhooks#retries>), signing each attempt
+    /// with a fresh `t`. The key is the event's id, the body's `/id`
+    /// (`evt_…`, [`ReplayBasis::JsonPointer`]): a retry after a lost
+    /// response is the same delivery, refused 409 `replayed`. Records live
+    /// 3 days.
     pub fn stripe() -> Self {
         preset(
             Scheme::builder("stripe")
@@ -123,7 +166,9 @@ impl Scheme {
                 .signature_format(lenient(SignatureFormat::labeled(b'=', ",")))
                 .method(Method::hmac_sha256("v1"))
                 .timestamp_entry("t")
-                .message(timestamp_dot_body()),
+                .message(timestamp_dot_body())
+                .replay_basis(ReplayBasis::JsonPointer(JsonPointer::from_static("/id")))
+                .replay_record_ttl(3 * DAY),
         )
     }
 
@@ -138,6 +183,10 @@ impl Scheme {
     /// just fail to match. 300 s each way. The replay key is the signed
     /// `webhook-id`, as the spec asks: a retry re-signed with a new
     /// timestamp is the same delivery.
+    ///
+    /// **Retries**: the spec's schedule (Svix's) retries after 5 s, 5 min,
+    /// 30 min, 2 h, 5 h, 10 h and 10 h: about 27.6 hours in all. Records of
+    /// the signed `webhook-id` live 2 days.
     ///
     /// A secret used as raw bytes (not base64) never verifies, and a
     /// `whpk_` key ignores `v1` entries (and an HMAC secret `v1a` ones).
@@ -159,7 +208,7 @@ impl Scheme {
     /// Svix: Standard Webhooks under `svix-id`, `svix-timestamp` and
     /// `svix-signature`, each falling back to its `webhook-*` name (as the
     /// svix libraries read them, per header). Everything else as
-    /// [`Scheme::standard_webhooks`].
+    /// [`Scheme::standard_webhooks`], its retries and replay key included.
     pub fn svix() -> Self {
         preset(standard_webhooks_builder(
             "svix",
@@ -181,6 +230,12 @@ impl Scheme {
     /// protection needs an explicit TTL and is the only defence against a
     /// captured delivery. `X-GitHub-Delivery` (a GUID, unsigned) and
     /// `X-GitHub-Event` (unsigned) are passed on.
+    ///
+    /// **Retries and replay key**: GitHub does not retry failed deliveries
+    /// by itself; a delivery of the past 3 days can be redelivered by hand
+    /// (or through the API), with the same body. The key is the body
+    /// ([`ReplayBasis::Body`], the signed message itself; the unsigned
+    /// `X-GitHub-Delivery` never feeds a key), and records live 3 days.
     pub fn github() -> Self {
         preset(
             Scheme::builder("github")
@@ -191,7 +246,9 @@ impl Scheme {
                 .method(Method::hmac_sha256("sha256"))
                 .delivery_id_header(GITHUB_DELIVERY)
                 .event_header(GITHUB_EVENT)
-                .message([Part::Body]),
+                .message([Part::Body])
+                .replay_basis(ReplayBasis::Body)
+                .replay_record_ttl(3 * DAY),
         )
     }
 
@@ -201,6 +258,16 @@ impl Scheme {
     /// python-slack-sdk). A `v0` value that is not 64 hex digits just
     /// fails to match (the SDKs compare strings); no `v0` entry is
     /// malformed. 300 s each way (bolt-js only rejects stale ones).
+    ///
+    /// **Retries and replay key**: the Events API retries a delivery that
+    /// failed or took over 3 s up to 3 times, within minutes (at once,
+    /// after a minute, after 5 minutes), signing each attempt anew. The key
+    /// is the envelope's `/event_id` ([`ReplayBasis::JsonPointer`]), so a
+    /// retry is the same delivery; requests without one (slash commands and
+    /// interactivity are form-encoded, `url_verification` has no
+    /// `event_id`) are keyed by their signed message, as before (counted in
+    /// `hookwarden_replay_key_fallbacks_total`). Records live a day, far
+    /// beyond the retries.
     pub fn slack() -> Self {
         preset(
             Scheme::builder("slack")
@@ -213,7 +280,11 @@ impl Scheme {
                     Part::Timestamp,
                     Part::literal(&b":"[..]),
                     Part::Body,
-                ]),
+                ])
+                .replay_basis(ReplayBasis::JsonPointer(JsonPointer::from_static(
+                    "/event_id",
+                )))
+                .replay_record_ttl(DAY),
         )
     }
 
@@ -228,6 +299,11 @@ impl Scheme {
     /// **No timestamp**: as for GitHub, replay protection needs an explicit
     /// TTL. `X-Shopify-Webhook-Id` (unsigned) and `X-Shopify-Topic`
     /// (unsigned) are passed on.
+    ///
+    /// **Retries and replay key**: Shopify retries a failed delivery 8
+    /// times over 4 hours, with the original payload. The key is the body
+    /// ([`ReplayBasis::Body`], the signed message itself; the unsigned
+    /// `X-Shopify-Webhook-Id` never feeds a key), and records live a day.
     pub fn shopify() -> Self {
         preset(
             Scheme::builder("shopify")
@@ -239,7 +315,9 @@ impl Scheme {
                 .method(Method::hmac_sha256("sha256"))
                 .delivery_id_header(SHOPIFY_WEBHOOK_ID)
                 .event_header(SHOPIFY_TOPIC)
-                .message([Part::Body]),
+                .message([Part::Body])
+                .replay_basis(ReplayBasis::Body)
+                .replay_record_ttl(DAY),
         )
     }
 }
@@ -296,4 +374,5 @@ fn standard_webhooks_builder(
             future: Some(Duration::from_secs(300)),
         })
         .replay_basis(ReplayBasis::DeliveryId)
+        .replay_record_ttl(2 * DAY)
 }

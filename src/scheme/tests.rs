@@ -42,9 +42,9 @@ fn which_schemes_sign_the_timestamp_and_the_id() {
     assert_eq!(signs(Scheme::shopify()), (false, false));
     assert_eq!(
         Scheme::standard_webhooks().replay_basis(),
-        ReplayBasis::DeliveryId
+        &ReplayBasis::DeliveryId
     );
-    assert_eq!(Scheme::mittr().replay_basis(), ReplayBasis::Message);
+    assert_eq!(Scheme::mittr().replay_basis(), &ReplayBasis::Message);
 }
 
 #[test]
@@ -108,6 +108,20 @@ fn the_builder_refuses_inconsistent_descriptions() {
         invalid(base().replay_basis(ReplayBasis::DeliveryId)),
         "the replay basis is the delivery id, which the message does not sign"
     );
+    assert!(base()
+        .replay_basis(ReplayBasis::json_pointer("/data/object/id"))
+        .build()
+        .is_ok());
+    assert!(base()
+        .replay_basis(ReplayBasis::json_pointer("/"))
+        .build()
+        .is_ok());
+    for bad in ["", "id", "/a~2", "/a~"] {
+        assert!(
+            invalid(base().replay_basis(ReplayBasis::json_pointer(bad))).contains("JSON pointer"),
+            "{bad:?}"
+        );
+    }
     assert_eq!(
         invalid(
             base()

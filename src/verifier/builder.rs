@@ -213,7 +213,12 @@ impl VerifierBuilder {
         });
         #[cfg(feature = "runtime")]
         let replay = match replay {
-            Some(replay) => Some(replay.resolve(&name, tolerance, self.intake.timer.clone())?),
+            Some(replay) => Some(replay.resolve(
+                &name,
+                tolerance,
+                super::replay_default::retry_horizon(&self.scheme),
+                self.intake.timer.clone(),
+            )?),
             None => None,
         };
         Ok(Verifier {

@@ -120,35 +120,74 @@ impl Verifier {
     pub(super) fn whole_digest(&self, checked: &Checked, body: &[u8]) -> Option<u128> {
         #[cfg(feature = "runtime")]
         if self.inner.replay.is_some() {
-            return Some(match self.replay_id(checked) {
-                Some(id) => super::digest::one_shot(b"delivery-id", id),
-                None => super::digest::one_shot(checked.prefix.as_bytes(), body),
+            use super::digest::one_shot;
+            let message = || one_shot(checked.prefix.as_bytes(), body);
+            return Some(match self.scheme().replay_basis() {
+                ReplayBasis::DeliveryId => match &checked.delivery_id {
+                    Some(id) => one_shot(b"delivery-id", id.as_bytes()),
+                    None => message(),
+                },
+                ReplayBasis::Body => one_shot(b"", body),
+                ReplayBasis::JsonPointer(pointer) => {
+                    self.field_digest(pointer, body).unwrap_or_else(message)
+                }
+                _ => message(),
             });
         }
         let _ = (checked, body);
         None
     }
 
-    /// Starts the replay digest of a streamed body, when replay protection is on.
+    /// Starts the replay digest of a streamed body, when replay protection
+    /// is on. With a JSON field as the basis, it is the message's: the
+    /// field's replaces it at the end where the whole body is at hand
+    /// ([`PendingVerification::finish_with_body`](super::PendingVerification::finish_with_body)).
     pub(super) fn start_digest(&self, checked: &Checked) -> Option<Box<ReplayDigest>> {
         #[cfg(feature = "runtime")]
         if self.inner.replay.is_some() {
-            return Some(match self.replay_id(checked) {
-                Some(id) => ReplayDigest::fixed(super::digest::one_shot(b"delivery-id", id)),
-                None => ReplayDigest::new(checked.prefix.as_bytes()),
+            return Some(match (self.scheme().replay_basis(), &checked.delivery_id) {
+                (ReplayBasis::DeliveryId, Some(id)) => {
+                    ReplayDigest::fixed(super::digest::one_shot(b"delivery-id", id.as_bytes()))
+                }
+                (ReplayBasis::Body, _) => ReplayDigest::new(b""),
+                _ => ReplayDigest::new(checked.prefix.as_bytes()),
             });
         }
         let _ = checked;
         None
     }
 
-    /// The signed delivery id, when it is the replay basis.
+    /// The digest of the field `pointer` names in `body`; `None` (counted
+    /// and logged, without any of the body) when there is no string or
+    /// number there, and the message is the key.
     #[cfg(feature = "runtime")]
-    fn replay_id<'c>(&self, checked: &'c Checked) -> Option<&'c [u8]> {
-        match self.scheme().replay_basis() {
-            ReplayBasis::DeliveryId => checked.delivery_id.as_deref().map(str::as_bytes),
-            _ => None,
+    pub(super) fn field_digest(
+        &self,
+        pointer: &crate::scheme::JsonPointer,
+        body: &[u8],
+    ) -> Option<u128> {
+        match super::json_field::find(body, pointer) {
+            Ok(field) => Some(super::digest::field(field)),
+            Err(miss) => {
+                self.key_fallback(miss.as_str());
+                None
+            }
         }
+    }
+
+    /// Counts and logs a delivery keyed by its signed message for want of
+    /// its JSON field.
+    #[cfg(feature = "runtime")]
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub(super) fn key_fallback(&self, reason: &'static str) {
+        self.metrics().replay_key_fallback(self.name());
+        #[cfg(feature = "tracing")]
+        tracing::debug!(
+            verifier = self.name(),
+            scheme = self.scheme().name(),
+            reason,
+            "replay key: no JSON field to key on; keyed by the signed message"
+        );
     }
 }
 
@@ -204,7 +243,7 @@ fn delivery_id<'a, 'n, H: Headers + ?Sized>(
     if names.is_empty() {
         return Ok(None);
     }
-    let required = scheme.signs_delivery_id() || scheme.replay_basis() == ReplayBasis::DeliveryId;
+    let required = scheme.signs_delivery_id() || *scheme.replay_basis() == ReplayBasis::DeliveryId;
     match first_present(headers, names) {
         Some((name, first, rest)) => Ok(Some((name, single(first, rest)))),
         None if required => Err(missing(names)),

@@ -4,7 +4,14 @@
 //! is sound here.
 //!
 //! For schemes whose replay basis is the signed delivery id (Standard
-//! Webhooks), the digest is that of the id alone. Otherwise the message is
+//! Webhooks), the digest is that of the id alone. With the body as the
+//! basis, it is the message's digest with nothing before the body (for a
+//! scheme that signs the body alone, the message's own: keys do not change
+//! when such a scheme's basis is named `Body`). With a JSON field as the
+//! basis, it is [`field`]'s: a tag and the value's XXH3-128, 24 bytes
+//! hashed where a message's digest hashes 32, so that no field's digest is
+//! a message's by construction (a body whose bytes equal some id does not
+//! collide with it). Otherwise the message is
 //! what precedes the body (`<timestamp>.` for Mittr) and the body; the digest is `XXH3-128(XXH3-128(prefix) ‖ XXH3-128(body))`, so
 //! that the body, the long part, is hashed in one pass whether it comes
 //! whole or in chunks, and both paths agree.
@@ -64,6 +71,35 @@ impl ReplayDigest {
     }
 }
 
+/// The digest of a JSON field's value: a string's unescaped text, a
+/// number's literal text, each under its own tag (the string `"1"` and the
+/// number `1` are two keys).
+#[cfg(feature = "runtime")]
+pub(super) fn field(field: super::json_field::Field<'_>) -> u128 {
+    use super::json_field::{Field, Unescaped};
+    match field {
+        Field::Str {
+            raw,
+            escaped: false,
+        } => tagged(b"hw:str\0\0", xxh3_128(raw)),
+        Field::Str { raw, escaped: true } => {
+            let mut hasher = Xxh3Default::new();
+            Unescaped::for_each_piece(raw, |piece| hasher.update(piece));
+            tagged(b"hw:str\0\0", hasher.digest128())
+        }
+        Field::Num(text) => tagged(b"hw:num\0\0", xxh3_128(text)),
+    }
+}
+
+/// `XXH3-128(tag ‖ value)`: 24 bytes, never a message digest's 32.
+#[cfg(feature = "runtime")]
+fn tagged(tag: &[u8; 8], value: u128) -> u128 {
+    let mut both = [0u8; 24];
+    both[..8].copy_from_slice(tag);
+    both[8..].copy_from_slice(&value.to_le_bytes());
+    xxh3_128(&both)
+}
+
 /// The digest of a whole message.
 #[cfg(feature = "runtime")]
 pub(super) fn one_shot(prefix: &[u8], body: &[u8]) -> u128 {
@@ -112,5 +148,29 @@ mod tests {
             one_shot(b"1764071982.x", &body[1..]),
             one_shot(prefix, &body)
         );
+    }
+
+    #[test]
+    fn a_field_is_never_keyed_as_a_message_of_the_same_bytes() {
+        use crate::verifier::json_field::Field;
+        let id = b"evt_1";
+        let string = field(Field::Str {
+            raw: id,
+            escaped: false,
+        });
+        assert_ne!(string, one_shot(b"", id), "a body equal to the id");
+        assert_ne!(string, one_shot(b"delivery-id", id), "a delivery id");
+        assert_ne!(
+            field(Field::Num(b"1")),
+            field(Field::Str {
+                raw: b"1",
+                escaped: false
+            })
+        );
+        let escaped = field(Field::Str {
+            raw: br"evt\u005f1",
+            escaped: true,
+        });
+        assert_eq!(escaped, string, "escapes decoded");
     }
 }

@@ -6,6 +6,8 @@ mod builder;
 mod check;
 mod delivery;
 mod digest;
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
+mod json_field;
 mod pending;
 mod prefix;
 mod replay_default;

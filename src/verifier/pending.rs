@@ -96,16 +96,56 @@ impl PendingVerification {
 
     /// Ends the body and gives the verdict.
     ///
+    /// With a JSON field as the replay basis
+    /// ([`ReplayBasis::JsonPointer`](crate::scheme::ReplayBasis::JsonPointer)),
+    /// the body is not at hand here: the delivery is keyed by its signed
+    /// message (counted as a fallback). The intake, and every adapter,
+    /// hold the body and key it by its field.
+    ///
     /// # Errors
     /// [`Error::SignatureMismatch`] when no secret signed these bytes.
     pub fn finish(self) -> Result<VerifiedDelivery, Error> {
+        self.finish_keyed(None::<fn() -> &'static [u8]>)
+    }
+
+    /// As [`finish`](Self::finish), with the whole body (read only once the
+    /// signature verified, and only for a JSON field's key).
+    #[cfg(feature = "runtime")]
+    pub(crate) fn finish_with_body<'b>(
+        self,
+        body: impl FnOnce() -> &'b [u8],
+    ) -> Result<VerifiedDelivery, Error> {
+        self.finish_keyed(Some(body))
+    }
+
+    fn finish_keyed<'b>(
+        self,
+        body: Option<impl FnOnce() -> &'b [u8]>,
+    ) -> Result<VerifiedDelivery, Error> {
         let found = self.macs.matching(self.checked.candidates.as_slice());
         let found = self.verifier.known(&self.checked, found);
-        let replay_digest = self.digest.map(|d| d.finish());
         let secrets = self.verifier.keys(&self.checked).len();
         let secret_index =
             self.verifier
                 .verdict(found, self.checked.candidates.labeled, secrets)?;
+        let replay_digest = self.digest.map(|d| d.finish());
+        #[cfg(feature = "runtime")]
+        let replay_digest = match (self.verifier.scheme().replay_basis(), replay_digest) {
+            (crate::scheme::ReplayBasis::JsonPointer(pointer), Some(message)) => Some(match body {
+                Some(body) => self
+                    .verifier
+                    .field_digest(pointer, body())
+                    .unwrap_or(message),
+                None => {
+                    self.verifier
+                        .key_fallback("the body was streamed, not held");
+                    message
+                }
+            }),
+            (_, digest) => digest,
+        };
+        #[cfg(not(feature = "runtime"))]
+        let _ = body.map(|_| ());
         let (verifier, mut checked) = (self.verifier, self.checked);
         Ok(verifier.delivery(&mut checked, secret_index, self.received, replay_digest))
     }

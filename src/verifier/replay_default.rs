@@ -13,25 +13,49 @@ use crate::time::Tolerance;
 #[cfg(feature = "runtime")]
 use std::time::Duration;
 
-/// How long the default keeps a processed delivery's record: as long as a
-/// copy could still pass the freshness check (past + future tolerance) when
-/// the signature covers the timestamp; otherwise — a timestamp unsigned
-/// (MITPO), absent (GitHub, Shopify) or unchecked — the freshness check
-/// bounds nothing, and the record lives
-/// [`DEFAULT_MITPO_RECORD_TTL`](crate::replay::DEFAULT_MITPO_RECORD_TTL),
-/// a day (or the window, if longer).
+/// How long the default keeps a processed delivery's record. With the
+/// signed message as the key and the timestamp signed: as long as a copy
+/// could still pass the freshness check (past + future tolerance, and a
+/// second). Otherwise — keys that a re-signed retry shares (the body, a
+/// signed delivery id, a JSON field), or a timestamp unsigned (MITPO),
+/// absent (GitHub, Shopify) or unchecked — the scheme's
+/// [`replay_record_ttl`](Scheme::replay_record_ttl), the provider's retry
+/// horizon (or the window and a second, if longer).
 #[cfg(feature = "runtime")]
 fn record_ttl(scheme: &Scheme, tolerance: Tolerance) -> Duration {
-    let window = match (tolerance.past, tolerance.future) {
-        (Some(past), Some(future)) => Some(past.saturating_add(future)),
-        _ => None,
-    };
-    // Freshness compares whole seconds, edges included: a copy passes for
-    // up to past + future + 1 s after the earliest moment it could arrive.
-    let window = window.map(|w| w.saturating_add(Duration::from_secs(1)));
+    let window = window_and_a_second(tolerance);
     match window {
-        Some(window) if scheme.signs_timestamp() => window,
-        window => crate::replay::DEFAULT_MITPO_RECORD_TTL.max(window.unwrap_or_default()),
+        Some(window) if keyed_by_message(scheme) && scheme.signs_timestamp() => window,
+        window => scheme.replay_record_ttl().max(window.unwrap_or_default()),
+    }
+}
+
+/// Whether replay keys are the signed message.
+#[cfg(feature = "runtime")]
+fn keyed_by_message(scheme: &Scheme) -> bool {
+    *scheme.replay_basis() == crate::scheme::ReplayBasis::Message
+}
+
+/// The default lifetime of a store set explicitly, when the scheme's keys
+/// are not the signed message: the retry horizon
+/// ([`ReplayProtection::resolve`](crate::replay::ReplayProtection) keeps
+/// the window and a second for message keys).
+#[cfg(feature = "runtime")]
+pub(super) fn retry_horizon(scheme: &Scheme) -> Option<Duration> {
+    (!keyed_by_message(scheme)).then(|| scheme.replay_record_ttl())
+}
+
+/// Past + future tolerance and a second: freshness compares whole
+/// seconds, edges included, so a copy passes for up to that long after
+/// the earliest moment it could arrive. `None` when either side is unchecked.
+#[cfg(feature = "runtime")]
+fn window_and_a_second(tolerance: Tolerance) -> Option<Duration> {
+    match (tolerance.past, tolerance.future) {
+        (Some(past), Some(future)) => Some(
+            past.saturating_add(future)
+                .saturating_add(Duration::from_secs(1)),
+        ),
+        _ => None,
     }
 }
 
