@@ -33,6 +33,9 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// The store timeout of every verifier here (the inbox's verifiers use it).
 const STORE_TIMEOUT: Duration = Duration::from_secs(2);
+/// What an answer bounded by the store timeout may take beyond it (the
+/// request's own work, on a loaded 2-core machine).
+const SLACK: Duration = Duration::from_secs(1);
 
 fn main() {
     let args = Arguments::from_args();
@@ -338,7 +341,7 @@ async fn stream_under(fault: Fault) {
             "{adapter:?}: a delivery while PostgreSQL is down"
         );
         assert!(
-            *took < STORE_TIMEOUT + Duration::from_millis(500),
+            *took < STORE_TIMEOUT + SLACK,
             "{adapter:?}: answered after {took:?} while PostgreSQL is down"
         );
     }
@@ -359,7 +362,7 @@ async fn stream_under(fault: Fault) {
             slowest = slowest.max(*took);
             if code == "replay_store_unavailable" {
                 assert!(
-                    *took < STORE_TIMEOUT + Duration::from_millis(500),
+                    *took < STORE_TIMEOUT + SLACK,
                     "{}: a 503 after {took:?}",
                     provided.id
                 );
