@@ -45,6 +45,10 @@ fn main() {
     let trials = vec![
         trial("the_store_keeps_the_replay_contract", store_contract),
         trial(
+            "the_store_behind_each_adapter_retries_failures_and_refuses_copies",
+            store_behind_adapters,
+        ),
+        trial(
             "the_record_is_fenced_by_the_lease_and_aborts_the_transaction",
             record_is_fenced,
         ),
@@ -190,6 +194,46 @@ async fn store_contract() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// The store alone (the handler records nothing itself: the layer's or the
+/// ack's commit on success), shared by two replicas: a failed or panicking
+/// handler's delivery is released and its retry processed; a copy of a
+/// processed one is refused on the other replica.
+async fn store_behind_adapters() {
+    use common::receivers::{Script, Step as ScriptStep};
+    let pg = Postgres::start();
+    let (_pool, store) = inbox::prepare(&pg.url()).await;
+    let script = Script::default();
+    let mitpo = |store: &PostgresStore| {
+        Verifier::builder(Scheme::mitpo())
+            .secret(SECRET)
+            .replay_protection(ReplayProtection::new(store.clone()))
+            .build()
+            .unwrap()
+    };
+    let client = server::client();
+    for adapter in ADAPTERS {
+        let a = receivers::start(adapter, mitpo(&store), script.clone()).await;
+        let b = receivers::start(adapter, mitpo(&store), script.clone()).await;
+        for (fault, step) in [("fail", ScriptStep::Fail), ("panic", ScriptStep::Panic)] {
+            let id = format!("{fault}-{adapter:?}");
+            script.plan(&id, &[step, ScriptStep::Act]);
+            let body = payload(&id);
+            let headers = Signer::new(Scheme::mitpo(), SECRET)
+                .unwrap()
+                .sign_now(&body)
+                .to_header_map();
+            let first = receivers::attempt(&client, &a.url(), &headers, &body).await;
+            // A panic drops the connection behind axum (0), is a 500 behind actix-web.
+            assert!(matches!(first.0, 0 | 500), "{id}: {first:?}");
+            let retry = receivers::deliver(&client, &b.url(), &headers, &body, 20).await;
+            assert!(retry.delivered, "{id}: {:?}", retry.attempts);
+            let copy = receivers::attempt(&client, &a.url(), &headers, &body).await;
+            assert_eq!(copy, (409, "replayed".to_owned()), "{id}");
+            assert_eq!(script.processed(&id), 1, "{id}");
+        }
+    }
 }
 
 async fn record_is_fenced() {
@@ -343,27 +387,57 @@ async fn record_is_fenced() {
     );
 }
 
+/// The schemes whose retries are re-signed with a fresh timestamp, keyed on
+/// the event's identity: Stripe (`/id`), Standard Webhooks (`webhook-id`),
+/// Mittr with a key configured on `/id`.
+fn re_signing_schemes() -> [Scheme; 3] {
+    let mittr = Scheme::mittr()
+        .into_builder()
+        .replay_basis(hookwarden::scheme::ReplayBasis::json_pointer("/id"))
+        .build()
+        .unwrap();
+    [Scheme::stripe(), Scheme::standard_webhooks(), mittr]
+}
+
+/// One attempt of event `id` signed at `at` under `scheme`.
+fn attempt_of(scheme: &Scheme, id: &str, at: u64) -> (http::HeaderMap, Vec<u8>) {
+    let body = payload(id);
+    let signer = Signer::new(scheme.clone(), SECRET).unwrap();
+    let headers = if scheme.signs_delivery_id() {
+        signer.sign_with_id(at, id, &body).unwrap()
+    } else {
+        signer.sign(at, &body)
+    };
+    (headers.to_header_map(), body)
+}
+
 async fn re_signed_retry() {
     let pg = Postgres::start();
     let (pool, store) = inbox::prepare(&pg.url()).await;
     let plan = Plan::default();
-    for adapter in ADAPTERS {
-        let receiver = inbox::start(
-            adapter,
-            sw_verifier(store.clone(), Duration::from_secs(10)),
-            handler(&pool, &plan, "a"),
-        )
-        .await;
-        let id = format!("lost-{adapter:?}");
-        plan.plan(&id, &[Step::ActThenStall(Duration::from_secs(2))]);
-        // The provider gives up before the answer (a proxy timeout)...
-        let (headers, body) = standard(&id, now());
-        receivers::cut_after(receiver.addr, &headers, &body, Duration::from_millis(500)).await;
-        // ...and re-signs its retry: a new timestamp, the same event.
-        let (headers, body) = standard(&id, now() + 1);
-        let retry = receivers::attempt(&server::client(), &receiver.url(), &headers, &body).await;
-        assert_eq!(retry, (409, "replayed".to_owned()), "{adapter:?}");
-        assert_eq!(inbox::ledger(&pool).await.get(&id), Some(&1), "{adapter:?}");
+    for scheme in re_signing_schemes() {
+        for adapter in ADAPTERS {
+            let verifier = inbox::verifier(
+                scheme.clone(),
+                SECRET,
+                store.clone(),
+                Duration::from_secs(10),
+            );
+            let receiver = inbox::start(adapter, verifier, handler(&pool, &plan, "a")).await;
+            let id = format!("lost-{}-{adapter:?}", scheme.name());
+            plan.plan(&id, &[Step::ActThenStall(Duration::from_secs(2))]);
+            // The provider gives up before the answer (a proxy timeout)...
+            let (headers, body) = attempt_of(&scheme, &id, now() - 5);
+            receivers::cut_after(receiver.addr, &headers, &body, Duration::from_millis(500)).await;
+            // ...and re-signs its retry: a new timestamp and signature, the same event.
+            let (retry, body) = attempt_of(&scheme, &id, now());
+            let sig = scheme.signature_header();
+            assert_ne!(headers.get(sig), retry.get(sig), "{id}: re-signed");
+            let answer =
+                receivers::attempt(&server::client(), &receiver.url(), &retry, &body).await;
+            assert_eq!(answer, (409, "replayed".to_owned()), "{id}");
+            assert_eq!(inbox::ledger(&pool).await.get(&id), Some(&1), "{id}");
+        }
     }
 }
 
