@@ -354,9 +354,10 @@ async fn record_is_fenced() {
         "{:?}",
         started.elapsed()
     );
-    // Rolled back: the key is free again once the lease is released.
+    // Rolled back, and the handler failed: its lease's release frees the
+    // key for the provider's retry.
     drop(tx);
-    lease.commit().await;
+    lease.release().await;
     let copy = replay.claim(&delivery).await.unwrap().unwrap();
     let mut tx = pool.begin().await.unwrap();
     record(&mut tx, copy.fence()).await.unwrap();

@@ -23,8 +23,9 @@ use super::{LeaseId, ReplayKey};
 /// replica. Once a handler has tried to record, "processed" means that its
 /// transaction committed: the layer, the middleware and
 /// [`Ack::commit`](crate::extract::Ack::commit) no longer commit the key
-/// themselves; they release it, which never undoes a committed record and
-/// frees the key if the transaction rolled back.
+/// themselves. On a success they leave it to that transaction (no store
+/// call); on a failure they release it, which frees the key if the
+/// transaction rolled back and never undoes one that committed.
 #[derive(Clone)]
 pub struct Fence(Arc<Inner>);
 

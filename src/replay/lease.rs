@@ -148,13 +148,16 @@ impl Lease {
     ///
     /// When the handler recorded (or tried to record) the delivery in its
     /// own transaction ([`Fence::is_handed_over`]), that transaction's
-    /// commit is what counts: this releases instead, which never undoes a
-    /// committed record and frees the key if the transaction rolled back.
+    /// commit is what counts, and this settles without a store call: a
+    /// committed record stands, and a transaction rolled back behind a
+    /// success leaves a lease that expires by itself (the provider, told
+    /// the delivery succeeded, sends no retry to wait for it).
     pub async fn commit(mut self) {
-        if self.fence.is_handed_over() {
-            return self.release().await;
-        }
         self.leave_registry();
+        if self.fence.is_handed_over() {
+            self.phase = Phase::Settled;
+            return;
+        }
         self.phase = Phase::Committing;
         let ttl = self.protection.settings().record_ttl;
         let commit = self

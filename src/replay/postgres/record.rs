@@ -20,10 +20,11 @@ pub const RECORD_LOCK_TIMEOUT: Duration = Duration::from_secs(1);
 /// `fence` is [`VerifiedDelivery::fence`](crate::VerifiedDelivery::fence)
 /// (or a [`Lease::fence`](crate::replay::Lease::fence) claimed by hand). From
 /// this call on, "processed" means that the transaction committed: the
-/// layer, the middleware or [`Ack::commit`](crate::extract::Ack::commit)
-/// then release the lease instead of committing it, which never undoes a
-/// committed record and frees the key if the transaction rolled back (so
-/// that the provider's retry is processed).
+/// layer, the middleware and [`Ack::commit`](crate::extract::Ack::commit)
+/// no longer commit the key themselves. After a success they make no store
+/// call; after a failure they release the lease, which frees the key if the
+/// transaction rolled back (so that the provider's retry is processed) and
+/// never undoes a committed record.
 ///
 /// ```no_run
 /// # async fn handler(pool: sqlx::PgPool, delivery: hookwarden::VerifiedDelivery)

@@ -32,7 +32,10 @@ END $$;
 
 -- Every function waits at most `p_lock_ms` for a row lock: a row locked for
 -- longer is held by a handler's open transaction (an in-transaction record),
--- so its delivery is in flight. Claims answer 'leased', 'in_flight' or
+-- so its delivery is in flight. The wait ends in SQLSTATE 55P03
+-- (lock_not_available), which the store reads as "in flight" for a claim and
+-- "still held" for a renewal: no EXCEPTION block here, which would open a
+-- subtransaction on every call. Claims answer 'leased', 'in_flight' or
 -- 'replayed'.
 CREATE OR REPLACE FUNCTION hookwarden_claim(
     p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
@@ -63,14 +66,12 @@ BEGIN
         -- Purged between the insert and the select: once more.
     END LOOP;
     RETURN 'in_flight';
-EXCEPTION WHEN lock_not_available THEN
-    RETURN 'in_flight';
 END $$;
 
 -- True when the lease still holds the key: held, or recorded as processed
 -- by the lease itself (the handler's transaction committed its record). A
 -- row locked by the handler's own open transaction (its record, not yet
--- committed) is still held.
+-- committed) ends in 55P03: still held.
 CREATE OR REPLACE FUNCTION hookwarden_renew(
     p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
 ) RETURNS boolean LANGUAGE plpgsql AS $$
@@ -84,8 +85,6 @@ BEGIN
     END IF;
     RETURN EXISTS (SELECT 1 FROM hookwarden_replay
                    WHERE key = p_key AND lease = p_lease AND done);
-EXCEPTION WHEN lock_not_available THEN
-    RETURN true;
 END $$;
 
 -- Records the key as processed, whoever holds it (the effects happened).

@@ -115,6 +115,12 @@ fn unavailable(error: sqlx::Error) -> StoreError {
     StoreError::unavailable(error)
 }
 
+/// Whether `error` is a lock wait that ran out (`lock_not_available`,
+/// 55P03): the row is held by another transaction, a handler's open record.
+fn lock_timed_out(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
+}
+
 impl ReplayStore for PostgresStore {
     fn claim<'a>(
         &'a self,
@@ -123,14 +129,18 @@ impl ReplayStore for PostgresStore {
         ttl: Duration,
     ) -> StoreFuture<'a, Claim> {
         StoreFuture::new(async move {
-            let answer: String = sqlx::query_scalar("SELECT hookwarden_claim($1, $2, $3, $4)")
+            let answer: String = match sqlx::query_scalar("SELECT hookwarden_claim($1, $2, $3, $4)")
                 .bind(key.storage_name())
                 .bind(&lease_bytes(lease)[..])
                 .bind(millis(ttl))
                 .bind(self.lock())
                 .fetch_one(&self.pool)
                 .await
-                .map_err(unavailable)?;
+            {
+                Ok(answer) => answer,
+                Err(error) if lock_timed_out(&error) => return Ok(Claim::InFlight),
+                Err(error) => return Err(unavailable(error)),
+            };
             Ok(match answer.as_str() {
                 "leased" => Claim::Leased,
                 "replayed" => Claim::Replayed,
@@ -146,14 +156,19 @@ impl ReplayStore for PostgresStore {
         ttl: Duration,
     ) -> StoreFuture<'a, bool> {
         StoreFuture::new(async move {
-            sqlx::query_scalar("SELECT hookwarden_renew($1, $2, $3, $4)")
+            match sqlx::query_scalar("SELECT hookwarden_renew($1, $2, $3, $4)")
                 .bind(key.storage_name())
                 .bind(&lease_bytes(lease)[..])
                 .bind(millis(ttl))
                 .bind(self.lock())
                 .fetch_one(&self.pool)
                 .await
-                .map_err(unavailable)
+            {
+                Ok(held) => Ok(held),
+                // Its own record, locked by the handler's open transaction.
+                Err(error) if lock_timed_out(&error) => Ok(true),
+                Err(error) => Err(unavailable(error)),
+            }
         })
     }
 
