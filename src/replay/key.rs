@@ -8,16 +8,22 @@ use crate::VerifiedDelivery;
 /// The key a delivery is recorded under: the verifier's namespace and a
 /// 128-bit digest of what the provider signed.
 ///
-/// It depends on the signed message alone, never on which secret or which
+/// It depends on signed bytes alone, never on which secret or which
 /// signature entry matched: a replay that carries any subset of the
 /// original's entries, in any order or hex case, has the same key, and
-/// replicas whose secret lists differ (mid-rotation) agree on it. For Mittr
-/// the message is `<timestamp>.<body>`, so a retry the provider signs again
-/// with a fresh timestamp is a different key (only exact copies are
-/// caught); for MITPO the body alone (its timestamp is unsigned, so a
-/// re-sent body is the same delivery whatever timestamp it carries); for
-/// Standard Webhooks the signed `webhook-id`. See the
-/// [module documentation](super#what-counts-as-the-same-delivery).
+/// replicas whose secret lists differ (mid-rotation) agree on it. What is
+/// digested is what the scheme's [`ReplayBasis`](crate::scheme::ReplayBasis)
+/// names, what a provider's retries of one event share: for Stripe the
+/// event id in the body (`/id`) and for Slack `/event_id`, so a retry
+/// re-signed with a fresh timestamp has the same key; for Standard Webhooks
+/// and Svix the signed `webhook-id`; for GitHub, Shopify and MITPO the body
+/// (MITPO's timestamp is unsigned, so a re-sent body is the same delivery
+/// whatever timestamp it carries). For Mittr it is the signed message,
+/// `<timestamp>.<body>`, by default: a retry the provider signs again with
+/// a fresh timestamp is a different key (only exact copies are caught)
+/// unless the scheme is re-keyed on the payload's id
+/// (`Scheme::mittr().into_builder().replay_basis(ReplayBasis::json_pointer("/id")).build()?`).
+/// See the [module documentation](super#what-counts-as-the-same-delivery).
 ///
 /// The digest is XXH3-128, a fast non-cryptographic hash (SHA-256 would
 /// cost as much as verifying the delivery again). An accidental collision

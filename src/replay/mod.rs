@@ -6,50 +6,62 @@
 //! delivery even at any time, with a fresh timestamp, since MITPO does not
 //! sign its timestamp. [`ReplayProtection`] records each delivery in a
 //! [`ReplayStore`] under its [`ReplayKey`]: the verifier's name and a digest
-//! of the signed message, the same whichever secret or signature entry
-//! matched.
+//! of what the scheme's [`ReplayBasis`](crate::scheme::ReplayBasis) names in
+//! the signed delivery (an event id in the body, a signed delivery id, the
+//! body, or the signed message), the same whichever secret or signature
+//! entry matched.
 //!
 //! # The default
 //!
 //! A verifier built without any replay setting has replay protection,
 //! whatever its scheme: every adapter (the tower layer, the axum and actix
 //! extractors, the actix middleware) and the [intake](crate::intake) refuse
-//! an exact copy of a delivery already processed (409 `replayed`) or being
-//! processed (409 `in_flight`). [`VerifierBuilder::without_replay_protection`](crate::VerifierBuilder::without_replay_protection)
+//! a copy of a delivery already processed (409 `replayed`) or being
+//! processed (409 `in_flight`), a copy being whatever has the same key (see
+//! [below](#what-counts-as-the-same-delivery)). [`VerifierBuilder::without_replay_protection`](crate::VerifierBuilder::without_replay_protection)
 //! opts out; [`VerifierBuilder::replay_protection`](crate::VerifierBuilder::replay_protection)
 //! sets a store of one's own. The default is a [`MemoryStore`] of
-//! [`DEFAULT_CAPACITY`] (100,000) records, each kept as long as a copy could
-//! still pass the freshness check: past + future tolerance (600 s with the
-//! defaults) when the signature covers the timestamp (Mittr, Stripe,
-//! Standard Webhooks, Svix, Slack); [`DEFAULT_MITPO_RECORD_TTL`] (a day, or
-//! the window if longer) when it does not (MITPO, whose timestamp is
-//! unsigned; GitHub and Shopify, which send none) or when the timestamp
-//! check is off.
+//! [`DEFAULT_CAPACITY`] (100,000) records. Each lives as long as a copy
+//! could still arrive: where the key is the signed message and the
+//! timestamp is signed (Mittr), as long as a copy could still pass the
+//! freshness check (past + future tolerance and a second, 601 s with the
+//! defaults); where the key is what a provider's retries share, the
+//! scheme's retry horizon ([`Scheme::replay_record_ttl`](crate::Scheme::replay_record_ttl),
+//! never shorter than the window): 3 days for Stripe (`/id`) and GitHub
+//! (the body), 2 days for Standard Webhooks and Svix (`webhook-id`), a day
+//! for Slack (`/event_id`), Shopify and MITPO (the body). No TTL needs
+//! setting for any preset.
 //!
 //! What it protects:
 //!
-//! - **exact copies** of a delivery this process verified: a captured
-//!   request re-sent, the same bytes sent twice, a MITPO body re-sent with a
-//!   fresh (unsigned) timestamp; for Standard Webhooks and Svix, any
-//!   delivery carrying a signed `webhook-id` already seen (see below);
+//! - **copies** of a delivery this process verified: a captured request
+//!   re-sent, the same bytes sent twice, and — where the key is what the
+//!   provider's retries share — a retry the provider signed again with a
+//!   fresh timestamp: the same Stripe `/id` or Slack `/event_id`, the same
+//!   signed `webhook-id` (Standard Webhooks, Svix), the same body (GitHub,
+//!   Shopify, MITPO, whatever timestamp it carries). For Mittr, keyed on its
+//!   signed message by default, exact copies only (see below);
 //! - **in one process**, for as long as it runs;
 //! - **best effort when full**: it never answers 503 for lack of room.
-//!   Past 100,000 records (above about 166 deliveries a second for 600 s
-//!   records, or one a second for a day's) it forgets the oldest records of
-//!   *processed* deliveries to make room — never a held lease, so a copy of
+//!   Past 100,000 records (above about 166 deliveries a second for 601 s
+//!   records, 1.2 a second for a day's, 0.6 for 2 days', 0.4 for 3 days')
+//!   it forgets the oldest records of *processed* deliveries to make room — never a held lease, so a copy of
 //!   a delivery being processed is always refused — and counts each
 //!   ([`MemoryStore::evicted`], the metric
 //!   `hookwarden_replay_records_evicted_total` with feature `metrics`) and
 //!   logs a warning at most once a second ([`EVICTION_WARNING_INTERVAL`]).
-//!   An exact copy of a forgotten delivery is accepted again if still
-//!   fresh. Only a store full of held leases (100,000 deliveries in flight
-//!   at once) answers 503 `replay_store_full`.
+//!   A copy of a forgotten delivery is accepted again if still fresh: at
+//!   such rates the default store cannot guarantee a multi-day window (a
+//!   retry late in Stripe's or GitHub's 3-day schedule may be processed
+//!   again); a shared store (Redis, PostgreSQL) sized for the traffic is
+//!   what guarantees it. Only a store full of held leases (100,000
+//!   deliveries in flight at once) answers 503 `replay_store_full`.
 //!
 //! What it does not protect: another replica, or this process after a
-//! restart (share a `RedisStore` between replicas, feature `redis`); a
-//! retry the provider signs again with a fresh timestamp (Mittr, Stripe,
-//! Slack: a different message, see below); a delivery once its record
-//! expired; and [`Verifier::verify`](crate::Verifier::verify) called by
+//! restart (share a `RedisStore` or a `PostgresStore` between replicas,
+//! features `redis`, `postgres`); for Mittr keyed on its signed message, a
+//! retry the provider signs again with a fresh timestamp (a different
+//! message, see below); a delivery once its record expired; and [`Verifier::verify`](crate::Verifier::verify) called by
 //! hand, which checks the signature and freshness only and never claims
 //! (claim with the verifier's
 //! [`replay_protection`](crate::Verifier::replay_protection)). Memory: at
@@ -64,22 +76,31 @@
 //!
 //! # What counts as the same delivery
 //!
-//! The key covers what the provider signed, so what replay protection
-//! catches depends on it:
+//! The key is made of signed bytes only, chosen per scheme by its
+//! [`ReplayBasis`](crate::scheme::ReplayBasis): what a provider's retries of
+//! one event share, where the provider signs something they share.
 //!
-//! - **Mittr** (and Stripe, Slack) sign the timestamp with the body
-//!   (`<timestamp>.<body>`). A retry that the provider signs again with a
-//!   fresh timestamp — as hookwarden's own dispatcher (`hookwarden::dispatcher`)
-//!   does on every attempt — is a different message with a different key:
-//!   `in_flight` and `replayed` catch only exact copies there (a captured
-//!   request re-sent, a provider re-sending the very same bytes), not two
-//!   attempts of one event. Both attempts of a re-signed retry can be
-//!   processed, even at the same time (the first still running when the
-//!   sender gave up on it).
-//! - **MITPO** (and GitHub, Shopify) sign the body alone: a retry with a
-//!   fresh timestamp has the same key, and is caught.
+//! - **Stripe** keys on the event id in the signed body (`/id`, records of
+//!   3 days), **Slack** on the envelope's `/event_id` (a day): a retry
+//!   re-signed with a fresh timestamp is the same event, refused 409
+//!   `replayed` (or `in_flight` while the first attempt runs).
 //! - **Standard Webhooks** (and Svix) key on the signed `webhook-id`, as the
-//!   spec asks: a re-signed retry has the same id, and is caught.
+//!   spec asks (2 days): a re-signed retry has the same id, and is caught.
+//! - **GitHub** (3 days), **Shopify** and **MITPO** (a day) key on the body,
+//!   which is what they sign: a retry, or a MITPO body re-sent with a fresh
+//!   (unsigned) timestamp, has the same key, and is caught.
+//! - **Mittr** keeps the signed message, `<timestamp>.<body>`, by default. A
+//!   retry that the provider signs again with a fresh timestamp — as
+//!   hookwarden's own dispatcher (`hookwarden::dispatcher`) does on every
+//!   attempt — is a different message with a different key: `in_flight` and
+//!   `replayed` catch only exact copies there, and both attempts of one
+//!   event can be processed, even at the same time. Key it on the payload's
+//!   id in one line:
+//!   `Scheme::mittr().into_builder().replay_basis(ReplayBasis::json_pointer("/id")).build()?`.
+//!
+//! A body without the field a pointer names (not JSON, the field missing,
+//! or neither a string nor a number) is keyed by its signed message, never
+//! refused, and counted (`hookwarden_replay_key_fallbacks_total`).
 //!
 //! Either way, handlers must be idempotent on the payload's own id (an
 //! event id inside the signed body): replay protection refuses copies, it
@@ -120,8 +141,8 @@
 //! runs again on the provider's retry; a handler slower than a lease whose
 //! renewals cannot reach the store, or running past its maximum hold, may
 //! overlap with a copy; and once a
-//! record expires, the same delivery is accepted again (for MITPO, whose
-//! timestamp is unsigned, set a long [`ttl`](ReplayProtection::ttl)).
+//! record expires (or, in the default store past its capacity, is
+//! forgotten), the same delivery is accepted again.
 //!
 //! Records are written only after the signature verified: forgeries cannot
 //! fill the store. Two endpoints of one scheme sharing a store need distinct

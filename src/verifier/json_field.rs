@@ -49,18 +49,23 @@ impl Miss {
 
 /// The value `pointer` names in `body`.
 pub(crate) fn find<'a>(body: &'a [u8], pointer: &JsonPointer) -> Result<Field<'a>, Miss> {
-    if std::str::from_utf8(body).is_err() {
+    // All of it once, ASCII the quick way: the walk then takes any byte of
+    // 0x80 and above inside a string as part of a valid character.
+    if !body.is_ascii() && std::str::from_utf8(body).is_err() {
         return Err(Miss::Invalid);
     }
     let mut walk = Walk {
         b: body,
         i: 0,
         pointer,
-        tokens: pointer.depth(),
+        tokens: token_count(pointer),
         stack: [0; 2],
         depth: 0,
         on_path: 0,
         index: 0,
+        token_level: usize::MAX,
+        token: "",
+        token_tilde: false,
         found: Err(Miss::Absent),
     };
     match walk.run() {
@@ -94,10 +99,16 @@ struct Walk<'a, 'p> {
     /// The index of the current element in the innermost container, when it
     /// is an array on the path (`usize::MAX` once past the one named).
     index: usize,
+    /// The pointer's token at `token_level` (a container's depth, counted
+    /// from 1), kept from one member to the next.
+    token_level: usize,
+    token: &'p str,
+    /// Whether `token` has a `~` escape.
+    token_tilde: bool,
     found: Result<Field<'a>, Miss>,
 }
 
-impl<'a> Walk<'a, '_> {
+impl<'a, 'p> Walk<'a, 'p> {
     fn run(&mut self) -> Option<()> {
         // The root is on the path: the pointer has at least one token.
         let mut role = if self.tokens == 0 {
@@ -251,19 +262,26 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
-    fn token(&self) -> &str {
-        self.pointer.raw_token(self.depth - 1).unwrap_or_default()
+    /// The token the members of the innermost container are matched
+    /// against.
+    fn token(&mut self) -> &'p str {
+        if self.token_level != self.depth {
+            self.token_level = self.depth;
+            self.token = nth_token(self.pointer, self.depth - 1);
+            self.token_tilde = self.token.contains('~');
+        }
+        self.token
     }
 
-    fn name_matches(&self, name: &[u8], escaped: bool) -> bool {
+    fn name_matches(&mut self, name: &[u8], escaped: bool) -> bool {
         let token = self.token();
-        if !escaped && !token.contains('~') {
+        if !escaped && !self.token_tilde {
             return name == token.as_bytes();
         }
         Unescaped::new(name).eq(token_bytes(token))
     }
 
-    fn index_matches(&self) -> bool {
+    fn index_matches(&mut self) -> bool {
         let token = self.token().as_bytes();
         let digits = !token.is_empty() && token.iter().all(u8::is_ascii_digit);
         if !digits || (token.len() > 1 && token[0] == b'0') {
@@ -336,20 +354,29 @@ impl<'a> Walk<'a, '_> {
 
     /// A string, from its opening quote to past its closing one; whether it
     /// has escapes. Control characters and invalid escapes (a lone
-    /// surrogate included) make it invalid.
+    /// surrogate included) make it invalid. (UTF-8 is checked once for the
+    /// whole body, before the walk.)
     fn string(&mut self) -> Option<bool> {
-        self.i += 1;
+        let b = self.b;
+        let mut i = self.i + 1;
         let mut escaped = false;
         loop {
-            self.i += plain_run(&self.b[self.i..]);
-            match self.peek()? {
+            // Eight bytes at a time up to the first that needs attention
+            // (past the end, the padding's zeros count as controls).
+            let flags = specials(word_at(b, i));
+            if flags == 0 {
+                i += 8;
+                continue;
+            }
+            i += (flags.trailing_zeros() / 8) as usize;
+            match *b.get(i)? {
                 b'"' => {
-                    self.i += 1;
+                    self.i = i + 1;
                     return Some(escaped);
                 }
                 b'\\' => {
                     escaped = true;
-                    self.i = escape_end(self.b, self.i)?;
+                    i = escape_end(b, i)?;
                 }
                 _ => return None, // a control character
             }
@@ -357,34 +384,62 @@ impl<'a> Walk<'a, '_> {
     }
 }
 
-/// How many bytes at the start of `s` need no attention inside a string:
-/// neither `"`, `\` nor a control character. Eight at a time.
-fn plain_run(s: &[u8]) -> usize {
+/// How many tokens `pointer` has (as [`JsonPointer::depth`]).
+fn token_count(pointer: &JsonPointer) -> usize {
+    match pointer.as_str().as_bytes() {
+        [b'/', rest @ ..] => 1 + rest.iter().filter(|&&c| c == b'/').count(),
+        _ => pointer.depth(),
+    }
+}
+
+/// The `n`th token of `pointer` as written (as [`JsonPointer::raw_token`]),
+/// empty when there is none.
+fn nth_token(pointer: &JsonPointer, n: usize) -> &str {
+    let Some(mut rest) = pointer.as_str().strip_prefix('/') else {
+        return pointer.raw_token(n).unwrap_or_default();
+    };
+    for _ in 0..n {
+        match rest.bytes().position(|c| c == b'/') {
+            Some(at) => rest = &rest[at + 1..],
+            None => return "",
+        }
+    }
+    let end = rest.bytes().position(|c| c == b'/').unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The eight bytes of `b` from `at`, little-endian, zeros past its end.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize) -> u64 {
+    match b.get(at..at.wrapping_add(8)) {
+        Some(chunk) => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            u64::from_le_bytes(word)
+        }
+        None => {
+            let rest = b.get(at..).unwrap_or_default();
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(word)
+        }
+    }
+}
+
+/// The high bit of each byte of `x` that is a `"`, a `\\` or a control
+/// character (below 0x20), and possibly of bytes after the first such
+/// (the borrows of the subtractions run upwards): its lowest set bit is
+/// always exact. Bytes of 0x80 and above (UTF-8) are never flagged.
+#[inline(always)]
+fn specials(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let mut n = 0;
-    while let Some(chunk) = s.get(n..n + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // Bytes below 0x20 (high bit clear, and x - 0x20 borrows), quotes
-        // and backslashes; bytes ≥ 0x80 (UTF-8) are never flagged.
-        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        let special =
-            has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\')));
-        if control | special != 0 {
-            break;
-        }
-        n += 8;
-    }
-    while let Some(&b) = s.get(n) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            break;
-        }
-        n += 1;
-    }
-    n
+    let quote = x ^ (ONES * u64::from(b'"'));
+    let backslash = x ^ (ONES * u64::from(b'\\'));
+    (x.wrapping_sub(ONES * 0x20) & !x
+        | quote.wrapping_sub(ONES) & !quote
+        | backslash.wrapping_sub(ONES) & !backslash)
+        & HIGHS
 }
 
 /// Where the escape starting at `at` (a backslash) ends, if it is valid.
@@ -410,11 +465,16 @@ fn escape_end(b: &[u8], at: usize) -> Option<usize> {
 }
 
 fn hex4(b: &[u8], at: usize) -> Option<u16> {
-    let digits = b.get(at..at.checked_add(4)?)?;
+    let digits: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
     let mut value = 0u16;
     for d in digits {
-        let v = (*d as char).to_digit(16)?;
-        value = value << 4 | v as u16;
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return None,
+        };
+        value = value << 4 | u16::from(v);
     }
     Some(value)
 }
