@@ -36,7 +36,10 @@ END $$;
 -- (lock_not_available), which the store reads as "in flight" for a claim and
 -- "still held" for a renewal: no EXCEPTION block here, which would open a
 -- subtransaction on every call. Claims answer 'leased', 'in_flight' or
--- 'replayed'.
+-- 'replayed'. `PostgresStore` itself no longer calls `hookwarden_claim`: it
+-- sends the same claim as one `INSERT ... ON CONFLICT DO UPDATE ... WHERE
+-- expired` statement (store.rs, `CLAIM`), which skips the PL/pgSQL call;
+-- the function stays for callers of its own.
 CREATE OR REPLACE FUNCTION hookwarden_claim(
     p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
 ) RETURNS text LANGUAGE plpgsql AS $$

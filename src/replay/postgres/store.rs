@@ -27,8 +27,9 @@ pub const DEFAULT_PURGE_BATCH: u32 = 10_000;
 /// so that the record commits or rolls back with the handler's writes.
 ///
 /// One row per key in the table `hookwarden_replay` ([`SCHEMA`], applied by
-/// [`migrate`](Self::migrate)); every operation is one statement calling a
-/// function of the schema, on a connection of the pool given. Expiry is
+/// [`migrate`](Self::migrate)); every operation is one statement on a
+/// connection of the pool given: the claim a plain `INSERT … ON CONFLICT`,
+/// the others calls of the schema's functions. Expiry is
 /// the database's clock. A call never waits on another transaction's row
 /// lock for more than the lock timeout ([`DEFAULT_LOCK_TIMEOUT`]): a claim
 /// that meets a row locked by a handler's open transaction answers
@@ -111,6 +112,36 @@ impl PostgresStore {
     }
 }
 
+/// The claim: one statement, no function call (what `hookwarden_claim`
+/// in [`SCHEMA`](super::SCHEMA) does, answering the same). The insert
+/// takes a free key: absent, or its row expired (a lease or a record taken
+/// over: replaced, `done` false, a new expiry). A live row is locked and
+/// left as it is; the read after it answers from the statement's snapshot,
+/// `replayed` for a live record and `in_flight` otherwise (also for a row
+/// committed by another claim after the snapshot, invisible to it, and for
+/// a live lease recorded since: in flight is the safe answer). The lock
+/// timeout is set by the row the insert takes its values from, so before
+/// the insert can wait on a row lock or on another transaction's insert of
+/// the same key; it lasts until the claim's commit, the end of the
+/// statement.
+const CLAIM: &str = "WITH claimed AS (
+    INSERT INTO hookwarden_replay AS r (key, lease, done, expires_at)
+        SELECT $1::text, $2::bytea, false,
+               clock_timestamp() + $3::bigint * interval '1 millisecond'
+            FROM (SELECT set_config('lock_timeout', $4::text, true) AS lock_timeout) AS s
+            WHERE s.lock_timeout IS NOT NULL
+        ON CONFLICT (key) DO UPDATE
+            SET lease = excluded.lease, done = false, expires_at = excluded.expires_at
+            WHERE r.expires_at <= clock_timestamp()
+        RETURNING true
+)
+SELECT CASE
+    WHEN EXISTS (SELECT FROM claimed) THEN 'leased'
+    WHEN (SELECT done FROM hookwarden_replay
+          WHERE key = $1::text AND expires_at > clock_timestamp()) THEN 'replayed'
+    ELSE 'in_flight'
+END";
+
 fn unavailable(error: sqlx::Error) -> StoreError {
     StoreError::unavailable(error)
 }
@@ -129,11 +160,11 @@ impl ReplayStore for PostgresStore {
         ttl: Duration,
     ) -> StoreFuture<'a, Claim> {
         StoreFuture::new(async move {
-            let answer: String = match sqlx::query_scalar("SELECT hookwarden_claim($1, $2, $3, $4)")
+            let answer: String = match sqlx::query_scalar(CLAIM)
                 .bind(key.storage_name())
                 .bind(&lease_bytes(lease)[..])
                 .bind(millis(ttl))
-                .bind(self.lock())
+                .bind(format!("{}ms", self.lock()))
                 .fetch_one(&self.pool)
                 .await
             {
