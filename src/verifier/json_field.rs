@@ -3,7 +3,10 @@
 //! `serde_json` would: UTF-8, the grammar, escapes and surrogate pairs, at
 //! most 127 levels of nesting) and skips every value off the pointer's
 //! path. No recursion (nesting is tracked in a fixed 128-bit stack) and no
-//! allocation.
+//! allocation. One difference: numbers are checked against the grammar
+//! only, so a literal beyond `f64`'s range (`1e999`), which `serde_json`
+//! refuses, is accepted here (a body carrying one is keyed by its field
+//! rather than by its message; a number id is keyed by its literal text).
 //!
 //! As `serde_json::Value::pointer` on the parsed body: of duplicate names
 //! the last counts (its value replaces the earlier one's, and whatever was
