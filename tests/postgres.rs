@@ -13,7 +13,8 @@
 
 mod common;
 
-use std::future::Future;
+use common::mimic::trial;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::inbox::{self, Handler, Plan, Step};
@@ -25,7 +26,7 @@ use hookwarden::replay::{
     Claim, LeaseId, PostgresStore, ReplayKey, ReplayProtection, ReplayStore, StoreFuture,
 };
 use hookwarden::{Scheme, Signer, Verifier};
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Arguments;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -34,14 +35,7 @@ fn main() {
         return child(&url);
     }
     let args = Arguments::from_args();
-    let missing = postgres::missing();
-    if let Some(why) = &missing {
-        if std::env::var_os(postgres::REQUIRE).is_some() {
-            eprintln!("PostgreSQL is required here ({}): {why}", postgres::REQUIRE);
-            std::process::exit(1);
-        }
-        println!("{why}: the PostgreSQL tests are ignored");
-    }
+    let missing = postgres::missing_unless_required("the PostgreSQL tests");
     let trials = vec![
         trial("the_store_keeps_the_replay_contract", store_contract),
         trial(
@@ -74,22 +68,6 @@ fn main() {
         .map(|t| t.with_ignored_flag(missing.is_some()))
         .collect();
     libtest_mimic::run(&args, trials).exit();
-}
-
-fn trial<F, Fut>(name: &'static str, test: F) -> Trial
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    Trial::test(name, move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| Failed::from(e.to_string()))?;
-        runtime.block_on(test());
-        Ok(())
-    })
 }
 
 fn now() -> u64 {

@@ -15,8 +15,9 @@
 
 mod common;
 
+use common::mimic::trial;
+
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -26,7 +27,7 @@ use common::receivers::{self, payload, Adapter, Receiver, ADAPTERS};
 use common::server::{self, HttpClient};
 use hookwarden::replay::{PostgresStore, ReplayProtection};
 use hookwarden::{Scheme, Signer, Verifier};
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Arguments;
 use sqlx::PgPool;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -39,14 +40,7 @@ const SLACK: Duration = Duration::from_secs(1);
 
 fn main() {
     let args = Arguments::from_args();
-    let missing = postgres::missing();
-    if let Some(why) = &missing {
-        if std::env::var_os(postgres::REQUIRE).is_some() {
-            eprintln!("PostgreSQL is required here ({}): {why}", postgres::REQUIRE);
-            std::process::exit(1);
-        }
-        println!("{why}: the PostgreSQL fault tests are ignored");
-    }
+    let missing = postgres::missing_unless_required("the PostgreSQL fault tests");
     let trials = vec![
         trial(
             "an_immediate_restart_mid_stream_fails_closed_and_loses_nothing_twice",
@@ -70,22 +64,6 @@ fn main() {
         .map(|t| t.with_ignored_flag(missing.is_some()))
         .collect();
     libtest_mimic::run(&args, trials).exit();
-}
-
-fn trial<F, Fut>(name: &'static str, test: F) -> Trial
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    Trial::test(name, move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| Failed::from(e.to_string()))?;
-        runtime.block_on(test());
-        Ok(())
-    })
 }
 
 fn now() -> u64 {

@@ -11,23 +11,17 @@
 
 mod common;
 
-use std::future::Future;
+use common::mimic::trial;
+
 use std::time::Duration;
 
 use common::postgres::{self, Postgres};
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Arguments;
 use sqlx::{Connection, PgConnection};
 
 fn main() {
     let args = Arguments::from_args();
-    let missing = postgres::missing();
-    if let Some(why) = &missing {
-        if std::env::var_os(postgres::REQUIRE).is_some() {
-            eprintln!("PostgreSQL is required here ({}): {why}", postgres::REQUIRE);
-            std::process::exit(1);
-        }
-        println!("{why}: the PostgreSQL tests are ignored");
-    }
+    let missing = postgres::missing_unless_required("the PostgreSQL tests");
     let trials = vec![
         trial("a_cluster_of_its_own_answers_on_loopback", answers),
         trial(
@@ -48,22 +42,6 @@ fn main() {
         .map(|t| t.with_ignored_flag(missing.is_some()))
         .collect();
     libtest_mimic::run(&args, trials).exit();
-}
-
-fn trial<F, Fut>(name: &'static str, test: F) -> Trial
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    Trial::test(name, move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| Failed::from(e.to_string()))?;
-        runtime.block_on(test());
-        Ok(())
-    })
 }
 
 async fn connect(pg: &Postgres) -> PgConnection {

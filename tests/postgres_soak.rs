@@ -63,14 +63,7 @@ fn main() {
         return child(&url);
     }
     let args = Arguments::from_args();
-    let missing = postgres::missing();
-    if let Some(why) = &missing {
-        if std::env::var_os(postgres::REQUIRE).is_some() {
-            eprintln!("PostgreSQL is required here ({}): {why}", postgres::REQUIRE);
-            std::process::exit(1);
-        }
-        println!("{why}: the PostgreSQL soak is ignored");
-    }
+    let missing = postgres::missing_unless_required("the PostgreSQL soak tests");
     let trials = vec![Trial::test(
         "soak_two_replicas_a_killed_process_and_a_restart_commit_each_effect_once",
         || {

@@ -10,7 +10,8 @@
 
 mod common;
 
-use std::future::Future;
+use common::mimic::trial;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ use common::redis_server::{self, RedisServer};
 use common::server;
 use hookwarden::replay::{RedisStore, ReplayProtection};
 use hookwarden::{Scheme, Signer, Verifier};
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Arguments;
 
 const SECRET: &str = "whsec_redis_secret";
 
@@ -66,22 +67,6 @@ fn main() {
         .map(|t| t.with_ignored_flag(!available))
         .collect();
     libtest_mimic::run(&args, trials).exit();
-}
-
-fn trial<F, Fut>(name: &'static str, test: F) -> Trial
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    Trial::test(name, move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| Failed::from(e.to_string()))?;
-        runtime.block_on(test());
-        Ok(())
-    })
 }
 
 fn verifier(url: &str, prefix: &str, fail_open: bool) -> Verifier {

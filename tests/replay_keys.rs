@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::future::Future;
+use common::mimic::trial;
 
 use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::redis_server::{self, RedisServer};
@@ -21,7 +21,7 @@ use common::server;
 use hookwarden::replay::{RedisStore, ReplayProtection};
 use hookwarden::scheme::{ReplayBasis, Scheme};
 use hookwarden::{Signer, Verifier};
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Arguments;
 
 const SECRET: &str = "whsec_replay_keys";
 const SW_SECRET: &str = "whsec_cmVwbGF5LWtleXMtc2VjcmV0";
@@ -66,22 +66,6 @@ fn main() {
         || fallback(),
     ));
     libtest_mimic::run(&args, trials).exit();
-}
-
-fn trial<F, Fut>(name: &'static str, test: F) -> Trial
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    Trial::test(name, move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| Failed::from(e.to_string()))?;
-        runtime.block_on(test());
-        Ok(())
-    })
 }
 
 fn now() -> u64 {

@@ -2,6 +2,7 @@
 pub mod inbox;
 #[cfg(feature = "tracing")]
 pub mod logs;
+pub mod mimic;
 pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod proxy;

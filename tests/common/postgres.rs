@@ -70,6 +70,19 @@ pub fn missing() -> Option<String> {
     bin_dir().err()
 }
 
+/// Why PostgreSQL cannot run here (its `what` are then reported ignored),
+/// or `None`; exits with a failure instead where it is required
+/// ([`REQUIRE`]).
+pub fn missing_unless_required(what: &str) -> Option<String> {
+    let why = missing()?;
+    if std::env::var_os(REQUIRE).is_some() {
+        eprintln!("PostgreSQL is required here ({REQUIRE}): {why}");
+        std::process::exit(1);
+    }
+    println!("{why}: {what} are ignored");
+    Some(why)
+}
+
 /// Whether PostgreSQL can be run here.
 pub fn available() -> bool {
     missing().is_none()
