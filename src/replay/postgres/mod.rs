@@ -8,9 +8,9 @@ pub use store::{PostgresStore, DEFAULT_LOCK_TIMEOUT, DEFAULT_PURGE_BATCH};
 
 /// The schema, as applied by [`PostgresStore::migrate`]: the table
 /// `hookwarden_replay`, its index on `expires_at`, and the functions the
-/// store calls (`_renew`, `_commit`, `_release`, `_record`, `_purge`;
-/// `hookwarden_claim` is kept for callers of its own: the store sends the
-/// same claim as one plain statement, cheaper than the function call). Idempotent; apply it with your own migration tool
+/// store calls (`hookwarden_renew`, `_commit`, `_release`, `_record`,
+/// `_purge`; the claim is one plain statement the store sends, cheaper than
+/// a function call). Idempotent; apply it with your own migration tool
 /// instead if you prefer (it takes an advisory lock, so replicas may apply
 /// it at once).
 pub const SCHEMA: &str = include_str!("schema.sql");

@@ -33,43 +33,11 @@ END $$;
 -- Every function waits at most `p_lock_ms` for a row lock: a row locked for
 -- longer is held by a handler's open transaction (an in-transaction record),
 -- so its delivery is in flight. The wait ends in SQLSTATE 55P03
--- (lock_not_available), which the store reads as "in flight" for a claim and
--- "still held" for a renewal: no EXCEPTION block here, which would open a
--- subtransaction on every call. Claims answer 'leased', 'in_flight' or
--- 'replayed'. `PostgresStore` itself no longer calls `hookwarden_claim`: it
--- sends the same claim as one `INSERT ... ON CONFLICT DO UPDATE ... WHERE
--- expired` statement (store.rs, `CLAIM`), which skips the PL/pgSQL call;
--- the function stays for callers of its own.
-CREATE OR REPLACE FUNCTION hookwarden_claim(
-    p_key text, p_lease bytea, p_ttl_ms bigint, p_lock_ms integer
-) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    found_row record;
-    expires timestamptz := clock_timestamp() + p_ttl_ms * interval '1 millisecond';
-BEGIN
-    PERFORM set_config('lock_timeout', p_lock_ms || 'ms', true);
-    FOR attempt IN 1..2 LOOP
-        INSERT INTO hookwarden_replay (key, lease, done, expires_at)
-            VALUES (p_key, p_lease, false, expires)
-            ON CONFLICT (key) DO NOTHING;
-        IF FOUND THEN
-            RETURN 'leased';
-        END IF;
-        SELECT done, expires_at INTO found_row
-            FROM hookwarden_replay WHERE key = p_key FOR UPDATE;
-        IF FOUND THEN
-            IF found_row.expires_at > clock_timestamp() THEN
-                RETURN CASE WHEN found_row.done THEN 'replayed' ELSE 'in_flight' END;
-            END IF;
-            UPDATE hookwarden_replay
-                SET lease = p_lease, done = false, expires_at = expires
-                WHERE key = p_key;
-            RETURN 'leased';
-        END IF;
-        -- Purged between the insert and the select: once more.
-    END LOOP;
-    RETURN 'in_flight';
-END $$;
+-- (lock_not_available), which the store reads as "still held" for a
+-- renewal: no EXCEPTION block here, which would open a subtransaction on
+-- every call. The claim is no function: `PostgresStore` sends it as one
+-- `INSERT ... ON CONFLICT DO UPDATE ... WHERE expired` statement (store.rs,
+-- `CLAIM`), whose lock wait ends the same way and reads as "in flight".
 
 -- True when the lease still holds the key: held, or recorded as processed
 -- by the lease itself (the handler's transaction committed its record). A

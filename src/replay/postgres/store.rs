@@ -112,8 +112,7 @@ impl PostgresStore {
     }
 }
 
-/// The claim: one statement, no function call (what `hookwarden_claim`
-/// in [`SCHEMA`](super::SCHEMA) does, answering the same). The insert
+/// The claim: one statement, no function call. The insert
 /// takes a free key: absent, or its row expired (a lease or a record taken
 /// over: replaced, `done` false, a new expiry). A live row is locked and
 /// left as it is; the read after it answers from the statement's snapshot,
