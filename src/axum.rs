@@ -89,7 +89,7 @@ use axum_core::RequestExt;
 use http::request::Parts;
 use http_body::Body as _;
 
-use crate::intake::Received;
+use crate::intake::{Incoming, Received};
 use crate::tower::HttpBody;
 use crate::{Error, VerifiedDelivery, Verifier};
 
@@ -128,9 +128,13 @@ where
 /// Drives the intake with axum's request: its `DefaultBodyLimit` (the
 /// `Limited` body's size hint) as an outer limit.
 async fn receive(verifier: &Verifier, request: Request) -> Result<(Parts, Received), Error> {
+    let peer = crate::tower::peer_of(&request);
     let (parts, body) = request.with_limited_body().into_parts();
     let outer_limit = body.size_hint().upper();
-    let admission = verifier.admit_within(&parts.headers, &parts.uri, outer_limit)?;
+    let incoming = Incoming::new(&parts.headers, &parts.uri)
+        .peer(peer)
+        .outer_limit(outer_limit);
+    let admission = verifier.admit_incoming(incoming)?;
     let received = admission.receive(HttpBody::new(body)).await?;
     Ok((parts, received))
 }

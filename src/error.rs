@@ -131,6 +131,34 @@ pub enum Error {
         /// The process-wide budget of unverified bytes.
         budget: u64,
     },
+    /// The sender (its [`Peer`](crate::intake::Peer)) holds its whole share
+    /// of the budget of unverified bytes: as many deliveries being read, or
+    /// as many bytes, as one peer may hold while others are served:
+    /// [`Code::Overloaded`], with `Retry-After`.
+    #[error(
+        "this sender holds its whole share of the receiver's unverified deliveries \
+         ({deliveries} being read, {bytes} bytes); send it again later"
+    )]
+    PeerOverloaded {
+        /// The share's bytes.
+        bytes: u64,
+        /// The share's deliveries being read at once.
+        deliveries: u32,
+    },
+    /// The body arrived slower than the minimum data rate once its grace
+    /// period was over (counted from the moment the headers were accepted):
+    /// [`Code::BodyTooSlow`].
+    #[error(
+        "the body arrived slower than {bytes_per_second} bytes a second after a grace \
+         period of {} s",
+        .grace.as_secs_f64()
+    )]
+    BodyTooSlow {
+        /// The minimum rate in force, in bytes a second.
+        bytes_per_second: u64,
+        /// Its grace period.
+        grace: Duration,
+    },
     /// The body is sent with a `Content-Encoding` (gzip, br, …): hookwarden
     /// verifies and hands over the bytes exactly as sent and never decodes
     /// them, so an encoded body is refused before it is read:
@@ -536,6 +564,22 @@ mod tests {
                 408,
             ),
             (Error::Overloaded { budget: 64 }, "overloaded", 503),
+            (
+                Error::PeerOverloaded {
+                    bytes: 16,
+                    deliveries: 2,
+                },
+                "overloaded",
+                503,
+            ),
+            (
+                Error::BodyTooSlow {
+                    bytes_per_second: 240,
+                    grace: Duration::from_secs(5),
+                },
+                "body_too_slow",
+                408,
+            ),
             (
                 Error::UnsupportedEncoding {
                     encoding: "gzip".into(),

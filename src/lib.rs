@@ -123,8 +123,9 @@
 //! | `body_too_large` | 413 | the body exceeds the limit |
 //! | `body_unreadable` | 400 | the body stream failed before its end |
 //! | `body_timeout` | 408 | the body did not arrive within the read deadline |
+//! | `body_too_slow` | 408 | the body arrived slower than the minimum data rate, past its grace period |
 //! | `unsupported_content_encoding` | 415 | the body is sent with a `Content-Encoding` (refused before it is read) |
-//! | `overloaded` | 503 + `Retry-After: 5` | the budget of unverified bytes cannot take this body now |
+//! | `overloaded` | 503 + `Retry-After: 5` | the budget of unverified bytes, or the sender's share of it, cannot take this body now |
 //! | `replayed` | 409 | already processed ([`replay`]; final: the sender may stop) |
 //! | `in_flight` | 409 + `Retry-After: 2` | a copy is being processed right now: send it again later |
 //! | `event_mismatch` | 400 | the unsigned `X-MITPO-Event` differs from the signed payload's `event` (only with `require_event_match`) |

@@ -96,6 +96,21 @@ fn every_error_message_is_pinned() {
             "the receiver holds its whole budget of 64 unverified body bytes; send it again later",
         ),
         (
+            Error::PeerOverloaded {
+                bytes: 4096,
+                deliveries: 2,
+            },
+            "this sender holds its whole share of the receiver's unverified deliveries (2 being \
+             read, 4096 bytes); send it again later",
+        ),
+        (
+            Error::BodyTooSlow {
+                bytes_per_second: 240,
+                grace: Duration::from_secs(5),
+            },
+            "the body arrived slower than 240 bytes a second after a grace period of 5 s",
+        ),
+        (
             Error::UnsupportedEncoding {
                 encoding: "gzip".into(),
             },

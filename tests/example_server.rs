@@ -20,6 +20,8 @@ fn limits(header_read_timeout: Duration, max_connections: usize) -> ServeLimits 
     ServeLimits {
         header_read_timeout,
         max_connections,
+        // These tests hold the cap from one address: no share below it.
+        max_connections_per_peer: max_connections,
         grace: Duration::from_secs(1),
     }
 }

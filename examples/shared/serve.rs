@@ -1,10 +1,13 @@
 //! Serving the example receivers: connection limits, and a shutdown that
 //! releases the replay leases still held.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use axum::Router;
+use hookwarden::intake::PeerSlots;
 use hookwarden::Verifier;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -25,6 +28,14 @@ pub struct ServeLimits {
     /// sender holding every slot with stalled headers delays others by up
     /// to the header timeout; per-client limits belong in a reverse proxy.
     pub max_connections: usize,
+    /// Connections one peer (an IPv4 address, an IPv6 /64) may hold at once
+    /// in the axum server: 64. A connection past its peer's share is closed
+    /// as soon as it is accepted, so that one sender's stalled connections
+    /// take its share of [`max_connections`](Self::max_connections), not
+    /// all of them (`hookwarden::intake::PeerSlots`). actix-web owns its
+    /// accept loop: there, the intake's per-peer share of deliveries being
+    /// read (`hookwarden::intake::PeerShare`) answers the excess at once.
+    pub max_connections_per_peer: usize,
     /// How long requests in flight may finish after shutdown: 10 s.
     pub grace: Duration,
 }
@@ -34,6 +45,7 @@ impl Default for ServeLimits {
         ServeLimits {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            max_connections_per_peer: 64,
             grace: Duration::from_secs(10),
         }
     }
@@ -70,6 +82,7 @@ pub async fn serve_axum_with(
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let peers = PeerSlots::new(limits.max_connections_per_peer);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let next = async {
@@ -80,10 +93,17 @@ pub async fn serve_axum_with(
             next = next => next,
             () = &mut shutdown => break,
         };
-        let connection = graceful.watch(connection(stream, app.clone(), &limits));
+        let Ok(peer) = stream.peer_addr() else {
+            continue;
+        };
+        // Past its peer's share: closed at once, its slot free again.
+        let Some(peer_slot) = peers.try_acquire(peer.ip()) else {
+            continue;
+        };
+        let connection = graceful.watch(connection(stream, peer, app.clone(), &limits));
         tokio::spawn(async move {
             let _ = connection.await;
-            drop(slot);
+            drop((slot, peer_slot));
         });
     }
     let _ = tokio::time::timeout(limits.grace, graceful.shutdown()).await;
@@ -107,16 +127,25 @@ async fn accept(listener: &TcpListener) -> TcpStream {
     }
 }
 
-type Connection = hyper::server::conn::http1::Connection<
-    hyper_util::rt::TokioIo<TcpStream>,
-    hyper_util::service::TowerToHyperService<Router>,
->;
-
-/// One HTTP/1.1 connection serving `app`, headers within the timeout.
-fn connection(stream: TcpStream, app: Router, limits: &ServeLimits) -> Connection {
+/// One HTTP/1.1 connection serving `app`, headers within the timeout; each
+/// request carries the peer's address (`ConnectInfo`, which the intake
+/// reads for the sender's share of the budget).
+fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    limits: &ServeLimits,
+) -> impl hyper_util::server::graceful::GracefulConnection {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
 
+    let app = app.map_request(
+        move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        },
+    );
     hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)

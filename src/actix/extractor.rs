@@ -38,7 +38,7 @@ where
         let payload = payload.take();
         Box::pin(async move {
             let verifier = verifier_of(&req)?;
-            let admission = verifier.admit(req.headers(), req.path())?;
+            let admission = verifier.admit_incoming(super::incoming(&req))?;
             let received = admission.receive(ActixPayload(payload)).await?;
             Verified::standalone(received, |body| async move {
                 T::from_request(&req, &mut Payload::from(body))

@@ -94,10 +94,11 @@ where
             .clone()
             .map_or_else(|| verifier_of(req.request()), Ok);
         Box::pin(async move {
-            let admission = match verifier.and_then(|v| v.admit(req.headers(), req.path())) {
-                Ok(admission) => admission,
-                Err(error) => return Ok(rejection(req, error)),
-            };
+            let admission =
+                match verifier.and_then(|v| v.admit_incoming(super::incoming(req.request()))) {
+                    Ok(admission) => admission,
+                    Err(error) => return Ok(rejection(req, error)),
+                };
             let payload = ActixPayload(req.take_payload());
             // The request goes to the handler, or back to the rejection
             // (never both: the intake rejects only before calling the

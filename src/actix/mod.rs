@@ -133,6 +133,11 @@ impl ResponseError for Error {
 /// without one, [`Error::NotConfigured`] (500), logged once per process at
 /// ERROR with the fix: the app is misconfigured, and the provider only sees
 /// 500s.
+/// The request as the intake takes it: headers, path, the peer address.
+fn incoming(req: &HttpRequest) -> crate::intake::Incoming<'_, actix_web::http::header::HeaderMap> {
+    crate::intake::Incoming::new(req.headers(), req.path()).peer(req.peer_addr().map(|a| a.ip()))
+}
+
 fn verifier_of(req: &HttpRequest) -> Result<Verifier, Error> {
     req.app_data::<web::Data<Verifier>>()
         .map(|data| Verifier::clone(data))

@@ -112,10 +112,12 @@ declare_codes! {
         "the body stream failed before its end";
     BodyTimeout = "body_timeout", 408,
         "the body did not arrive within the read deadline";
+    BodyTooSlow = "body_too_slow", 408,
+        "the body arrived slower than the minimum data rate, past its grace period";
     UnsupportedContentEncoding = "unsupported_content_encoding", 415,
         "the body is sent with a `Content-Encoding` (refused before it is read)";
     Overloaded = "overloaded", 503, retry 5,
-        "the budget of unverified bytes cannot take this body now";
+        "the budget of unverified bytes, or the sender's share of it, cannot take this body now";
     Replayed = "replayed", 409,
         "already processed (final: the sender may stop)";
     InFlight = "in_flight", 409, retry 2,
@@ -155,7 +157,8 @@ impl Code {
             Error::BodyUnreadable { .. } => Code::BodyUnreadable,
             Error::BodyTimeout { .. } => Code::BodyTimeout,
             Error::UnsupportedEncoding { .. } => Code::UnsupportedContentEncoding,
-            Error::Overloaded { .. } => Code::Overloaded,
+            Error::Overloaded { .. } | Error::PeerOverloaded { .. } => Code::Overloaded,
+            Error::BodyTooSlow { .. } => Code::BodyTooSlow,
             Error::Replayed => Code::Replayed,
             Error::InFlight => Code::InFlight,
             Error::EventMismatch { .. } => Code::EventMismatch,

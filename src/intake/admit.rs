@@ -8,8 +8,11 @@ use http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 use super::budget::Charge;
 use super::buffer::BodyBuffer;
 use super::handle::{Handle, Handler};
+use super::incoming::Incoming;
+use super::metered::Metered;
 use super::reading::Reading;
 use super::receive::Receive;
+use super::unverified::ReadUnverified;
 use super::{event, BodySource, Route};
 use crate::error::shown;
 use crate::{Error, Headers, Verifier};
@@ -26,7 +29,7 @@ impl fmt::Debug for Admission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Admission")
             .field("route", &self.route.path())
-            .field("limit", &self.reading.limit)
+            .field("limit", &self.reading.metered.limit)
             .finish_non_exhaustive()
     }
 }
@@ -47,7 +50,7 @@ impl Verifier {
         headers: &H,
         route: impl Into<Route>,
     ) -> Result<Admission, Error> {
-        self.admit_within(headers, route, None)
+        self.admit_incoming(Incoming::new(headers, route))
     }
 
     /// As [`admit`](Self::admit), with an outer body limit (a framework's
@@ -61,40 +64,74 @@ impl Verifier {
         route: impl Into<Route>,
         outer_limit: Option<u64>,
     ) -> Result<Admission, Error> {
-        let route = route.into();
-        match self.admission(headers, outer_limit, route.path()) {
+        self.admit_incoming(Incoming::new(headers, route).outer_limit(outer_limit))
+    }
+
+    /// As [`admit`](Self::admit), for a request described whole: its
+    /// headers, route, the peer address the adapter sees (for the
+    /// sender's share of the budget, [`PeerShare`](super::PeerShare)) and
+    /// an outer body limit. What every adapter calls.
+    ///
+    /// # Errors
+    /// As [`admit`](Self::admit); 503 `overloaded` too when the sender
+    /// holds its share.
+    pub fn admit_incoming<H: Headers + ?Sized>(
+        &self,
+        incoming: Incoming<'_, H>,
+    ) -> Result<Admission, Error> {
+        let route = incoming.route.clone();
+        match self.admission(&incoming) {
             Ok(reading) => Ok(Admission { route, reading }),
             Err(error) => Err(event::rejected(self, &route, error)),
         }
     }
 
-    fn admission<H: Headers + ?Sized>(
-        &self,
-        headers: &H,
-        outer_limit: Option<u64>,
-        path: &str,
-    ) -> Result<Reading, Error> {
-        let checked = self.check(headers, self.now(), Some(path))?;
+    fn admission<H: Headers + ?Sized>(&self, incoming: &Incoming<'_, H>) -> Result<Reading, Error> {
+        let headers = incoming.headers;
+        let checked = self.check(headers, self.now(), Some(incoming.route.path()))?;
         refuse_encoded(headers)?;
-        let limit = outer_limit.map_or(self.body_limit(), |outer| outer.min(self.body_limit()));
+        let metered = self.metered(incoming)?;
         let declared = crate::headers::decimal(headers, &CONTENT_LENGTH);
+        Ok(Reading::new(
+            self.clone(),
+            checked,
+            metered,
+            BodyBuffer::new(declared),
+        ))
+    }
+
+    /// What a body is held to: the smaller of the limits against
+    /// `Content-Length` (413), then the budget and the sender's share (503).
+    fn metered<H: Headers + ?Sized>(&self, incoming: &Incoming<'_, H>) -> Result<Metered, Error> {
+        let limit = incoming
+            .outer_limit
+            .map_or(self.body_limit(), |outer| outer.min(self.body_limit()));
+        let declared = crate::headers::decimal(incoming.headers, &CONTENT_LENGTH);
         if declared.is_some_and(|length| length > limit) {
             return Err(Error::BodyTooLarge { limit: Some(limit) });
         }
         let settings = self.intake();
-        let budget = settings.budget();
-        if declared.is_some_and(|length| length > budget.available()) {
-            return Err(Error::Overloaded {
-                budget: budget.limit(),
-            });
-        }
-        Ok(Reading::new(
-            self.clone(),
-            checked,
-            limit,
-            BodyBuffer::new(declared),
-            Charge::new(budget),
-        ))
+        let peer = settings.peer_from.resolve(incoming.peer, incoming.headers);
+        let charge = Charge::admit(settings.budget(), peer, declared)?;
+        let started = cfg!(feature = "metrics").then(|| settings.timer.now());
+        Ok(Metered::new(limit, charge, started))
+    }
+
+    /// Reads a request's body under this verifier's intake — the body
+    /// limit, the budget of unverified bytes and the sender's share, the
+    /// read deadline and the minimum data rate — without checking its
+    /// headers or its signature: for tools that look at what failed (the
+    /// CLI's `listen` diagnoses it). The bytes are given back to the budget
+    /// when the future resolves: from then on they are the caller's to
+    /// bound. A rejection is not reported (no `tracing` event, no metric).
+    pub fn read_unverified<H: Headers + ?Sized, B: BodySource>(
+        &self,
+        incoming: Incoming<'_, H>,
+        body: B,
+    ) -> ReadUnverified<B> {
+        let declared = crate::headers::decimal(incoming.headers, &CONTENT_LENGTH);
+        let metered = self.metered(&incoming);
+        ReadUnverified::new(self.clone(), metered, BodyBuffer::new(declared), body)
     }
 }
 

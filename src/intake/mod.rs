@@ -4,9 +4,11 @@
 //!
 //! ```text
 //! headers ──► Verifier::admit: encoding, headers present, well-formed, fresh;
-//!             Content-Length vs the body limit (413) and the budget (503)
+//!             Content-Length vs the body limit (413), the budget and the
+//!             sender's share of it (503)
 //!         ──► Admission::receive: each chunk charged to the budget, held to the
-//!             limit, hashed, kept; the whole body within the read deadline (408)
+//!             limit, hashed, kept; the whole body within the read deadline and
+//!             at the minimum data rate (408)
 //!         ──► verdict (401) ──► replay claim: a Lease, or 409 replayed / in_flight
 //!         ──► the handler, with the exact bytes verified ──► Lease::settle:
 //!             commit on success, release otherwise (and when dropped unsettled)
@@ -67,8 +69,14 @@ mod buffer;
 mod event;
 mod event_match;
 mod handle;
+mod incoming;
+mod metered;
+mod pace;
+mod peer;
 mod reading;
 mod receive;
+mod slots;
+mod unverified;
 mod warnings;
 
 use std::fmt;
@@ -80,9 +88,14 @@ use std::time::Duration;
 use bytes::Bytes;
 
 pub use admit::Admission;
-pub use budget::{Budget, DEFAULT_BUDGET};
+pub use budget::{Budget, PeerShare, DEFAULT_BUDGET, DEFAULT_PEER_SHARE};
 pub use handle::{Handle, Handler, Outcome};
+pub use incoming::Incoming;
+pub use pace::{MinDataRate, DEFAULT_MIN_DATA_RATE};
+pub use peer::{IpRange, IpRangeError, Peer, PeerFrom};
 pub use receive::Receive;
+pub use slots::{PeerSlot, PeerSlots};
+pub use unverified::ReadUnverified;
 pub use warnings::WARNINGS_PER_SECOND;
 
 use crate::replay::Lease;
@@ -94,15 +107,20 @@ use crate::VerifiedDelivery;
 pub const DEFAULT_READ_DEADLINE: Duration = Duration::from_secs(30);
 
 /// A verifier's intake settings; see [`VerifierBuilder::read_deadline`],
-/// [`VerifierBuilder::unverified_budget`] and [`VerifierBuilder::timer`].
+/// [`VerifierBuilder::min_data_rate`], [`VerifierBuilder::unverified_budget`],
+/// [`VerifierBuilder::peer_from`] and [`VerifierBuilder::timer`].
 ///
 /// [`VerifierBuilder::read_deadline`]: crate::VerifierBuilder::read_deadline
+/// [`VerifierBuilder::min_data_rate`]: crate::VerifierBuilder::min_data_rate
+/// [`VerifierBuilder::peer_from`]: crate::VerifierBuilder::peer_from
 /// [`VerifierBuilder::unverified_budget`]: crate::VerifierBuilder::unverified_budget
 /// [`VerifierBuilder::timer`]: crate::VerifierBuilder::timer
 #[derive(Clone)]
 pub struct IntakeSettings {
     pub(crate) read_deadline: Duration,
+    pub(crate) min_rate: Option<MinDataRate>,
     pub(crate) budget: Budget,
+    pub(crate) peer_from: PeerFrom,
     pub(crate) timer: Arc<dyn Timer>,
     pub(crate) require_event_match: bool,
     /// This verifier's rejection warnings this second.
@@ -114,7 +132,9 @@ impl Default for IntakeSettings {
     fn default() -> Self {
         IntakeSettings {
             read_deadline: DEFAULT_READ_DEADLINE,
+            min_rate: Some(DEFAULT_MIN_DATA_RATE),
             budget: Budget::global().clone(),
+            peer_from: PeerFrom::Socket,
             timer: Arc::new(TokioTimer),
             require_event_match: false,
             warnings: Arc::default(),
@@ -126,7 +146,9 @@ impl fmt::Debug for IntakeSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IntakeSettings")
             .field("read_deadline", &self.read_deadline)
+            .field("min_rate", &self.min_rate)
             .field("budget", &self.budget)
+            .field("peer_from", &self.peer_from)
             .field("require_event_match", &self.require_event_match)
             .finish_non_exhaustive()
     }
@@ -138,9 +160,20 @@ impl IntakeSettings {
         self.read_deadline
     }
 
+    /// The minimum data rate; `None` when bodies are held to the read
+    /// deadline alone.
+    pub fn min_data_rate(&self) -> Option<MinDataRate> {
+        self.min_rate
+    }
+
     /// The budget of unverified bytes.
     pub fn budget(&self) -> &Budget {
         &self.budget
+    }
+
+    /// Where a delivery's sender is read from.
+    pub fn peer_from(&self) -> &PeerFrom {
+        &self.peer_from
     }
 
     /// The timer.

@@ -1,16 +1,14 @@
-//! [`Reading`]: a delivery's body as it arrives — held to the limit, charged
-//! to the budget, hashed, kept — within the read deadline.
+//! [`Reading`]: a delivery's body as it arrives — [`Metered`] (the limit,
+//! the budget, the deadline, the minimum rate), hashed, kept.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::budget::Charge;
 use super::buffer::BodyBuffer;
-use super::{event, BodyError, BodySource};
-use crate::time::Sleep;
+use super::metered::Metered;
+use super::{event, BodySource};
 use crate::verifier::Checked;
 use crate::{Error, PendingVerification, VerifiedDelivery, Verifier};
 
@@ -23,35 +21,23 @@ pub(super) struct Reading {
     checked: Checked,
     /// Boxed: most bodies come in one chunk and never need it.
     stream: Option<Box<PendingVerification>>,
-    pub(super) limit: u64,
-    received: u64,
+    pub(super) metered: Metered,
     buffer: BodyBuffer,
-    charge: Charge,
-    /// When the headers were accepted, as far as it was read: for the
-    /// verification-time histogram, or once the body makes us wait.
-    started: Option<Instant>,
-    sleep: Option<Sleep>,
 }
 
 impl Reading {
     pub(super) fn new(
         verifier: Verifier,
         checked: Checked,
-        limit: u64,
+        metered: Metered,
         buffer: BodyBuffer,
-        charge: Charge,
     ) -> Self {
-        let started = cfg!(feature = "metrics").then(|| verifier.intake().timer.now());
         Reading {
             verifier,
             checked,
             stream: None,
-            limit,
-            received: 0,
+            metered,
             buffer,
-            charge,
-            started,
-            sleep: None,
         }
     }
 
@@ -65,8 +51,13 @@ impl Reading {
             match body.as_mut().poll_chunk(cx) {
                 Poll::Ready(None) => return Poll::Ready(Ok(())),
                 Poll::Ready(Some(Ok(chunk))) => self.keep(chunk)?,
-                Poll::Ready(Some(Err(error))) => return Poll::Ready(Err(self.body_error(error))),
-                Poll::Pending => return self.poll_deadline(cx),
+                Poll::Ready(Some(Err(error))) => {
+                    return Poll::Ready(Err(self.metered.body_error(error)))
+                }
+                Poll::Pending => {
+                    let settings = self.verifier.intake();
+                    return self.metered.poll_pace(settings, cx).map(Err);
+                }
             }
         }
     }
@@ -77,7 +68,7 @@ impl Reading {
     /// freed as they are, never copied.
     pub(super) fn finish(mut self) -> Result<(Bytes, VerifiedDelivery), Error> {
         let verdict = self.verdict();
-        if let Some(started) = self.started {
+        if let Some(started) = self.metered.started() {
             let now = self.verifier.intake().timer.now();
             event::verified(&self.verifier, now.saturating_duration_since(started));
         }
@@ -97,21 +88,10 @@ impl Reading {
         self.verifier.verdict_whole(&mut self.checked, whole)
     }
 
-    /// Holds the chunk to the limit, charges it to the budget, hashes it
-    /// (from the second chunk on), keeps it.
+    /// Holds the chunk to the limit and charges it to the budget
+    /// ([`Metered`]), hashes it (from the second chunk on), keeps it.
     fn keep(&mut self, chunk: Bytes) -> Result<(), Error> {
-        let received = self.received.saturating_add(chunk.len() as u64);
-        if received > self.limit {
-            return Err(Error::BodyTooLarge {
-                limit: Some(self.limit),
-            });
-        }
-        if !self.charge.add(chunk.len() as u64) {
-            return Err(Error::Overloaded {
-                budget: self.charge.budget().limit(),
-            });
-        }
-        self.received = received;
+        self.metered.take(chunk.len() as u64)?;
         if chunk.is_empty() {
             return Ok(());
         }
@@ -135,37 +115,6 @@ impl Reading {
         match &mut self.stream {
             Some(stream) => stream.update(chunk),
             None => Ok(()),
-        }
-    }
-
-    /// Pending while the deadline is ahead; the timeout once it passed. The
-    /// timer is only armed when the body first makes us wait; a deadline
-    /// too far to be represented (`Duration::MAX`) is no deadline.
-    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let settings = self.verifier.intake();
-        let started = *self.started.get_or_insert_with(|| settings.timer.now());
-        let deadline = settings.read_deadline;
-        let Some(at) = started.checked_add(deadline) else {
-            return Poll::Pending; // the body's own waker wakes us
-        };
-        let sleep = self
-            .sleep
-            .get_or_insert_with(|| settings.timer.sleep_until(at));
-        match sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(Error::BodyTimeout { deadline })),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-
-    fn body_error(&self, error: BodyError) -> Error {
-        match error {
-            BodyError::TooLarge => Error::BodyTooLarge {
-                limit: Some(self.limit),
-            },
-            BodyError::Unreadable(source) => Error::BodyUnreadable {
-                reason: source.to_string(),
-                source: Some(crate::error::Cause::from_boxed(source)),
-            },
         }
     }
 }

@@ -83,16 +83,21 @@ where
 }
 
 pin_project! {
-    /// A request body as the intake reads it: its data frames, in order
-    /// (trailers are ignored).
-    pub(crate) struct HttpBody<B> {
+    /// Any [`http_body::Body`] as the intake reads it
+    /// ([`BodySource`]): its data frames, in order (trailers are ignored).
+    /// What the tower layer and the axum extractor read; for a server of
+    /// your own that drives [`Verifier::admit_incoming`](crate::Verifier::admit_incoming)
+    /// or [`Verifier::read_unverified`](crate::Verifier::read_unverified).
+    #[derive(Debug)]
+    pub struct HttpBody<B> {
         #[pin]
         body: B,
     }
 }
 
 impl<B> HttpBody<B> {
-    pub(crate) fn new(body: B) -> Self {
+    /// Reads `body`.
+    pub fn new(body: B) -> Self {
         HttpBody { body }
     }
 }

@@ -72,11 +72,10 @@ mod layer;
 mod rejection;
 mod service;
 
-pub use body::{ResponseBody, VerifiedBody};
+pub use body::{HttpBody, ResponseBody, VerifiedBody};
 pub use future::ResponseFuture;
 pub use layer::VerifyWebhookLayer;
 pub use rejection::{JsonRejection, OnRejection};
-pub use service::VerifyWebhook;
-
 #[cfg(feature = "axum")]
-pub(crate) use body::HttpBody;
+pub(crate) use service::peer_of;
+pub use service::VerifyWebhook;

@@ -23,7 +23,7 @@ pub trait OnRejection: Clone {
 /// |---|---|
 /// | 400 | `missing_header`, `malformed_header`, `body_unreadable`, `event_mismatch` |
 /// | 401 | `timestamp_too_old`, `timestamp_in_future`, `signature_mismatch` |
-/// | 408 | `body_timeout` |
+/// | 408 | `body_timeout`, `body_too_slow` |
 /// | 409 | `replayed` (final), `in_flight` (`Retry-After`) |
 /// | 413 | `body_too_large` |
 /// | 415 | `unsupported_content_encoding` |

@@ -1,5 +1,6 @@
 //! [`VerifyWebhook`]: the middleware service.
 
+use std::net::{IpAddr, SocketAddr};
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
@@ -9,6 +10,7 @@ use tower_service::Service;
 use super::body::{HttpBody, ResponseBody, VerifiedBody};
 use super::future::{CallInner, ResponseFuture};
 use super::rejection::{JsonRejection, OnRejection};
+use crate::intake::Incoming;
 use crate::Verifier;
 
 /// Verifies each request as a webhook delivery before calling the inner
@@ -67,7 +69,8 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let on_rejection = self.on_rejection.clone();
-        match self.verifier.admit(request.headers(), request.uri()) {
+        let incoming = Incoming::new(request.headers(), request.uri()).peer(peer_of(&request));
+        match self.verifier.admit_incoming(incoming) {
             Err(error) => ResponseFuture::rejected(error, on_rejection),
             Ok(admission) => {
                 let (parts, body) = request.into_parts();
@@ -76,6 +79,19 @@ where
             }
         }
     }
+}
+
+/// The connection's remote address, when the server put it in the
+/// request's extensions: axum's `ConnectInfo<SocketAddr>` (from
+/// `into_make_service_with_connect_info::<SocketAddr>()`), or a plain
+/// `SocketAddr`.
+pub(crate) fn peer_of<B>(request: &Request<B>) -> Option<IpAddr> {
+    let extensions = request.extensions();
+    #[cfg(feature = "axum")]
+    if let Some(info) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
+        return Some(info.0.ip());
+    }
+    extensions.get::<SocketAddr>().map(SocketAddr::ip)
 }
 
 #[cfg(test)]

@@ -292,9 +292,36 @@ impl VerifierBuilder {
         self
     }
 
+    /// Sets the slowest a body may arrive: once the grace period has
+    /// passed since the headers were accepted, a body that has delivered
+    /// fewer than the rate × the time elapsed gets 408 `body_too_slow` and
+    /// its bytes are freed, so that a sender that stops sending stops
+    /// holding a connection and budget long before the read deadline.
+    /// Defaults to 240 bytes a second after 5 s
+    /// ([`DEFAULT_MIN_DATA_RATE`](crate::intake::DEFAULT_MIN_DATA_RATE));
+    /// `None` holds bodies to the read deadline alone.
+    pub fn min_data_rate(mut self, rate: Option<crate::intake::MinDataRate>) -> Self {
+        self.intake.min_rate = rate;
+        self
+    }
+
+    /// Sets where the intake reads a delivery's sender from, for its share
+    /// of the budget ([`PeerShare`](crate::intake::PeerShare)). Defaults to
+    /// [`PeerFrom::Socket`](crate::intake::PeerFrom::Socket), the address
+    /// the adapter sees; behind a reverse proxy, name the proxies and the
+    /// header they write with
+    /// [`PeerFrom::forwarded`](crate::intake::PeerFrom::forwarded) (never
+    /// trusted by default: anyone can send `X-Forwarded-For`).
+    pub fn peer_from(mut self, from: crate::intake::PeerFrom) -> Self {
+        self.intake.peer_from = from;
+        self
+    }
+
     /// Sets the budget of unverified body bytes this verifier draws from.
     /// Defaults to the process-wide [`Budget::global`](crate::intake::Budget::global)
-    /// (64 MiB), shared by every verifier that keeps the default.
+    /// (64 MiB, of which one sender may hold a quarter and 64 deliveries
+    /// being read: [`PeerShare`](crate::intake::PeerShare)), shared by every
+    /// verifier that keeps the default.
     pub fn unverified_budget(mut self, budget: crate::intake::Budget) -> Self {
         self.intake.budget = budget;
         self
