@@ -425,18 +425,24 @@ pub const OVERLOADED_RETRY_AFTER: Duration = Code::Overloaded.retry_after().unwr
 /// A header value a sender chose, made safe to show: printable ASCII kept,
 /// anything else replaced by `?`, at most 32 characters (then `…`).
 pub(crate) fn shown(value: &[u8]) -> String {
-    let mut out: String = value
-        .iter()
-        .take(32)
-        .map(|&b| {
-            if b.is_ascii_graphic() || b == b' ' {
-                b as char
-            } else {
-                '?'
-            }
-        })
-        .collect();
-    if value.len() > 32 {
+    shown_at_most(value, 32)
+}
+
+#[cfg(feature = "runtime")]
+/// What [`shown`] does, keeping at most `max` characters (then `…`): for
+/// other text a remote party chose (a request path in the logs, a
+/// receiver's error code). Every character kept is one byte, so the result
+/// is at most `max + 3` bytes.
+pub(crate) fn shown_at_most(value: &[u8], max: usize) -> String {
+    let mut out = String::with_capacity(value.len().min(max) + 3);
+    out.extend(value.iter().take(max).map(|&b| {
+        if b.is_ascii_graphic() || b == b' ' {
+            b as char
+        } else {
+            '?'
+        }
+    }));
+    if value.len() > max {
         out.push('…');
     }
     out
@@ -718,6 +724,9 @@ mod tests {
         assert_eq!(shown(b"\x1b]0;x\x07"), "?]0;x?");
         let long = shown(&[b'a'; 100]);
         assert!(long.ends_with('…') && long.chars().count() == 33);
+        assert_eq!(shown_at_most(b"/a\x1b[31m\xc2\x9b", 8), "/a?[31m?…");
+        assert_eq!(shown_at_most(b"/hooks", 6), "/hooks");
+        assert_eq!(shown_at_most(&[b'a'; 70_000], 128).len(), 128 + 3);
     }
 
     #[test]

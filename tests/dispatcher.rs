@@ -606,3 +606,188 @@ async fn signs_every_preset_and_keeps_the_delivery_id_across_retries() {
         }
     }
 }
+
+/// A receiver's error code as long as a 64 KiB response allows: 65,000
+/// characters opening with a terminal escape (an OSC that retitles the
+/// window, ended by BEL).
+fn huge_code() -> String {
+    let escape = "\u{1b}]0;pwned\u{7}";
+    format!("{escape}{}", "a".repeat(65_000 - escape.chars().count()))
+}
+
+/// Serves a receiver answering every request 500 with
+/// `{"error":"<huge_code>"}`, on its own runtime and thread, so that none
+/// of its allocations is counted on the test's thread.
+fn huge_code_receiver() -> (tokio::runtime::Runtime, common::server::TestServer) {
+    let body = serde_json::json!({ "error": huge_code() }).to_string();
+    assert!(
+        body.len() < hookwarden::dispatcher::RESPONSE_BODY_LIMIT,
+        "read whole"
+    );
+    let app = Router::new().route(
+        "/hook",
+        post(move || {
+            let body = body.clone();
+            async move {
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [("content-type", "application/json")],
+                    body,
+                )
+            }
+        }),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(common::server::serve(app));
+    (runtime, server)
+}
+
+/// Retries within milliseconds (real sleeps, no jitter).
+fn fast_retries(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(1),
+        factor: 2.0,
+        max_attempts,
+        max_delay: Duration::from_millis(4),
+        jitter: false,
+    }
+}
+
+/// A receiver answering 500 with a 65,000-character JSON error code used
+/// to cost ~65 KB per attempt in each dead letter kept (~19.5 MB for 100
+/// failed deliveries of 3 attempts). The code is now kept to
+/// `ERROR_CODE_LIMIT` characters, escaped, and 100 failed deliveries grow
+/// the dispatcher's heap by at most 1 MiB.
+///
+/// Measured: the net bytes allocated and not freed on the test's thread
+/// while the 100 deliveries run (counting global allocator). The
+/// dispatcher, its hyper client and connection pool, and the current-thread
+/// runtime they run on are all on that thread; the receiver runs on
+/// another runtime and thread and is not counted. The reports are dropped;
+/// what stays is the dead-letter list, the pooled connection and the
+/// runtime's own state.
+#[test]
+fn a_receivers_huge_error_codes_cost_bounded_memory_and_are_cut_and_escaped() {
+    use hookwarden::dispatcher::ERROR_CODE_LIMIT;
+    const DELIVERIES: usize = 100;
+    const ATTEMPTS: u32 = 3;
+
+    let (_receiver_runtime, receiver) = huge_code_receiver();
+    let url = receiver.url("/hook");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let d = runtime.block_on(async {
+        Dispatcher::builder()
+            .retry(fast_retries(ATTEMPTS))
+            .attempt_timeout(Duration::from_secs(5))
+            .build()
+    });
+    let info = allocation_counter::measure(|| {
+        runtime.block_on(async {
+            for _ in 0..DELIVERIES {
+                let report = d
+                    .send(&url, Scheme::mitpo(), SECRET, PAYLOAD)
+                    .await
+                    .unwrap();
+                assert!(!report.delivered(), "{report:?}");
+            }
+        })
+    });
+    let retained = info.bytes_current;
+    eprintln!(
+        "{DELIVERIES} failed deliveries: {retained} bytes retained, {} allocated in all",
+        info.bytes_total
+    );
+    assert!(
+        retained <= 1 << 20,
+        "{DELIVERIES} failed deliveries retain {retained} bytes"
+    );
+
+    let letters = d.dead_letters();
+    assert_eq!(letters.len(), DELIVERIES);
+    assert_eq!(d.dead_letters_dropped(), 0, "the default capacity is 1,000");
+    let expected = format!(
+        "?]0;pwned?{}…",
+        "a".repeat(ERROR_CODE_LIMIT - "?]0;pwned?".len())
+    );
+    let mut codes = 0;
+    for letter in &letters {
+        assert_eq!(letter.report.attempts().len(), ATTEMPTS as usize);
+        for attempt in letter.report.attempts() {
+            assert_eq!(attempt.outcome, Outcome::Status(500));
+            assert_eq!(attempt.error_code.as_deref(), Some(expected.as_str()));
+            codes += attempt.error_code.as_ref().map_or(0, String::len);
+        }
+    }
+    assert_eq!(codes, DELIVERIES * ATTEMPTS as usize * expected.len());
+    drop(letters);
+    // The letters still replay (the receiver still fails them all).
+    let replayed = runtime.block_on(d.replay_dead_letters());
+    assert_eq!(replayed.len(), DELIVERIES);
+    assert_eq!(d.dead_letters().len(), DELIVERIES);
+}
+
+/// With a capacity of 3, the oldest dead letters give way to the newest and
+/// are counted; replaying keeps the order, and a capacity of 0 keeps none.
+#[tokio::test]
+async fn a_full_dead_letter_list_drops_and_counts_the_oldest() {
+    let endpoint = Endpoint {
+        fail: usize::MAX,
+        status: 503,
+        ..Endpoint::default()
+    };
+    let srv = serve(endpoint.clone()).await;
+    let d = Dispatcher::builder()
+        .retry(fast_retries(2))
+        .dead_letter_capacity(3)
+        .build();
+    let payload = |i: usize| format!(r#"{{"event":"dispatch.completed","id":"d_{i}"}}"#);
+    let ids = |d: &Dispatcher| -> Vec<String> {
+        d.dead_letters()
+            .iter()
+            .map(|l| String::from_utf8(l.delivery.payload().to_vec()).unwrap())
+            .collect()
+    };
+    for i in 0..5 {
+        let report = d
+            .send(&srv.url("/hook"), Scheme::mitpo(), SECRET, payload(i))
+            .await
+            .unwrap();
+        assert!(!report.delivered());
+    }
+    assert_eq!(ids(&d), [payload(2), payload(3), payload(4)]);
+    assert_eq!(d.dead_letters_dropped(), 2);
+
+    let replayed = d.replay_dead_letters().await;
+    assert_eq!(replayed.len(), 3);
+    assert!(replayed.iter().all(|r| !r.delivered()));
+    assert_eq!(ids(&d), [payload(2), payload(3), payload(4)], "in order");
+    assert_eq!(
+        d.dead_letters_dropped(),
+        2,
+        "replayed letters are not drops"
+    );
+
+    d.send(&srv.url("/hook"), Scheme::mitpo(), SECRET, payload(5))
+        .await
+        .unwrap();
+    assert_eq!(ids(&d), [payload(3), payload(4), payload(5)]);
+    assert_eq!(d.dead_letters_dropped(), 3);
+    assert_eq!(endpoint.calls.load(Ordering::SeqCst), (5 + 3 + 1) * 2);
+
+    let none = Dispatcher::builder()
+        .retry(fast_retries(1))
+        .dead_letter_capacity(0)
+        .build();
+    none.send(&srv.url("/hook"), Scheme::mitpo(), SECRET, payload(6))
+        .await
+        .unwrap();
+    assert!(none.dead_letters().is_empty());
+    assert_eq!(none.dead_letters_dropped(), 1);
+}

@@ -9,6 +9,8 @@ use tower::ServiceExt;
 
 #[path = "common/logs.rs"]
 mod logs;
+#[path = "common/server.rs"]
+mod server;
 use logs::Captured;
 
 #[tokio::test]
@@ -216,4 +218,195 @@ async fn a_missing_actix_verifier_is_logged_once_at_error_with_the_fix() {
     ] {
         assert!(errors[0].contains(part), "missing {part}: {}", errors[0]);
     }
+}
+
+/// Every field value and the message of each `tracing` event, as a
+/// subscriber receives them (before any formatter escapes them): what a
+/// JSON or a custom subscriber would write out.
+#[derive(Clone, Default)]
+struct RawEvents(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RawEvents {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Fields(String);
+        impl tracing::field::Visit for Fields {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                self.0 += &format!(" {}={value}", field.name());
+            }
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                // A message (`format_args!`) shows as its text, unescaped.
+                self.0 += &format!(" {}={value:?}", field.name());
+            }
+        }
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(fields.0);
+    }
+}
+
+/// The request path is the sender's choice, up to 64 KiB, and comes before
+/// any authentication: a rejection's event carries its first 128
+/// characters, printable ASCII only, so that a forged delivery on a
+/// 65,000-byte path (or one full of terminal escapes) logs a line of at
+/// most 1 KiB with no control character, in the formatted line and in
+/// every raw field a subscriber receives. The headers a forger controls
+/// (a 60 KB content encoding, a 60 KB signature) do not lengthen it either,
+/// nor does a captured delivery replayed with a 4 KB event header (the
+/// most it may be) against a 30 KB signed event.
+#[tokio::test]
+async fn a_rejection_is_logged_in_at_most_1_kib_without_control_characters_whatever_the_path() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let raw = RawEvents::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(move || writer.clone())
+                .with_ansi(false),
+        )
+        .with(raw.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let verifier = Verifier::builder(Scheme::mittr())
+        .secret("the-real-secret")
+        .build()
+        .unwrap();
+    // Every path goes through the layer, whatever its length.
+    let app = Router::new()
+        .fallback(post(|| async { "processed" }))
+        .layer(VerifyWebhookLayer::new(verifier));
+    let server = server::serve(app).await;
+    // A captured MITPO delivery whose unsigned event header was changed.
+    let checked = Verifier::builder(Scheme::mitpo())
+        .secret("whsec_the-real-secret")
+        .require_event_match()
+        .build()
+        .unwrap();
+    let checking = Router::new()
+        .fallback(post(|| async { "processed" }))
+        .layer(VerifyWebhookLayer::new(checked));
+    let checking = server::serve(checking).await;
+    let signed_event = format!("ok\u{9b}{}", "e".repeat(30_000));
+    let body = serde_json::json!({ "event": signed_event }).to_string();
+    let mut captured_delivery = Signer::new(Scheme::mitpo(), "whsec_the-real-secret")
+        .unwrap()
+        .sign_now(body.as_bytes())
+        .to_header_map();
+    captured_delivery.insert(
+        "x-mitpo-event",
+        http::HeaderValue::from_str(&format!("other{}", "o".repeat(4_000))).unwrap(),
+    );
+
+    let forged = Signer::new(Scheme::mittr(), "an-attackers-guess")
+        .unwrap()
+        .sign_now(b"{}")
+        .to_header_map();
+    let long = format!("/hook/{}", "a".repeat(65_000 - "/hook/".len()));
+    // Raw C0 bytes (ESC, CR) are refused by hyper's parser before any
+    // service sees them; percent-encoded ones and raw UTF-8 C1 controls
+    // (U+009B is an 8-bit CSI, U+0085 a line break) reach the path.
+    let escapes = format!(
+        "/hook/%1B%5B2J%1B]0;owned%07%0D%0A\u{9b}31m\u{85}\u{202e}{}",
+        "b".repeat(60_000)
+    );
+    type Case = (&'static str, String, http::HeaderMap, Vec<u8>, u16);
+    let mut cases: Vec<(std::net::SocketAddr, Case)> = Vec::new();
+    for path in [&long, &escapes] {
+        let case = |what, headers: &http::HeaderMap, status| {
+            (
+                server.addr,
+                (what, path.clone(), headers.clone(), b"{}".to_vec(), status),
+            )
+        };
+        cases.push(case("forged", &forged, 401));
+        cases.push(case("unsigned", &http::HeaderMap::new(), 400));
+        let mut encoded = forged.clone();
+        let encoding = format!("gzip\u{9b}{}", "x".repeat(60_000));
+        encoded.insert(
+            "content-encoding",
+            http::HeaderValue::from_bytes(encoding.as_bytes()).unwrap(),
+        );
+        cases.push(case("encoded", &encoded, 415));
+        let mut long_signature = forged.clone();
+        long_signature.insert(
+            "x-mittr-signature",
+            http::HeaderValue::from_str(&format!("v1={}", "0".repeat(60_000))).unwrap(),
+        );
+        cases.push(case("long signature", &long_signature, 400));
+        let mismatch = (
+            "event mismatch",
+            path.clone(),
+            captured_delivery.clone(),
+            body.clone().into_bytes(),
+            400,
+        );
+        cases.push((checking.addr, mismatch));
+    }
+    for (addr, (what, path, headers, body, status)) in &cases {
+        let mut head = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        for (name, value) in headers {
+            head += &format!("{name}: ");
+            // Header values may carry bytes above 0x7F: written as they are.
+            head += &String::from_utf8_lossy(value.as_bytes());
+            head += "\r\n";
+        }
+        head += &format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let (got, answer) = server::raw_exchange(*addr, head, body.clone(), false).await;
+        assert_eq!(got, *status, "{what}: {answer}");
+    }
+
+    let log = captured.text();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("webhook rejected"))
+        .collect();
+    assert_eq!(lines.len(), cases.len(), "one line per rejection");
+    let longest = lines.iter().map(|l| l.len()).max().unwrap_or_default();
+    eprintln!("the longest rejection line: {longest} bytes");
+    let codes = [
+        "signature_mismatch",
+        "missing_header",
+        "unsupported_content_encoding",
+        "malformed_header",
+        "event_mismatch",
+    ];
+    for (line, code) in lines.iter().zip(codes.iter().cycle()) {
+        assert!(line.contains(&format!("code=\"{code}\"")), "{code}: {line}");
+    }
+    for line in &lines {
+        assert!(line.len() <= 1024, "{} bytes: {}…", line.len(), head(line));
+        assert!(!line.chars().any(char::is_control), "{line}");
+        assert!(line.contains("route=\"/hook/"), "{line}");
+    }
+    let events = raw.0.lock().unwrap().clone();
+    let events: Vec<&String> = events
+        .iter()
+        .filter(|e| e.contains("webhook rejected"))
+        .collect();
+    assert_eq!(events.len(), cases.len());
+    for event in events {
+        assert!(
+            event.len() <= 1024,
+            "{} bytes: {:?}…",
+            event.len(),
+            head(event)
+        );
+        assert!(!event.chars().any(char::is_control), "{event:?}");
+    }
+    let shown = format!("route=\"/hook/{}…\"", "a".repeat(128 - "/hook/".len()));
+    assert!(
+        lines[0].contains(&shown),
+        "the route is its first 128 characters: {}",
+        lines[0]
+    );
+}
+
+/// The first 200 characters of a (too long) line, for a failure message.
+fn head(line: &str) -> String {
+    line.chars().take(200).collect()
 }

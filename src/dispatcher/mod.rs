@@ -20,10 +20,15 @@
 //!   [`RESPONSE_BODY_LIMIT`] (64 KiB) of the body, enough for the error
 //!   code of a JSON rejection (`{"error":"<code>",…}`); the rest is not read
 //!   and the connection is dropped, so a huge or endless answer costs
-//!   neither memory nor time.
+//!   neither memory nor time. Of the error code it keeps at most
+//!   [`ERROR_CODE_LIMIT`] (64) characters, printable ASCII only.
 //! - Each call returns a [`DeliveryReport`]; deliveries that exhaust their
 //!   attempts land in an in-memory dead-letter list
-//!   ([`Dispatcher::dead_letters`], [`Dispatcher::replay_dead_letters`]).
+//!   ([`Dispatcher::dead_letters`], [`Dispatcher::replay_dead_letters`]) of
+//!   at most [`DEFAULT_DEAD_LETTER_CAPACITY`] (1,000) letters
+//!   ([`DispatcherBuilder::dead_letter_capacity`]): when it is full, the
+//!   oldest letter is dropped and counted
+//!   ([`Dispatcher::dead_letters_dropped`]).
 //!
 //! ```no_run
 //! use hookwarden::dispatcher::Dispatcher;
@@ -46,6 +51,7 @@ mod policy;
 mod report;
 mod response;
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -65,9 +71,15 @@ pub use policy::RetryPolicy;
 pub use report::{Attempt, DeadLetter, DeliveryReport, Outcome};
 
 use report::Verdict;
-pub use response::RESPONSE_BODY_LIMIT;
+pub use response::{ERROR_CODE_LIMIT, RESPONSE_BODY_LIMIT};
 
 use response::{read_prefix, rejection_code, retry_after};
+
+/// How many dead letters a [`Dispatcher`] keeps unless told otherwise
+/// ([`DispatcherBuilder::dead_letter_capacity`]): 1,000. Past that the
+/// oldest is dropped for the newest, and counted
+/// ([`Dispatcher::dead_letters_dropped`]).
+pub const DEFAULT_DEAD_LETTER_CAPACITY: usize = 1_000;
 
 /// Configures a [`Dispatcher`].
 #[must_use]
@@ -76,6 +88,7 @@ pub struct DispatcherBuilder {
     attempt_timeout: Duration,
     timer: Arc<dyn Timer>,
     clock: Arc<dyn Clock>,
+    dead_letter_capacity: usize,
 }
 
 impl fmt::Debug for DispatcherBuilder {
@@ -83,6 +96,7 @@ impl fmt::Debug for DispatcherBuilder {
         f.debug_struct("DispatcherBuilder")
             .field("retry", &self.retry)
             .field("attempt_timeout", &self.attempt_timeout)
+            .field("dead_letter_capacity", &self.dead_letter_capacity)
             .finish_non_exhaustive()
     }
 }
@@ -115,6 +129,19 @@ impl DispatcherBuilder {
         self
     }
 
+    /// Sets how many dead letters the dispatcher keeps. Defaults to
+    /// [`DEFAULT_DEAD_LETTER_CAPACITY`] (1,000).
+    ///
+    /// When the list is full, a new dead letter takes the place of the
+    /// oldest, which is dropped and counted in
+    /// [`Dispatcher::dead_letters_dropped`]: a receiver down for long, or
+    /// failing every delivery, costs a bounded amount of memory. With 0
+    /// no dead letter is kept, each one counted as dropped.
+    pub fn dead_letter_capacity(mut self, capacity: usize) -> Self {
+        self.dead_letter_capacity = capacity;
+        self
+    }
+
     /// Builds the dispatcher.
     pub fn build(self) -> Dispatcher {
         Dispatcher {
@@ -123,8 +150,36 @@ impl DispatcherBuilder {
             attempt_timeout: self.attempt_timeout,
             timer: self.timer,
             clock: self.clock,
-            dead_letters: Arc::default(),
+            dead_letters: Arc::new(Mutex::new(DeadLetters {
+                letters: VecDeque::new(),
+                capacity: self.dead_letter_capacity,
+                dropped: 0,
+            })),
         }
+    }
+}
+
+/// The dead-letter list: at most `capacity` letters, oldest first, and how
+/// many were dropped to make room.
+#[derive(Debug)]
+struct DeadLetters {
+    letters: VecDeque<DeadLetter>,
+    capacity: usize,
+    dropped: u64,
+}
+
+impl DeadLetters {
+    /// Keeps `letter`, dropping (and counting) the oldest when full.
+    fn push(&mut self, letter: DeadLetter) {
+        if self.capacity == 0 {
+            self.dropped += 1;
+            return;
+        }
+        while self.letters.len() >= self.capacity {
+            self.letters.pop_front();
+            self.dropped += 1;
+        }
+        self.letters.push_back(letter);
     }
 }
 
@@ -136,7 +191,7 @@ pub struct Dispatcher {
     attempt_timeout: Duration,
     timer: Arc<dyn Timer>,
     clock: Arc<dyn Clock>,
-    dead_letters: Arc<Mutex<Vec<DeadLetter>>>,
+    dead_letters: Arc<Mutex<DeadLetters>>,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -156,6 +211,7 @@ impl Dispatcher {
             attempt_timeout: Duration::from_secs(10),
             timer: Arc::new(TokioTimer),
             clock: Arc::new(SystemClock),
+            dead_letter_capacity: DEFAULT_DEAD_LETTER_CAPACITY,
         }
     }
 
@@ -198,7 +254,8 @@ impl Dispatcher {
     }
 
     /// Delivers `delivery`, retrying per the policy; a delivery that does
-    /// not succeed lands in the dead-letter list.
+    /// not succeed lands in the dead-letter list (dropping the oldest
+    /// letter when the list is full).
     pub async fn deliver(&self, delivery: Delivery) -> DeliveryReport {
         let started = Instant::now();
         let mut attempts = Vec::new();
@@ -231,15 +288,26 @@ impl Dispatcher {
         report
     }
 
-    /// The deliveries that did not succeed, oldest first.
+    /// The deliveries that did not succeed, oldest first: the last
+    /// [`dead_letter_capacity`](DispatcherBuilder::dead_letter_capacity)
+    /// of them at most.
     pub fn dead_letters(&self) -> Vec<DeadLetter> {
-        self.lock_dead_letters().clone()
+        self.lock_dead_letters().letters.iter().cloned().collect()
+    }
+
+    /// How many dead letters were dropped, oldest first, to make room for
+    /// newer ones (the list holds at most
+    /// [`dead_letter_capacity`](DispatcherBuilder::dead_letter_capacity)),
+    /// since the dispatcher was built. Letters taken out by
+    /// [`replay_dead_letters`](Self::replay_dead_letters) are not counted.
+    pub fn dead_letters_dropped(&self) -> u64 {
+        self.lock_dead_letters().dropped
     }
 
     /// Takes the dead letters out of the list and delivers each again; those
     /// that fail again land in the list anew.
     pub async fn replay_dead_letters(&self) -> Vec<DeliveryReport> {
-        let letters = std::mem::take(&mut *self.lock_dead_letters());
+        let letters = std::mem::take(&mut self.lock_dead_letters().letters);
         let mut reports = Vec::with_capacity(letters.len());
         for letter in letters {
             reports.push(self.deliver(letter.delivery).await);
@@ -247,7 +315,7 @@ impl Dispatcher {
         reports
     }
 
-    fn lock_dead_letters(&self) -> std::sync::MutexGuard<'_, Vec<DeadLetter>> {
+    fn lock_dead_letters(&self) -> std::sync::MutexGuard<'_, DeadLetters> {
         self.dead_letters
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

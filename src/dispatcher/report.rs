@@ -44,7 +44,12 @@ pub struct Attempt {
     /// What came back.
     pub outcome: Outcome,
     /// The response's error code when it was a hookwarden-style JSON
-    /// rejection (`{"error":"<code>",…}`).
+    /// rejection (`{"error":"<code>",…}`), as the receiver wrote it but
+    /// bounded and escaped: its first [`ERROR_CODE_LIMIT`] (64) characters,
+    /// then `…` when it is longer; printable ASCII kept, any other byte
+    /// replaced by `?`.
+    ///
+    /// [`ERROR_CODE_LIMIT`]: super::ERROR_CODE_LIMIT
     pub error_code: Option<String>,
     /// How long the attempt took.
     pub elapsed: Duration,
@@ -95,7 +100,9 @@ impl DeliveryReport {
 }
 
 /// A delivery that exhausted its attempts (or was refused with a 4xx that
-/// is not retried), kept for inspection and replay.
+/// is not retried), kept for inspection and replay (the newest
+/// [`dead_letter_capacity`](super::DispatcherBuilder::dead_letter_capacity)
+/// of them).
 #[derive(Debug, Clone)]
 pub struct DeadLetter {
     /// What was to be delivered.

@@ -7,6 +7,8 @@ use std::time::Duration;
 use http::header;
 use http_body_util::BodyExt;
 
+use crate::error::shown_at_most;
+
 /// How much of a response body the dispatcher reads: 64 KiB, plenty for a
 /// JSON rejection (`{"error":"<code>",…}`). It stops reading there and
 /// drops the body, and with it the connection, whatever the receiver
@@ -38,10 +40,25 @@ pub(super) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-/// The `error` of a JSON rejection, when the body (or its prefix) is one.
+/// How much of a receiver's error code the dispatcher keeps in
+/// [`Attempt::error_code`](super::Attempt::error_code): its first 64
+/// characters, then `…` when it is longer. Every hookwarden code is far
+/// shorter; a receiver answering a 64 KiB code would otherwise cost 64 KiB
+/// per attempt of every [`DeadLetter`](super::DeadLetter) kept.
+pub const ERROR_CODE_LIMIT: usize = 64;
+
+/// The `error` of a JSON rejection, when the body (or its prefix) is one:
+/// the receiver's text, so shown as the verifier shows a sender's header
+/// values (printable ASCII kept, anything else replaced by `?`), cut at
+/// [`ERROR_CODE_LIMIT`] characters.
 pub(super) fn rejection_code(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    Some(value.get("error")?.as_str()?.to_owned())
+    #[derive(serde::Deserialize)]
+    struct Rejection<'a> {
+        #[serde(borrow)]
+        error: std::borrow::Cow<'a, str>,
+    }
+    let rejection: Rejection<'_> = serde_json::from_slice(body).ok()?;
+    Some(shown_at_most(rejection.error.as_bytes(), ERROR_CODE_LIMIT))
 }
 
 #[cfg(test)]
@@ -65,6 +82,22 @@ mod tests {
         assert_eq!(read_prefix(frames(2), 25).await.unwrap().len(), 20);
         let empty = http_body_util::Empty::<Bytes>::new();
         assert!(read_prefix(empty, 25).await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_receivers_code_is_cut_and_shown_safely() {
+        assert_eq!(
+            rejection_code(br#"{"error":"in_flight","message":"x"}"#).as_deref(),
+            Some("in_flight")
+        );
+        assert_eq!(rejection_code(br#"{"message":"x"}"#), None);
+        assert_eq!(rejection_code(br#"{"error":1}"#), None);
+        assert_eq!(rejection_code(b"<html>"), None);
+        let escaped = rejection_code(br#"{"error":"\u001b[31mred\u0007\u00e9"}"#);
+        assert_eq!(escaped.as_deref(), Some("?[31mred???"));
+        let long = format!(r#"{{"error":"{}"}}"#, "a".repeat(65_000));
+        let code = rejection_code(long.as_bytes()).unwrap();
+        assert_eq!(code, format!("{}…", "a".repeat(ERROR_CODE_LIMIT)));
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::time::Duration;
 #[cfg(feature = "tracing")]
 use super::warnings::Level;
 use super::Route;
+#[cfg(feature = "tracing")]
+use crate::error::shown_at_most;
 use crate::error::Code;
 use crate::{Error, Verifier};
 
@@ -26,6 +28,20 @@ pub(crate) fn rejected(verifier: &Verifier, route: &Route, error: Error) -> Erro
     error
 }
 
+/// How much of the request path a rejection's `tracing` event carries:
+/// its first 128 characters (then `…`), printable ASCII only, anything
+/// else replaced by `?`, as the error messages show a sender's header
+/// values. The path is the sender's choice, up to 64 KiB, before any
+/// authentication.
+#[cfg(feature = "tracing")]
+pub(crate) const LOGGED_ROUTE_CHARS: usize = 128;
+
+/// The event's fields and message are each bounded: the code, status,
+/// scheme and verifier name are the server's; the route is cut and escaped
+/// ([`LOGGED_ROUTE_CHARS`]); and every [`Error`] message shows what a
+/// sender chose (a content encoding, an event type) cut and escaped the
+/// same way, so a rejection's line stays well under 1 KiB whatever the
+/// path and the headers.
 #[cfg(feature = "tracing")]
 fn log_rejection(verifier: &Verifier, route: &Route, error: &Error) {
     macro_rules! event {
@@ -35,7 +51,7 @@ fn log_rejection(verifier: &Verifier, route: &Route, error: &Error) {
                 status = error.status().as_u16(),
                 scheme = verifier.scheme().name(),
                 verifier = verifier.name(),
-                route = route.path(),
+                route = shown_at_most(route.path().as_bytes(), LOGGED_ROUTE_CHARS).as_str(),
                 secrets = secrets_configured(error),
                 demoted = $demoted,
                 "webhook rejected: {error}"
