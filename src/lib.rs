@@ -158,7 +158,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | *(none)* | | the framework-free core: [`Verifier`], [`Signer`], [`Error`], [`PendingVerification`] |
-//! | `tracing` | yes | a `tracing` event per rejection (code, status, scheme, route; never secrets): WARN up to 10 a second per verifier, then DEBUG |
+//! | `tracing` | yes | a `tracing` event per rejection (code, status, scheme, route cut to 128 characters and escaped; never secrets): WARN up to 10 a second per verifier, then DEBUG |
 //! | `runtime` | yes | [`intake`] (deadline, budget, the pipeline) and [`replay`] (stores, leases), on tokio |
 //! | `metrics` | no | counters, a histogram and gauges through the `metrics` facade ([`metrics`]) |
 //! | `tower` | no | `tower::VerifyWebhookLayer` / `tower::VerifyWebhook` for any tower or hyper stack |

@@ -154,8 +154,10 @@ fn log_missing_verifier(path: &str) {
     {
         static LOGGED: std::sync::Once = std::sync::Once::new();
         LOGGED.call_once(|| {
+            let route =
+                crate::error::shown_at_most(path.as_bytes(), crate::intake::LOGGED_ROUTE_CHARS);
             tracing::error!(
-                route = path,
+                route = route.as_str(),
                 "misconfigured: no hookwarden Verifier in this actix-web app's data, so every \
                  webhook on this route is answered 500 `not_configured`; add one with \
                  `App::app_data(web::Data::new(verifier))`, or wrap the scope in \

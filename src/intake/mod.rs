@@ -89,6 +89,8 @@ use bytes::Bytes;
 
 pub use admit::Admission;
 pub use budget::{Budget, PeerShare, DEFAULT_BUDGET, DEFAULT_PEER_SHARE};
+#[cfg(all(feature = "tracing", feature = "actix"))]
+pub(crate) use event::LOGGED_ROUTE_CHARS;
 pub use handle::{Handle, Handler, Outcome};
 pub use incoming::Incoming;
 pub use pace::{MinDataRate, DEFAULT_MIN_DATA_RATE};
@@ -189,8 +191,9 @@ impl IntakeSettings {
     }
 }
 
-/// The request's path, for the `tracing` event of a rejection (the query
-/// string is never logged).
+/// The request's path, for the `tracing` event of a rejection: its first
+/// 128 characters, printable ASCII only (the query string is never
+/// logged).
 #[derive(Debug, Clone)]
 pub struct Route(RouteText);
 
