@@ -2,8 +2,11 @@
 //! Mittr request through an axum router, in process, on a current-thread
 //! runtime — a bare route that reads the body, the route behind
 //! `VerifyWebhookLayer`, and a handler that calls `Verifier::verify`
-//! itself (cloning the header map, as an extractor must). Interleaved
-//! rounds (`benches/interleaved`), ratios to each reference.
+//! itself (cloning the header map, as an extractor must); and the layer
+//! again for a request whose peer address is known (`ConnectInfo`, as a
+//! server passes it), which the intake counts in the sender's share of the
+//! budget. Interleaved rounds (`benches/interleaved`), ratios to each
+//! reference.
 //!
 //! Run with `cargo bench --bench layer`.
 
@@ -30,7 +33,8 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let call = |path: &'static str| {
+    let peer: std::net::SocketAddr = "203.0.113.7:40000".parse().unwrap();
+    let call_from = |path: &'static str, peer: Option<std::net::SocketAddr>| {
         let (app, body, signed) = (app.clone(), body.clone(), signed.clone());
         let runtime = &runtime;
         move || {
@@ -38,10 +42,16 @@ fn main() {
                 .body(Body::from(body.clone()))
                 .unwrap();
             signed.apply_to(request.headers_mut());
+            if let Some(peer) = peer {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+            }
             let response = runtime.block_on(app.clone().oneshot(request)).unwrap();
             assert!(response.status().is_success());
         }
     };
+    let call = |path: &'static str| call_from(path, None);
     if let Ok(path) = std::env::var("LAYER_ONLY") {
         let path: &'static str = Box::leak(path.into_boxed_str());
         let run = call(path);
@@ -62,6 +72,10 @@ fn main() {
             interleaved::case("/bare", call("/bare")),
             interleaved::case("/protected", call("/protected")),
             interleaved::case("/handler", call("/handler")),
+            interleaved::case(
+                "/protected, peer known",
+                call_from("/protected", Some(peer)),
+            ),
         ],
     );
 }

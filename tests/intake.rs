@@ -1,8 +1,12 @@
 //! The intake's bounds under attack, through all four adapters on real
 //! servers: a body that stalls or drips is cut off by the read deadline,
-//! the budget of unverified bytes refuses what would cross it (fast, with
-//! `Retry-After`) and recovers once the deadline frees it, an encoded body
-//! is refused before it is read. Time is a `ManualTimer`: nothing waits 30 s.
+//! one that stops by the minimum data rate once its grace period is over
+//! (and a slow but steady one is not), the budget of unverified bytes
+//! refuses what would cross it (fast, with `Retry-After`) and recovers once
+//! the deadline frees it, an encoded body is refused before it is read.
+//! Time is a `ManualTimer`: nothing waits 30 s. The tests of the deadline
+//! and of the budget turn the minimum rate and the per-sender share off, to
+//! see the bound they test alone (`tests/fair_share.rs` attacks those two).
 
 mod common;
 
@@ -18,13 +22,82 @@ use tokio::net::TcpStream;
 
 const SECRET: &str = "intake-secret";
 
+/// A verifier on `timer` and `budget`, without the minimum rate and with
+/// the budget's per-sender share off: the deadline and the budget alone.
 fn verifier(timer: &ManualTimer, budget: &Budget) -> Verifier {
+    budget.set_peer_share(None);
+    Verifier::builder(Scheme::mittr())
+        .secret(SECRET)
+        .timer(timer.clone())
+        .unverified_budget(budget.clone())
+        .min_data_rate(None)
+        .build()
+        .unwrap()
+}
+
+/// A verifier with the default minimum data rate (240 B/s after 5 s).
+fn paced_verifier(timer: &ManualTimer, budget: &Budget) -> Verifier {
     Verifier::builder(Scheme::mittr())
         .secret(SECRET)
         .timer(timer.clone())
         .unverified_budget(budget.clone())
         .build()
         .unwrap()
+}
+
+#[tokio::test]
+async fn a_stopped_body_is_cut_by_the_minimum_rate_after_its_grace_period() {
+    for adapter in ADAPTERS {
+        let (timer, budget) = (ManualTimer::new(), Budget::new(1 << 20));
+        let receiver =
+            receivers::start(adapter, paced_verifier(&timer, &budget), Script::default()).await;
+        let mut stream = stall(receiver.addr, 1000, 10).await;
+        until("the pace to be armed", || timer.pending_sleeps() > 0).await;
+        until("the bytes to be held", || budget.used() == 10).await;
+        timer.advance(Duration::from_millis(4900));
+        assert_eq!(
+            answer(&mut stream, Duration::from_millis(200)).await,
+            0,
+            "{adapter:?}: not within the grace period"
+        );
+        timer.advance(Duration::from_millis(200));
+        let status = answer(&mut stream, Duration::from_secs(5)).await;
+        assert!(status == 408 || status == 0, "{adapter:?}: {status}");
+        until("the budget to be freed", || budget.used() == 0).await;
+    }
+}
+
+#[tokio::test]
+async fn a_slow_but_steady_body_is_not_cut_by_the_minimum_rate() {
+    for adapter in ADAPTERS {
+        let (timer, budget) = (ManualTimer::new(), Budget::new(1 << 20));
+        let script = Script::default();
+        let receiver =
+            receivers::start(adapter, paced_verifier(&timer, &budget), script.clone()).await;
+        // 3,000 bytes at 300 a second (the minimum is 240), for 10 s.
+        let body = [payload("steady"), vec![b' '; 3000]].concat()[..3000].to_vec();
+        let head = server::raw_head(
+            "/hook",
+            &signed(&body),
+            &format!("Content-Length: {}\r\n", body.len()),
+        );
+        let mut stream = TcpStream::connect(receiver.addr).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        for (second, chunk) in body.chunks(300).enumerate() {
+            stream.write_all(chunk).await.unwrap();
+            if second < 9 {
+                let held = 300 * (second + 1);
+                until("the chunk to be read", || budget.used() == held as u64).await;
+                timer.advance(Duration::from_secs(1));
+            }
+        }
+        assert_eq!(
+            answer(&mut stream, Duration::from_secs(5)).await,
+            200,
+            "{adapter:?}"
+        );
+        assert_eq!(script.processed("steady"), 1, "{adapter:?}");
+    }
 }
 
 fn signed(body: &[u8]) -> http::HeaderMap {
