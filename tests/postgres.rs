@@ -406,8 +406,24 @@ async fn re_signed_retry() {
             let id = format!("lost-{}-{adapter:?}", scheme.name());
             plan.plan(&id, &[Step::ActThenStall(Duration::from_secs(2))]);
             // The provider gives up before the answer (a proxy timeout)...
+            // (cut once the handler's transaction has committed, however
+            // long a loaded machine takes to get there, while it stalls
+            // before answering)
             let (headers, body) = attempt_of(&scheme, &id, now() - 5);
-            receivers::cut_after(receiver.addr, &headers, &body, Duration::from_millis(500)).await;
+            let (addr, h, b) = (receiver.addr, headers.clone(), body.clone());
+            let first = tokio::spawn(async move {
+                receivers::cut_after(addr, &h, &b, Duration::from_secs(30)).await;
+            });
+            let started = std::time::Instant::now();
+            while inbox::ledger(&pool).await.get(&id).is_none() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "{id}: never acted"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            first.abort();
+            let _ = first.await;
             // ...and re-signs its retry: a new timestamp and signature, the same event.
             let (retry, body) = attempt_of(&scheme, &id, now());
             let sig = scheme.signature_header();
