@@ -106,8 +106,22 @@ impl VerifierBuilder {
 
     /// Sets how long a tenant's keys stay cached (default 60 s: a rotation
     /// in the source applies within it) and how many tenants are cached
-    /// (default 10 000; the oldest entry goes first). Only with a
+    /// (default 10 000, at least 1). Only with a
     /// [`secret_source`](Self::secret_source).
+    ///
+    /// A full cache evicts one tenant per new one, in constant time: a
+    /// tenant whose keys were used again since they were loaded stays, one
+    /// seen once goes first, so that deliveries for ever new tenant ids
+    /// (forged ones included) do not push out the tenants that keep
+    /// sending. The cache is split in shards of 256 tenants or more, each
+    /// with its own lock and its own share of `capacity`. Concurrent
+    /// deliveries for a tenant that is not cached make one source call and
+    /// share its answer (keys, unknown tenant, or the source's failure).
+    /// Unknown tenants are remembered for [`UNKNOWN_TENANT_TTL`] (5 s) or
+    /// `ttl` if shorter, as many as `capacity` and 1 024 at least, the same
+    /// way (one evicted per new one).
+    ///
+    /// [`UNKNOWN_TENANT_TTL`]: crate::tenant::UNKNOWN_TENANT_TTL
     pub fn tenant_cache(mut self, ttl: Duration, capacity: usize) -> Self {
         if let Some(tenants) = &mut self.tenants {
             tenants.set_cache(ttl, capacity);
