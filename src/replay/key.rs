@@ -40,18 +40,29 @@ use crate::VerifiedDelivery;
 /// lost. Where payloads carry attacker-shaped content and such a loss
 /// matters, prefer a scheme keyed on a signed delivery id (Standard
 /// Webhooks), or reconcile with the provider's event log.
+///
+/// A key of a verifier with secrets per tenant also names the tenant's
+/// [partition](Self::partition), which an in-memory store counts against
+/// the tenant's share of its capacity ([`MemoryStore::tenant_share`](super::MemoryStore::tenant_share)).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ReplayKey {
     namespace: Arc<str>,
     digest: u128,
     fingerprint: u128,
+    partition: Option<u64>,
 }
 
 impl ReplayKey {
     /// The key of a verified delivery in `namespace`; `None` when the
     /// delivery was verified without replay protection (no digest kept).
+    /// A delivery verified with a tenant's secret is in that tenant's
+    /// [partition](Self::partition).
     pub fn of(namespace: &Namespace, delivery: &VerifiedDelivery) -> Option<Self> {
-        Some(Self::in_namespace(namespace, delivery.replay_digest?))
+        let key = Self::in_namespace(namespace, delivery.replay_digest?);
+        Some(match delivery.tenant.as_deref() {
+            Some(tenant) => key.in_partition(partition_of(namespace, tenant)),
+            None => key,
+        })
     }
 
     /// The key of `digest` in `namespace`.
@@ -60,6 +71,7 @@ impl ReplayKey {
             namespace: Arc::clone(&namespace.name),
             digest,
             fingerprint: digest ^ namespace.mask,
+            partition: None,
         }
     }
 
@@ -70,7 +82,28 @@ impl ReplayKey {
             fingerprint: digest ^ namespace.mask,
             namespace: namespace.name,
             digest,
+            partition: None,
         }
+    }
+
+    /// The same key in `partition`: what [`of`](Self::of) gives a tenant's
+    /// delivery (for stores and tests).
+    #[must_use]
+    pub fn in_partition(mut self, partition: u64) -> Self {
+        self.partition = Some(partition);
+        self
+    }
+
+    /// The partition the key counts against in an in-memory store: the
+    /// tenant's, for a verifier with secrets per tenant (one number per
+    /// tenant and namespace, from a hash keyed at random per process, so
+    /// not stable across processes, and no tenant id can be chosen to land
+    /// in another's partition); `None` otherwise. A [`MemoryStore`](super::MemoryStore)
+    /// holds at most its [`tenant_share`](super::MemoryStore::tenant_share)
+    /// of unexpired records per partition; keys without one are bounded by
+    /// the capacity alone. The shared stores (Redis, PostgreSQL) ignore it.
+    pub fn partition(&self) -> Option<u64> {
+        self.partition
     }
 
     /// The namespace: the verifier's name.
@@ -118,6 +151,23 @@ impl Namespace {
     pub fn name(&self) -> &str {
         &self.name
     }
+}
+
+/// The partition of `tenant`'s keys in `namespace`: SipHash keyed at
+/// random once per process (tenant ids are chosen by whoever names their
+/// tenants, so the hash must resist chosen collisions: sharing a partition
+/// with a victim would let a tenant push the victim's records out).
+fn partition_of(namespace: &Namespace, tenant: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    static KEY: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let mut hasher = KEY
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .build_hasher();
+    hasher.write(namespace.name.as_bytes());
+    hasher.write_u8(0xff); // never in UTF-8: the names cannot run together
+    hasher.write(tenant.as_bytes());
+    hasher.finish()
 }
 
 /// An abbreviation for logs: `<namespace>:<first 8 hex digits>…`.
