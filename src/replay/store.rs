@@ -123,7 +123,9 @@ pub enum Claim {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The store is at capacity with unexpired records (and evicting was not chosen).
+    /// The store is at capacity with unexpired records, or the key's tenant
+    /// at its share of a [`MemoryStore`](super::MemoryStore) (and evicting
+    /// was not chosen).
     #[error("the replay store is full")]
     Full,
     /// The store cannot be reached, or did not answer in time. The operation
