@@ -56,6 +56,19 @@
 //!   again); a shared store (Redis, PostgreSQL) sized for the traffic is
 //!   what guarantees it. Only a store full of held leases (100,000
 //!   deliveries in flight at once) answers 503 `replay_store_full`.
+//! - **shared fairly between tenants**: with secrets per tenant
+//!   ([`VerifierBuilder::secret_source`](crate::VerifierBuilder::secret_source)),
+//!   one tenant holds at most its share of the store, a quarter of it
+//!   (25,000 records, [`MemoryStore::tenant_share`]). A tenant at its share
+//!   forgets its own oldest processed records to make room, never another
+//!   tenant's, counted and logged as above (the metric by verifier, never
+//!   by tenant); a full store forgets from the partition holding the most
+//!   records. So one tenant sending any number of distinct valid
+//!   deliveries (a customer's account abused, a loop in its sender) leaves
+//!   the other tenants' records where they were, and three quarters of the
+//!   store to them: their new deliveries pass, their copies are refused. A
+//!   tenant holding its share in held leases alone (25,000 of its
+//!   deliveries in flight) gets 503 `replay_store_full`, alone.
 //!
 //! What it does not protect: another replica, or this process after a
 //! restart (share a `RedisStore` or a `PostgresStore` between replicas,
@@ -73,6 +86,8 @@
 //! you build ([`MemoryStore::new`], [`ReplayProtection::in_memory`])
 //! rejects by default ([`WhenFull::Reject`]): it never forgets an unexpired
 //! record, and a full one answers 503 `replay_store_full` (fail closed).
+//! With tenants, a tenant holding its share (a quarter of the capacity by
+//! default) gets that answer alone; the others keep the rest of the store.
 //!
 //! # What counts as the same delivery
 //!

@@ -64,6 +64,8 @@ fn window_and_a_second(tolerance: Tolerance) -> Option<Duration> {
 /// [`DEFAULT_CAPACITY`](crate::replay::DEFAULT_CAPACITY) records that
 /// forgets its oldest processed records when full
 /// ([`WhenFull::EvictOldest`](crate::replay::WhenFull::EvictOldest)),
+/// one tenant's keys at most its default share, a quarter
+/// ([`MemoryStore::tenant_share`](crate::replay::MemoryStore::tenant_share)),
 /// records kept [`record_ttl`].
 #[cfg(feature = "runtime")]
 pub(super) fn replay(
@@ -80,6 +82,8 @@ pub(super) fn replay(
     // lagging clock (an archived delivery checked at its arrival time), a
     // copy stays fresh as long as that clock says so, and so does its record.
     let clock = clock.clone();
+    // The default share (a quarter) applies: one tenant's flood forgets
+    // its own records, never another's.
     let store = MemoryStore::new(DEFAULT_CAPACITY)
         .when_full(WhenFull::EvictOldest)
         .clock(move || clock.now());
