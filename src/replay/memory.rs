@@ -487,39 +487,52 @@ impl State {
         }
     }
 
-    /// Drops expired and stale slots from the front of the queue of leases,
-    /// of the claimer's partition's queue (`partition`, `None` for keys
+    /// Drops the expired slots from the front of the queue of leases, of
+    /// the claimer's partition's queue (`partition`, `None` for keys
     /// without a tenant) and of one other partition's in turn, and the
-    /// expired records they point to.
+    /// records they point to, unless refreshed since. A slot not yet
+    /// expired ends the look without reading the map (a stale one too: it
+    /// goes once expired, or with a compaction).
     fn evict_expired(&mut self, now: u64, partition: Option<u64>) {
         while let Some(&(expiry, key)) = self.leases.front() {
-            if !current_lease(self.records.get(&key), expiry) {
-                self.leases.pop_front(); // stale: removed, refreshed or done since
-            } else if expiry <= now {
-                self.leases.pop_front();
-                self.remove(key);
-            } else {
+            if expiry > now {
                 break;
             }
+            self.leases.pop_front();
+            self.remove_if(key, |r| current_lease(Some(r), expiry));
         }
-        if let Some(part) = self.parts.find(partition) {
+        let own = self.parts.find(partition);
+        if let Some(part) = own {
             self.evict_expired_done(part, now);
         }
         let other = self.parts.next_in_turn();
-        self.evict_expired_done(other, now);
+        if Some(other) != own {
+            self.evict_expired_done(other, now);
+        }
     }
 
     /// The same for the queue of processed records of `part`.
     fn evict_expired_done(&mut self, part: Part, now: u64) {
         while let Some(&(expiry, key)) = self.parts[part].done.front() {
-            if !current_done(self.records.get(&key), expiry, part) {
-                self.parts[part].done.pop_front();
-            } else if expiry <= now {
-                self.parts[part].done.pop_front();
-                self.remove(key); // may free the partition, and empty its queue
-            } else {
+            if expiry > now {
                 break;
             }
+            self.parts[part].done.pop_front();
+            // May free the partition, and empty its queue.
+            self.remove_if(key, |r| current_done(Some(r), expiry, part));
+        }
+    }
+
+    /// Removes `key`'s record if `current` says the slot read is its own
+    /// (one look-up): whether it did.
+    fn remove_if(&mut self, key: Key, current: impl FnOnce(&Record) -> bool) -> bool {
+        match self.records.entry(key) {
+            std::collections::hash_map::Entry::Occupied(entry) if current(entry.get()) => {
+                let record = entry.remove();
+                self.parts.shrink(record.part);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -547,8 +560,7 @@ impl State {
     /// `false` when there is none.
     fn evict_oldest_done(&mut self, part: Part) -> bool {
         while let Some((expiry, key)) = self.parts[part].done.pop_front() {
-            if current_done(self.records.get(&key), expiry, part) {
-                self.remove(key);
+            if self.remove_if(key, |r| current_done(Some(r), expiry, part)) {
                 return true;
             }
         }
