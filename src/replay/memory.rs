@@ -9,14 +9,14 @@ use std::time::{Duration, UNIX_EPOCH};
 use super::hasher::MixState;
 use super::{Claim, LeaseId, ReplayKey, ReplayStore, StoreError, StoreFuture};
 use crate::time::{Clock, SystemClock};
-use partitions::{Part, Partitions};
+use partitions::{Part, Partitions, PART_BITS};
 
 /// Upper bound of the memory per record, in bytes: a hash map entry (a
-/// 16-byte key, an 8-byte expiry, an 8-byte holder and its partition, a
+/// 16-byte key, an 8-byte expiry, 8 bytes of holder and partition, a
 /// control byte) and the expiry queues' slots (24 bytes each; a processed
 /// record has two, its lease's and its own until the older one is skipped),
 /// times the spare capacity both keep (the map grows by doubling at 7/8
-/// load, the queues by doubling). About 107 measured at 20,000 records by
+/// load, the queues by doubling). About 93 measured at 20,000 records by
 /// `tests/replay_memory.rs`, so 100,000 records ([`DEFAULT_CAPACITY`]) take
 /// roughly 10 to 15 MB. Each tenant holding records adds its partition
 /// (about 190 bytes, at most 250: see [`MemoryStore::tenant_share`]).
@@ -127,21 +127,44 @@ fn key_of(key: &ReplayKey) -> Key {
     [fingerprint as u64, (fingerprint >> 64) as u64]
 }
 
-/// A key's record: when it expires (milliseconds since the epoch), the
-/// lease holding it (its in-process number), or 0 once done, and the
-/// partition it counts in.
+/// A key's record: when it expires (milliseconds since the epoch), and in
+/// one word the lease holding it (40 bits of its in-process number, or 0
+/// once done) and the partition it counts in (24 bits). Sixteen bytes: a
+/// map entry (with its key) then fills half a cache line, never straddles
+/// two (a 40-byte one would, and costs a third more per claim in a full
+/// store).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Record {
     expiry: u64,
-    holder: u64,
-    part: Part,
+    tag: u64,
+}
+
+impl Record {
+    fn new(expiry: u64, holder: u64, part: Part) -> Self {
+        Record {
+            expiry,
+            tag: (holder << PART_BITS) | u64::from(part),
+        }
+    }
+
+    fn holder(self) -> u64 {
+        self.tag >> PART_BITS
+    }
+
+    fn part(self) -> Part {
+        (self.tag & ((1 << PART_BITS) - 1)) as Part
+    }
 }
 
 const DONE: u64 = 0;
 
-/// The in-process part of a lease id: unique within this process, never 0.
+/// The lower 40 bits of a lease's in-process number, plus one: unique
+/// among the leases of a process that a record could still meet (two
+/// numbers alike are 2^40 claims apart, a year at 30,000 a second),
+/// never 0.
 fn holder(lease: LeaseId) -> u64 {
-    (lease.as_u128() as u64).wrapping_add(1).max(1)
+    const MASK: u64 = (1 << (64 - PART_BITS)) - 1;
+    ((lease.as_u128() as u64).wrapping_add(1) & MASK).max(1)
 }
 
 #[derive(Default)]
@@ -302,7 +325,7 @@ impl MemoryStore {
         let mut state = self.lock();
         state.evict_expired(now, partition);
         if let Some(record) = state.live(key, now) {
-            let claim = if record.holder == DONE {
+            let claim = if record.holder() == DONE {
                 Claim::Replayed
             } else {
                 Claim::InFlight
@@ -327,11 +350,7 @@ impl MemoryStore {
         let part = state.parts.get_or_make(partition);
         state.put(
             key,
-            Record {
-                expiry: now.saturating_add(ms(ttl)),
-                holder: holder(lease),
-                part,
-            },
+            Record::new(now.saturating_add(ms(ttl)), holder(lease), part),
         );
         (Ok(Claim::Leased), evicted)
     }
@@ -401,7 +420,7 @@ impl MemoryStore {
         let key = key_of(key);
         let mut state = self.lock();
         match state.live(key, now) {
-            Some(record) if record.holder == holder(lease) => {
+            Some(record) if record.holder() == holder(lease) => {
                 state.put(
                     key,
                     Record {
@@ -418,11 +437,8 @@ impl MemoryStore {
     fn commit_sync(&self, key: &ReplayKey, ttl: Duration) {
         let now = self.now_ms();
         let mut state = self.lock();
-        let record = Record {
-            expiry: now.saturating_add(ms(ttl)),
-            holder: DONE,
-            part: state.parts.get_or_make(key.partition()),
-        };
+        let part = state.parts.get_or_make(key.partition());
+        let record = Record::new(now.saturating_add(ms(ttl)), DONE, part);
         state.put(key_of(key), record);
     }
 
@@ -432,7 +448,7 @@ impl MemoryStore {
         if state
             .records
             .get(&key)
-            .is_some_and(|r| r.holder == holder(lease))
+            .is_some_and(|r| r.holder() == holder(lease))
         {
             state.remove(key);
         }
@@ -454,15 +470,15 @@ impl State {
             // Unchanged (a commit or a renewal within the same millisecond):
             // its slot is still current, a second would count twice.
             Some(old) if old == record => return,
-            Some(old) if old.part == record.part => {}
+            Some(old) if old.part() == record.part() => {}
             Some(old) => {
-                self.parts.grow(record.part);
-                self.parts.shrink(old.part);
+                self.parts.grow(record.part());
+                self.parts.shrink(old.part());
             }
-            None => self.parts.grow(record.part),
+            None => self.parts.grow(record.part()),
         }
-        let part = record.part;
-        if record.holder == DONE {
+        let part = record.part();
+        if record.holder() == DONE {
             self.parts[part].done.push_back((record.expiry, key));
         } else {
             self.leases.push_back((record.expiry, key));
@@ -483,23 +499,34 @@ impl State {
 
     fn remove(&mut self, key: Key) {
         if let Some(record) = self.records.remove(&key) {
-            self.parts.shrink(record.part);
+            self.parts.shrink(record.part());
         }
     }
 
-    /// Drops the expired slots from the front of the queue of leases, of
-    /// the claimer's partition's queue (`partition`, `None` for keys
-    /// without a tenant) and of one other partition's in turn, and the
-    /// records they point to, unless refreshed since. A slot not yet
-    /// expired ends the look without reading the map (a stale one too: it
-    /// goes once expired, or with a compaction).
+    /// Drops expired and stale slots from the front of the queue of
+    /// leases, and the expired records they point to; then the expired
+    /// slots from the front of the claimer's partition's queue
+    /// (`partition`, `None` for keys without a tenant) and of one other
+    /// partition's in turn, and the records they point to unless refreshed
+    /// since.
+    ///
+    /// A lease's slot is stale as soon as its delivery is committed, most
+    /// often by the next claim: the front is read in the map, the key
+    /// likely still in cache, and dropped, so that the queue holds about
+    /// the leases in flight. A processed record's slot is rarely stale
+    /// (only a refreshed or forgotten record's): one not yet expired ends
+    /// the look without reading the map (a stale one goes once expired, or
+    /// with a compaction).
     fn evict_expired(&mut self, now: u64, partition: Option<u64>) {
         while let Some(&(expiry, key)) = self.leases.front() {
-            if expiry > now {
+            if !current_lease(self.records.get(&key), expiry) {
+                self.leases.pop_front(); // stale: removed, refreshed or done since
+            } else if expiry <= now {
+                self.leases.pop_front();
+                self.remove(key);
+            } else {
                 break;
             }
-            self.leases.pop_front();
-            self.remove_if(key, |r| current_lease(Some(r), expiry));
         }
         let own = self.parts.find(partition);
         if let Some(part) = own {
@@ -529,7 +556,7 @@ impl State {
         match self.records.entry(key) {
             std::collections::hash_map::Entry::Occupied(entry) if current(entry.get()) => {
                 let record = entry.remove();
-                self.parts.shrink(record.part);
+                self.parts.shrink(record.part());
                 true
             }
             _ => false,
@@ -548,7 +575,7 @@ impl State {
             records.retain(|_, r| {
                 let keep = r.expiry > now;
                 if !keep {
-                    let len = &mut parts[r.part as usize].len;
+                    let len = &mut parts[r.part() as usize].len;
                     *len = len.saturating_sub(1);
                 }
                 keep
@@ -588,13 +615,13 @@ impl State {
 
 /// Whether a lease's queue slot (`expiry`) is its key's `record`.
 fn current_lease(record: Option<&Record>, expiry: u64) -> bool {
-    record.is_some_and(|r| r.expiry == expiry && r.holder != DONE)
+    record.is_some_and(|r| r.expiry == expiry && r.holder() != DONE)
 }
 
 /// Whether a queue slot (`expiry`) of `part`'s processed records is its
 /// key's `record`.
 fn current_done(record: Option<&Record>, expiry: u64, part: Part) -> bool {
-    record.is_some_and(|r| r.expiry == expiry && r.holder == DONE && r.part == part)
+    record.is_some_and(|r| r.expiry == expiry && r.tag == Record::new(0, DONE, part).tag)
 }
 
 /// Counts a record forgotten to make room (metric
@@ -950,7 +977,7 @@ mod tests {
         let state = store.lock();
         let mut counted: HashMap<Part, usize> = HashMap::new();
         for record in state.records.values() {
-            *counted.entry(record.part).or_default() += 1;
+            *counted.entry(record.part()).or_default() += 1;
         }
         for (&part, &n) in &counted {
             assert_eq!(state.parts[part].len, n, "partition {part}");

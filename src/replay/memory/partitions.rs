@@ -19,6 +19,9 @@ pub(super) const UNTENANTED: Part = 0;
 /// No partition (the end of a list).
 const NIL: Part = Part::MAX;
 
+/// Bits of a partition's index in a record: 16,777,216 partitions at most.
+pub(super) const PART_BITS: u32 = 24;
+
 pub(super) struct Partition {
     /// The partition number ([`ReplayKey::partition`](crate::replay::ReplayKey::partition)).
     id: u64,
@@ -115,12 +118,12 @@ impl Partitions {
                 part
             }
             None => match Part::try_from(self.parts.len()) {
-                Ok(part) if part < NIL => {
+                Ok(part) if part < 1 << PART_BITS => {
                     self.parts.push(Partition::new(id));
                     part
                 }
-                // Four billion tenants holding records at once: the rest
-                // count as keys without a tenant.
+                // Sixteen million tenants holding records at once: the
+                // rest count as keys without a tenant.
                 _ => return UNTENANTED,
             },
         };
