@@ -1272,4 +1272,25 @@ mod tests {
         assert!(done <= 2 * 5 + 16 + 1, "{done}");
         assert!(state.leases.len() <= 2 * 5 + 64 + 1);
     }
+
+    #[test]
+    fn a_record_keeps_its_holder_and_partition_apart() {
+        let top_holder = (1 << (64 - PART_BITS)) - 1;
+        let top_part = (1 << PART_BITS) - 1;
+        for (holder, part) in [
+            (DONE, 0),
+            (1, top_part),
+            (top_holder, 0),
+            (top_holder, top_part),
+        ] {
+            let record = Record::new(7, holder, part);
+            assert_eq!((record.holder(), record.part()), (holder, part));
+        }
+        // Lease numbers map to holders that are never 0 (done).
+        for n in [0, u64::MAX, top_holder, top_holder + 1, 1 << 63] {
+            let h = holder(LeaseId::from_u128(u128::from(n)));
+            assert!(h != DONE && h <= top_holder, "{n}: {h}");
+        }
+        assert_eq!(std::mem::size_of::<(Key, Record)>(), 32);
+    }
 }
