@@ -175,7 +175,7 @@ impl Steady {
         use futures_util::FutureExt;
         use hookwarden::replay::{Claim, LeaseId, ReplayKey, ReplayStore};
         self.next += 1;
-        if self.next % CLAIMS_PER_TICK == 0 {
+        if self.next.is_multiple_of(CLAIMS_PER_TICK) {
             self.ticks
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
