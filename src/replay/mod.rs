@@ -68,7 +68,11 @@
 //!   the other tenants' records where they were, and three quarters of the
 //!   store to them: their new deliveries pass, their copies are refused. A
 //!   tenant holding its share in held leases alone (25,000 of its
-//!   deliveries in flight) gets 503 `replay_store_full`, alone.
+//!   deliveries in flight) gets 503 `replay_store_full`, alone. The price:
+//!   a tenant whose own traffic needs more than a quarter of the store
+//!   forgets its records sooner than the whole store would; a store set
+//!   explicitly changes the share
+//!   (`MemoryStore::new(n).when_full(WhenFull::EvictOldest).tenant_share(records)`).
 //!
 //! What it does not protect: another replica, or this process after a
 //! restart (share a `RedisStore` or a `PostgresStore` between replicas,
