@@ -30,6 +30,20 @@ pub enum Command {
     /// Deliver a body through the reference dispatcher, printing each attempt.
     Send(SendArgs),
     /// Run a local receiver that prints each delivery's verdict, diagnosis and payload.
+    ///
+    /// It reads deliveries as a receiver does: a body of at most 1 MiB (413),
+    /// within 30 s (408 body_timeout) and at 240 B/s after 5 s (408
+    /// body_too_slow), from a budget of 64 MiB of unverified bytes of which
+    /// one address holds at most a quarter and 64 deliveries (503
+    /// overloaded); headers within 10 s, at most 1,024 connections, 64 per
+    /// address. A body it did not read is answered with its error and one
+    /// line (`not read: …`).
+    ///
+    /// Every delivery gets its verdict. A rejected one is diagnosed one at a
+    /// time and within half a CPU core (decompressing at most 1 MiB); past
+    /// that, its report and the `hookwarden-diagnosis` response header say
+    /// `diagnosis skipped`. Each report prints at most 2 KiB, then at most
+    /// 4 KiB of escaped payload, saying what was cut.
     Listen(ListenArgs),
 }
 

@@ -5,7 +5,7 @@
 //! to overwrite a verdict, or write the clipboard (OSC 52). Everything a
 //! sender controls goes through [`terminal_safe`] before it is printed.
 
-/// How much of a payload `listen` prints.
+/// How much of a payload `listen` prints: 4 KiB of escaped text.
 pub const PAYLOAD_PREVIEW: usize = 4096;
 
 /// `bytes` as one line of text a terminal shows literally: C0 controls
@@ -13,16 +13,51 @@ pub const PAYLOAD_PREVIEW: usize = 4096;
 /// Unicode bidi and line-separator controls, and invalid UTF-8 (`\xNN`,
 /// per byte) are written as escapes; everything else is kept.
 pub fn terminal_safe(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
+    terminal_safe_within(bytes, usize::MAX).0
+}
+
+/// As [`terminal_safe`], at most `max` bytes of text: the text, and how
+/// many of `bytes` it shows (a character or its escape is never cut).
+pub fn terminal_safe_within(bytes: &[u8], max: usize) -> (String, usize) {
+    let mut out = String::with_capacity(bytes.len().min(max));
+    let mut shown = 0;
+    let mut piece = String::new();
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            push_char(&mut out, c);
+            piece.clear();
+            push_char(&mut piece, c);
+            if out.len() + piece.len() > max {
+                return (out, shown);
+            }
+            out.push_str(&piece);
+            shown += c.len_utf8();
         }
         for b in chunk.invalid() {
+            if out.len() + 4 > max {
+                return (out, shown);
+            }
             out.push_str(&format!("\\x{b:02x}"));
+            shown += 1;
         }
     }
-    out
+    (out, shown)
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary, saying how
+/// much was cut.
+pub fn capped(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{} [{} more bytes not shown]",
+        &text[..cut],
+        text.len() - cut
+    )
 }
 
 fn push_char(out: &mut String, c: char) {
@@ -48,27 +83,17 @@ fn is_unsafe_unicode(c: char) -> bool {
 }
 
 /// `N bytes): <payload>` for `payload (…`: at most [`PAYLOAD_PREVIEW`]
-/// bytes of it, escaped, saying how much was cut.
+/// bytes of escaped text, saying how much of the payload was cut.
 pub fn payload_preview(body: &[u8]) -> String {
-    if body.len() <= PAYLOAD_PREVIEW {
-        return format!("{} bytes): {}", body.len(), terminal_safe(body));
+    let (text, shown) = terminal_safe_within(body, PAYLOAD_PREVIEW);
+    if shown == body.len() {
+        return format!("{} bytes): {text}", body.len());
     }
-    let shown = char_boundary_before(body, PAYLOAD_PREVIEW);
     format!(
-        "{} bytes, first {shown} shown): {} [{} more bytes not shown]",
+        "{} bytes, first {shown} shown): {text} [{} more bytes not shown]",
         body.len(),
-        terminal_safe(&body[..shown]),
         body.len() - shown
     )
-}
-
-/// `limit`, moved back (by at most 3) so as not to cut a UTF-8 sequence.
-fn char_boundary_before(body: &[u8], limit: usize) -> usize {
-    let mut cut = limit;
-    while cut > limit.saturating_sub(3) && body.get(cut).is_some_and(|b| b & 0xc0 == 0x80) {
-        cut -= 1;
-    }
-    cut
 }
 
 #[cfg(test)]
@@ -95,5 +120,25 @@ mod tests {
             "{}",
             &long[4000..]
         );
+    }
+
+    #[test]
+    fn the_preview_caps_the_escaped_text_not_the_payload() {
+        // Each byte prints as a 4-character escape: 1024 of them fit.
+        let body = vec![0x1b; 10_000];
+        let preview = payload_preview(&body);
+        let text = preview
+            .strip_prefix("10000 bytes, first 1024 shown): ")
+            .unwrap();
+        let text = text.strip_suffix(" [8976 more bytes not shown]").unwrap();
+        assert_eq!(text, "\\x1b".repeat(1024));
+        // An escape is never cut: 4095 bytes hold 1023 of them.
+        assert_eq!(terminal_safe_within(&body, 4095).1, 1023);
+        assert_eq!(
+            terminal_safe_within(b"\xff\xfe", 7),
+            ("\\xff".to_owned(), 1)
+        );
+        assert_eq!(capped("abcdé", 5), "abcd [2 more bytes not shown]");
+        assert_eq!(capped("abc", 3), "abc");
     }
 }

@@ -4,10 +4,12 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use hookwarden::diagnose::{Audience, Diagnosis};
+use hookwarden::{Error, VerifiedDelivery};
 
 use crate::escape::terminal_safe;
 
 /// Colour only on a terminal, and never with `NO_COLOR`.
+#[derive(Clone, Copy)]
 pub struct Style {
     colour: bool,
 }
@@ -58,7 +60,32 @@ pub fn json_report(d: &Diagnosis) -> serde_json::Value {
 /// The verdict in text; what may carry a sender's bytes (the event header,
 /// messages and hints) is escaped for the terminal.
 pub fn text_report(d: &Diagnosis, style: &Style, audience: Audience) -> String {
-    match d.outcome() {
+    let mut out = verdict_line(d.outcome(), style);
+    if let (Err(_), Some(cause)) = (d.outcome(), d.likely_cause()) {
+        let how = if cause.is_confirmed() && cause.code().starts_with("timestamp_")
+            || cause.code() == "clock_skew"
+        {
+            "confirmed by the timestamp"
+        } else if cause.is_confirmed() {
+            "confirmed: undoing it makes the signature match"
+        } else if cause.code() == "different_secret" {
+            "none of the usual mistakes explains it"
+        } else {
+            "from the request's evidence"
+        };
+        out.push_str(&format!(
+            "likely cause: {} ({how})\nfix: {}\ntried: {}\n",
+            cause.code(),
+            safe(&cause.hint_for(audience)),
+            d.tried().join(", ")
+        ));
+    }
+    out
+}
+
+/// The verdict's first line: `verified: …` or `rejected: code (status): …`.
+pub fn verdict_line(outcome: &Result<VerifiedDelivery, Error>, style: &Style) -> String {
+    match outcome {
         Ok(v) => format!(
             "{} {} delivery, secret #{}, timestamp {}{}\n",
             style.paint("32;1", "verified:"),
@@ -69,35 +96,13 @@ pub fn text_report(d: &Diagnosis, style: &Style, audience: Audience) -> String {
                 .map(|e| format!(", event {} (unsigned header)", safe(e)))
                 .unwrap_or_default()
         ),
-        Err(e) => {
-            let mut out = format!(
-                "{} {} ({}): {}\n",
-                style.paint("31;1", "rejected:"),
-                e.code(),
-                e.status().as_u16(),
-                safe(&e.to_string())
-            );
-            if let Some(cause) = d.likely_cause() {
-                let how = if cause.is_confirmed() && cause.code().starts_with("timestamp_")
-                    || cause.code() == "clock_skew"
-                {
-                    "confirmed by the timestamp"
-                } else if cause.is_confirmed() {
-                    "confirmed: undoing it makes the signature match"
-                } else if cause.code() == "different_secret" {
-                    "none of the usual mistakes explains it"
-                } else {
-                    "from the request's evidence"
-                };
-                out.push_str(&format!(
-                    "likely cause: {} ({how})\nfix: {}\ntried: {}\n",
-                    cause.code(),
-                    safe(&cause.hint_for(audience)),
-                    d.tried().join(", ")
-                ));
-            }
-            out
-        }
+        Err(e) => format!(
+            "{} {} ({}): {}\n",
+            style.paint("31;1", "rejected:"),
+            e.code(),
+            e.status().as_u16(),
+            safe(&e.to_string())
+        ),
     }
 }
 
