@@ -3,10 +3,12 @@
 //! Proves that a webhook delivery really came from its provider and was not
 //! altered or replayed, before your handler sees it.
 //!
-//! A [`Scheme`] describes how a provider signs; the presets cover Mittr,
-//! MITPO, Stripe, Standard Webhooks (and Svix), GitHub, Slack and Shopify,
-//! and [`Scheme::builder`] describes any other (the catalogue, with what each
-//! provider leaves unsigned, is in [`scheme`]):
+//! A [`Scheme`] describes how a provider signs; 23 presets cover Mittr,
+//! MITPO, Stripe, Standard Webhooks (and Svix, Clerk, Resend), GitHub, Slack,
+//! Shopify, Paddle, Zoom, PagerDuty and more ([`Scheme::PRESETS`]), and
+//! [`Scheme::builder`] describes any other (the catalogue of every preset,
+//! with what each provider leaves unsigned, is in [`scheme`]). The first
+//! eight:
 //!
 //! | scheme | signature header | signed bytes | timestamp |
 //! |---|---|---|---|

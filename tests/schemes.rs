@@ -291,3 +291,43 @@ async fn standard_webhooks_v1a_through_a_real_server() {
     let forged = receivers::attempt(&client, &receiver.url(), &headers, &tampered).await;
     assert_eq!(forged, (401, "signature_mismatch".into()));
 }
+
+/// The catalogue in docs/schemes.md (the `scheme` module's page) has one
+/// row per preset, in the order of `Scheme::PRESETS`, and none besides.
+#[test]
+fn the_catalogue_lists_every_preset() {
+    let page = std::fs::read_to_string("docs/schemes.md").unwrap();
+    let rows: Vec<String> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `Scheme::")?.split_once("()`"))
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let presets: Vec<String> = Scheme::PRESETS
+        .iter()
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    assert_eq!(rows, presets);
+}
+
+/// The in-browser verifier's provider list (the page the CLI serves) offers
+/// every preset, in the order of `Scheme::PRESETS`, and marks those without
+/// a timestamp.
+#[test]
+fn the_page_offers_every_preset() {
+    let page = std::fs::read_to_string("src/bin/hookwarden/page/index.html").unwrap();
+    let options: Vec<(&str, bool)> = page
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<option value=\""))
+        .map(|l| {
+            (
+                l.split('"').next().unwrap(),
+                l.contains("data-no-timestamp"),
+            )
+        })
+        .collect();
+    let presets: Vec<(&str, bool)> = Scheme::PRESETS
+        .iter()
+        .map(|p| (*p, Scheme::preset(p).unwrap().timestamp_source().is_none()))
+        .collect();
+    assert_eq!(options, presets);
+}

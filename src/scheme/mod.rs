@@ -152,9 +152,9 @@ impl Scheme {
         SchemeBuilder::new(name.into())
     }
 
-    /// The preset called `name` (`mittr`, `mitpo`, `stripe`,
-    /// `standard-webhooks`, `svix`, `github`, `slack`, `shopify`), as the
-    /// CLI's `--scheme` takes it.
+    /// The preset called `name` (one of [`Scheme::PRESETS`]: `mittr`,
+    /// `stripe`, `standard-webhooks`, `github`, …), as the CLI's `--scheme`
+    /// takes it.
     pub fn preset(name: &str) -> Option<Scheme> {
         let build = match name {
             "mittr" => Scheme::mittr,
@@ -165,6 +165,21 @@ impl Scheme {
             "github" => Scheme::github,
             "slack" => Scheme::slack,
             "shopify" => Scheme::shopify,
+            "clerk" => Scheme::clerk,
+            "resend" => Scheme::resend,
+            "paddle" => Scheme::paddle,
+            "mux" => Scheme::mux,
+            "calendly" => Scheme::calendly,
+            "buildkite" => Scheme::buildkite,
+            "zoom" => Scheme::zoom,
+            "bitbucket" => Scheme::bitbucket,
+            "intercom" => Scheme::intercom,
+            "coinbase-commerce" => Scheme::coinbase_commerce,
+            "lemon-squeezy" => Scheme::lemon_squeezy,
+            "pagerduty" => Scheme::pagerduty,
+            "typeform" => Scheme::typeform,
+            "woocommerce" => Scheme::woocommerce,
+            "heroku" => Scheme::heroku,
             _ => return None,
         };
         Some(build())
@@ -180,6 +195,21 @@ impl Scheme {
         "github",
         "slack",
         "shopify",
+        "clerk",
+        "resend",
+        "paddle",
+        "mux",
+        "calendly",
+        "buildkite",
+        "zoom",
+        "bitbucket",
+        "intercom",
+        "coinbase-commerce",
+        "lemon-squeezy",
+        "pagerduty",
+        "typeform",
+        "woocommerce",
+        "heroku",
     ];
 
     /// Reads the signature from `name` alone instead of the scheme's header(s).

@@ -13,6 +13,12 @@ use super::{
 };
 use crate::time::Tolerance;
 
+mod body;
+mod timestamped;
+
+pub use body::*;
+pub use timestamped::*;
+
 /// `X-Mittr-Signature`: `v1=<hex>` entries.
 pub const MITTR_SIGNATURE: HeaderName = HeaderName::from_static("x-mittr-signature");
 /// `X-Mittr-Timestamp`: unix seconds, covered by the signature.
@@ -202,6 +208,7 @@ impl Scheme {
             &[],
             &[],
             &[],
+            true,
         ))
     }
 
@@ -215,6 +222,46 @@ impl Scheme {
             &[SVIX_ID],
             &[SVIX_TIMESTAMP],
             &[SVIX_SIGNATURE],
+            true,
+        ))
+    }
+
+    /// Clerk (<https://clerk.com/docs/webhooks/sync-data>, clerk/javascript
+    /// `verifyWebhook`): Svix delivers its events, so Standard Webhooks
+    /// under the `svix-id`, `svix-timestamp` and `svix-signature` names
+    /// only (Clerk's library ignores the `webhook-*` names), keyed with the
+    /// `whsec_…` signing secret. 300 s each way; Clerk's own tests send
+    /// fractional timestamps its library accepts, which are malformed here
+    /// (a timestamp is ASCII digits).
+    ///
+    /// **Retries and replay key**: Svix's schedule (about 28 hours, each
+    /// attempt re-signed with the same `svix-id`); the key is the signed
+    /// `svix-id` and records live 2 days, as for [`Scheme::svix`].
+    pub fn clerk() -> Self {
+        preset(standard_webhooks_builder(
+            "clerk",
+            &[SVIX_ID],
+            &[SVIX_TIMESTAMP],
+            &[SVIX_SIGNATURE],
+            false,
+        ))
+    }
+
+    /// Resend (<https://resend.com/docs/dashboard/webhooks/verify-webhooks-requests>,
+    /// resend/resend-node `webhooks.verify`): Svix delivers its events, so
+    /// Standard Webhooks under the `svix-*` names only, keyed with the
+    /// `whsec_…` signing secret; 300 s each way.
+    ///
+    /// **Retries and replay key**: Svix's schedule (at once, 5 s, 5 min,
+    /// 30 min, 2 h, 5 h, 10 h, 10 h, each attempt re-signed with the same
+    /// `svix-id`); the key is the signed `svix-id` and records live 2 days.
+    pub fn resend() -> Self {
+        preset(standard_webhooks_builder(
+            "resend",
+            &[SVIX_ID],
+            &[SVIX_TIMESTAMP],
+            &[SVIX_SIGNATURE],
+            false,
         ))
     }
 
@@ -329,20 +376,30 @@ fn lenient(format: SignatureFormat) -> SignatureFormat {
         .on_wrong_length(OnInvalid::NoMatch)
 }
 
+/// Standard Webhooks under the header names given, each followed by its
+/// `webhook-*` name when `fallback` (Svix), or alone (Clerk, Resend: their
+/// libraries read the `svix-*` names only).
 fn standard_webhooks_builder(
     name: &'static str,
     ids: &[HeaderName],
     timestamps: &[HeaderName],
     signatures: &[HeaderName],
+    fallback: bool,
 ) -> SchemeBuilder {
     let mut builder = Scheme::builder(name);
-    for id in ids.iter().chain([&WEBHOOK_ID]) {
+    for id in ids.iter().chain(fallback.then_some(&WEBHOOK_ID)) {
         builder = builder.delivery_id_header(id.clone());
     }
-    for ts in timestamps.iter().chain([&WEBHOOK_TIMESTAMP]) {
+    for ts in timestamps
+        .iter()
+        .chain(fallback.then_some(&WEBHOOK_TIMESTAMP))
+    {
         builder = builder.timestamp_header(ts.clone());
     }
-    for sig in signatures.iter().chain([&WEBHOOK_SIGNATURE]) {
+    for sig in signatures
+        .iter()
+        .chain(fallback.then_some(&WEBHOOK_SIGNATURE))
+    {
         builder = builder.signature_header(sig.clone());
     }
     builder
