@@ -34,6 +34,11 @@ pub enum ConfigError {
     /// visible ASCII).
     #[error("the delivery id is empty or not visible ASCII")]
     InvalidDeliveryId,
+    /// A timestamp text the scheme would not read (see
+    /// [`TimestampFormat`](crate::scheme::TimestampFormat)), or with spaces
+    /// around it.
+    #[error("the timestamp is not one the scheme reads (unix seconds, milliseconds or RFC 3339, as the scheme says)")]
+    InvalidTimestamp,
     /// Both fixed secrets and a per-tenant secret source were given.
     #[error("both `.secret(..)` and `.secret_source(..)` were given: choose one")]
     SecretsAndSource,

@@ -318,6 +318,10 @@ pub enum Malformed {
     /// The timestamp is not made of ASCII digits only (no sign, decimal point or exponent).
     #[error("not unix seconds in ASCII digits (no sign, decimal point or exponent)")]
     NotDigits,
+    /// The timestamp is not an RFC 3339 date-time (schemes whose timestamp
+    /// is one, such as Twitch's).
+    #[error("not an RFC 3339 date-time such as 2026-12-08T10:00:00Z")]
+    NotRfc3339,
     /// The timestamp does not fit in 64 bits.
     #[error("the number does not fit in 64 bits")]
     OutOfRange,

@@ -75,6 +75,7 @@ const WIDER: &[(&str, &str, &str)] = &[
     ("paddle", "constructed_uppercase_hex", UPPER_HEX),
     ("pagerduty", "uppercase_hex", UPPER_HEX),
     ("zoom", "uppercase_hex", UPPER_HEX),
+    ("twitch", "uppercase_hex", UPPER_HEX),
 ];
 
 const UPPER_HEX: &str = "hookwarden decodes hex in either case and compares the MAC's bytes \
@@ -156,23 +157,27 @@ fn resign(file: &str, case: &Value, secret_index: usize, wider: bool) -> Result<
         .unwrap_or_else(|| strings(&case["secrets"])[secret_index].clone());
     let headers = headers(case);
     let body = case["body"].as_str().unwrap().as_bytes();
+    // The timestamp as the provider wrote it (Twitch's nanoseconds, an
+    // RFC 3339 text), signed as such.
     let timestamp = match scheme.timestamp_source() {
         Some(TimestampSource::Header(names)) => {
-            first_value(&headers, names).and_then(|t| t.trim().parse().ok())
+            first_value(&headers, names).map(|t| t.trim().to_owned())
         }
         Some(TimestampSource::Entry(label)) => first_value(&headers, scheme.signature_headers())
-            .and_then(|v| entry_value(&scheme, &v, label).and_then(|t| t.parse().ok())),
+            .and_then(|v| entry_value(&scheme, &v, label).map(str::to_owned)),
         _ => None,
     }
-    .unwrap_or(0);
+    .unwrap_or_else(|| "0".to_owned());
     let signer = match Signer::new(scheme.clone(), key.as_str()) {
         Ok(s) => s,
         Err(_) if acceptable_without_ed25519(case) => return Ok(()),
         Err(e) => return Err(format!("signer: {e}")),
     };
-    let signed = match first_value(&headers, scheme.delivery_id_headers()) {
-        Some(id) if scheme.signs_delivery_id() => signer.sign_with_id(timestamp, &id, body),
-        _ => Ok(signer.sign(timestamp, body)),
+    let id = first_value(&headers, scheme.delivery_id_headers());
+    let id = id.filter(|_| scheme.signs_delivery_id());
+    let signed = match scheme.timestamp_source() {
+        Some(_) => signer.sign_with_timestamp_text(&timestamp, id.as_deref(), body),
+        None => Ok(signer.sign(0, body)),
     }
     .map_err(|e| e.to_string())?;
     let ours = signed
@@ -357,6 +362,16 @@ fn woocommerce() {
 #[test]
 fn heroku() {
     run("heroku");
+}
+
+#[test]
+fn twitch() {
+    run("twitch");
+}
+
+#[test]
+fn zendesk() {
+    run("zendesk");
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn secret_for(scheme: &Scheme) -> &'static str {
 fn protected(scheme: Scheme, secret: &str) -> Verifier {
     Verifier::builder(scheme)
         .secret(secret)
-        .replay_protection(ReplayProtection::in_memory().record_ttl(Duration::from_secs(600)))
+        .replay_protection(ReplayProtection::in_memory().record_ttl(Duration::from_secs(3600)))
         .build()
         .unwrap()
 }

@@ -50,6 +50,8 @@ pub fn provider_name(preset: &str) -> &str {
         "typeform" => "Typeform",
         "woocommerce" => "WooCommerce",
         "heroku" => "Heroku",
+        "twitch" => "Twitch",
+        "zendesk" => "Zendesk",
         other => other,
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::HeaderName;
 
-use super::{Method, Part, ReplayBasis, Scheme, SignatureFormat, TimestampSource};
+use super::{Method, Part, ReplayBasis, Scheme, SignatureFormat, TimestampFormat, TimestampSource};
 use crate::config_error::ConfigError;
 use crate::time::Tolerance;
 
@@ -18,6 +18,7 @@ use crate::time::Tolerance;
 /// | --- | --- |
 /// | [`signature_format`](Self::signature_format) | `v1=<hex>` entries separated by commas or whitespace, malformed when not hex or of the wrong length |
 /// | [`timestamp_header`](Self::timestamp_header) / [`timestamp_entry`](Self::timestamp_entry) | none: no freshness check, and replay protection needs an explicit TTL |
+/// | [`timestamp_format`](Self::timestamp_format) | unix seconds in ASCII digits |
 /// | [`tolerance`](Self::tolerance) | 300 s each way |
 /// | [`replay_basis`](Self::replay_basis) | the signed message |
 /// | [`replay_record_ttl`](Self::replay_record_ttl) | a day |
@@ -55,6 +56,7 @@ impl SchemeBuilder {
                 format: SignatureFormat::labeled(b'=', ", \t"),
                 methods: Vec::new(),
                 timestamp: None,
+                timestamp_format: TimestampFormat::UnixSeconds,
                 delivery_id: Vec::new(),
                 event: None,
                 message: Vec::new(),
@@ -102,6 +104,14 @@ impl SchemeBuilder {
     /// Reads the timestamp from the signature entry labeled `label` (Stripe's `t`).
     pub fn timestamp_entry(mut self, label: impl Into<Cow<'static, str>>) -> Self {
         self.scheme.timestamp = Some(TimestampSource::Entry(label.into()));
+        self
+    }
+
+    /// Sets how the timestamp is written (default unix seconds): unix
+    /// milliseconds, or an RFC 3339 date-time. Freshness is checked to the
+    /// second either way; a signed timestamp is signed as received.
+    pub fn timestamp_format(mut self, format: TimestampFormat) -> Self {
+        self.scheme.timestamp_format = format;
         self
     }
 

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use http::HeaderName;
 
+pub use crate::timestamp::TimestampFormat;
 pub use builder::SchemeBuilder;
 pub use format::{Encoding, EntryShape, OnInvalid, SignatureFormat};
 pub use message::Part;
@@ -137,6 +138,7 @@ pub struct Scheme {
     pub(crate) format: SignatureFormat,
     pub(crate) methods: Vec<Method>,
     pub(crate) timestamp: Option<TimestampSource>,
+    pub(crate) timestamp_format: TimestampFormat,
     pub(crate) delivery_id: Vec<HeaderName>,
     pub(crate) event: Option<HeaderName>,
     pub(crate) message: Vec<Part>,
@@ -180,6 +182,8 @@ impl Scheme {
             "typeform" => Scheme::typeform,
             "woocommerce" => Scheme::woocommerce,
             "heroku" => Scheme::heroku,
+            "twitch" => Scheme::twitch,
+            "zendesk" => Scheme::zendesk,
             _ => return None,
         };
         Some(build())
@@ -210,6 +214,8 @@ impl Scheme {
         "typeform",
         "woocommerce",
         "heroku",
+        "twitch",
+        "zendesk",
     ];
 
     /// Reads the signature from `name` alone instead of the scheme's header(s).
@@ -278,6 +284,12 @@ impl Scheme {
     /// Where the timestamp is read from, if the scheme has one.
     pub fn timestamp_source(&self) -> Option<&TimestampSource> {
         self.timestamp.as_ref()
+    }
+
+    /// How the timestamp is written (unix seconds unless the scheme says
+    /// otherwise).
+    pub fn timestamp_format(&self) -> TimestampFormat {
+        self.timestamp_format
     }
 
     /// The header(s) carrying the delivery id (first present is read), if

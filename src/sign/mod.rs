@@ -127,7 +127,11 @@ impl Signer {
 
     /// The exact bytes the scheme signs for this timestamp, id and body.
     pub fn signed_message(&self, timestamp: u64, id: &str, body: &[u8]) -> Vec<u8> {
-        let ts = timestamp.to_string();
+        self.message_with(&self.scheme.timestamp_format().write(timestamp), id, body)
+    }
+
+    /// The signed bytes with the timestamp written as `ts`.
+    fn message_with(&self, ts: &str, id: &str, body: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(body.len() + 64);
         for part in self.scheme.message() {
             match part {
@@ -156,7 +160,44 @@ impl Signer {
             .scheme
             .signs_delivery_id()
             .then(|| Signer::derived_id(body));
-        self.sign_parts(timestamp, id.as_deref(), body)
+        let ts = self.scheme.timestamp_format().write(timestamp);
+        self.sign_parts(&ts, id.as_deref(), body)
+    }
+
+    /// Signs with the timestamp written exactly as `timestamp` (for a
+    /// provider's own bytes: Twitch's nanoseconds, a millisecond value that
+    /// is not a whole second) and, for schemes that sign one, the delivery
+    /// id `id` (else [`derived_id`](Self::derived_id)).
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidTimestamp`] when the scheme would not read
+    /// `timestamp` (see [`TimestampFormat`](crate::scheme::TimestampFormat));
+    /// [`ConfigError::InvalidDeliveryId`] as for [`sign_with_id`](Self::sign_with_id).
+    pub fn sign_with_timestamp_text(
+        &self,
+        timestamp: &str,
+        id: Option<&str>,
+        body: &[u8],
+    ) -> Result<SignedHeaders, ConfigError> {
+        if self
+            .scheme
+            .timestamp_format()
+            .parse(timestamp.as_bytes())
+            .is_err()
+            || timestamp.trim() != timestamp
+        {
+            return Err(ConfigError::InvalidTimestamp);
+        }
+        if id.is_some_and(|id| visible_value(id).is_none()) {
+            return Err(ConfigError::InvalidDeliveryId);
+        }
+        let derived = Signer::derived_id(body);
+        let id = match (self.scheme.signs_delivery_id(), id) {
+            (_, Some(id)) => Some(id),
+            (true, None) => Some(derived.as_str()),
+            (false, None) => None,
+        };
+        Ok(self.sign_parts(timestamp, id, body))
     }
 
     /// Signs with a delivery id of your choosing (Standard Webhooks'
@@ -174,7 +215,8 @@ impl Signer {
         if visible_value(id).is_none() {
             return Err(ConfigError::InvalidDeliveryId);
         }
-        Ok(self.sign_parts(timestamp, Some(id), body))
+        let ts = self.scheme.timestamp_format().write(timestamp);
+        Ok(self.sign_parts(&ts, Some(id), body))
     }
 
     /// Signs `body` with the current system time.
@@ -182,14 +224,14 @@ impl Signer {
         self.sign(unix_seconds(SystemTime::now()), body)
     }
 
-    fn sign_parts(&self, timestamp: u64, id: Option<&str>, body: &[u8]) -> SignedHeaders {
-        let message = self.signed_message(timestamp, id.unwrap_or_default(), body);
+    fn sign_parts(&self, timestamp: &str, id: Option<&str>, body: &[u8]) -> SignedHeaders {
+        let message = self.message_with(timestamp, id.unwrap_or_default(), body);
         let mut headers = vec![(
             self.scheme.signature_header().clone(),
             ascii_value(self.signature_value(timestamp, &message)),
         )];
         if let Some(TimestampSource::Header(names)) = self.scheme.timestamp_source() {
-            headers.push((names[0].clone(), HeaderValue::from(timestamp)));
+            headers.push((names[0].clone(), ascii_value(timestamp.to_owned())));
         }
         if let (Some(name), Some(id)) = (self.scheme.delivery_id_headers().first(), id) {
             headers.push((name.clone(), ascii_value(id.to_owned())));
@@ -203,7 +245,7 @@ impl Signer {
 
     /// The signature header's value: the timestamp entry where the scheme
     /// writes one there, then one entry per key.
-    fn signature_value(&self, timestamp: u64, message: &[u8]) -> String {
+    fn signature_value(&self, timestamp: &str, message: &[u8]) -> String {
         let format = self.scheme.signature_format();
         let mut entries = Vec::with_capacity(self.keys.len() + 1);
         let Some(separator) = format.label_separator().map(char::from) else {

@@ -157,3 +157,55 @@ fn debug_hides_the_key() {
     let s = Signer::new(Scheme::mitpo(), "whsec_topsecret").unwrap();
     assert!(!format!("{s:?}").contains("topsecret"));
 }
+
+#[test]
+fn timestamps_are_written_in_the_schemes_format() {
+    let twitch = Signer::new(Scheme::twitch(), "s3cret-s3cret").unwrap();
+    let h = twitch.sign(1_627_207_200, b"{}");
+    let ts = h.get(&crate::scheme::TWITCH_TIMESTAMP).unwrap();
+    assert_eq!(ts, "2021-07-25T10:00:00Z");
+    let expected = hmac_hex(
+        b"s3cret-s3cret",
+        b"msg_1"
+            .iter()
+            .chain(b"2021-07-25T10:00:00Z{}")
+            .copied()
+            .collect::<Vec<u8>>()
+            .as_slice(),
+    );
+    let exact = twitch
+        .sign_with_timestamp_text("2021-07-25T10:00:00Z", Some("msg_1"), b"{}")
+        .unwrap();
+    let signature = exact.get(&crate::scheme::TWITCH_SIGNATURE).unwrap();
+    assert_eq!(signature, &format!("sha256={expected}"));
+    let millis = Scheme::mittr()
+        .into_builder()
+        .timestamp_format(crate::scheme::TimestampFormat::UnixMillis)
+        .build()
+        .unwrap();
+    let h = Signer::new(millis.clone(), "k")
+        .unwrap()
+        .sign(1_700_000_000, b"x");
+    assert_eq!(h.get(&crate::MITTR_TIMESTAMP).unwrap(), "1700000000000");
+    let verifier = Verifier::builder(millis).secret("k").build().unwrap();
+    let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    assert!(verifier.verify_at(&h.to_header_map(), b"x", now).is_ok());
+}
+
+#[test]
+fn a_timestamp_text_the_scheme_would_not_read_is_refused() {
+    let twitch = Signer::new(Scheme::twitch(), "s3cret-s3cret").unwrap();
+    for bad in [
+        "1627207200",
+        " 2021-07-25T10:00:00Z",
+        "2021-07-25T10:00:00",
+        "",
+    ] {
+        let e = twitch.sign_with_timestamp_text(bad, Some("msg_1"), b"{}");
+        assert!(matches!(e, Err(ConfigError::InvalidTimestamp)), "{bad:?}");
+    }
+    let mittr = Signer::new(Scheme::mittr(), "k").unwrap();
+    let e = mittr.sign_with_timestamp_text("2021-07-25T10:00:00Z", None, b"{}");
+    assert!(matches!(e, Err(ConfigError::InvalidTimestamp)));
+    assert!(mittr.sign_with_timestamp_text("0170", None, b"{}").is_ok());
+}

@@ -216,15 +216,17 @@ fn read_headers<'a, H: Headers + ?Sized>(
     let id = delivery_id(scheme, headers)?;
     let timestamp = ts.map(|(name, value)| {
         value
-            .and_then(timestamp::parse)
+            .and_then(|v| scheme.timestamp_format().parse(v))
             .map_err(|r| malformed(name, r))
     });
     let timestamp = timestamp.transpose()?;
     let entry_ts = parsed
         .and_then(|()| reader.finish())
         .map_err(|r| malformed(sig_header, r))?;
-    let entry_ts =
-        entry_ts.map(|text| timestamp::parse(text).map_err(|r| malformed(sig_header, r)));
+    let entry_ts = entry_ts.map(|text| {
+        let format = scheme.timestamp_format();
+        format.parse(text).map_err(|r| malformed(sig_header, r))
+    });
     let delivery_id =
         id.map(|(name, value)| value.and_then(visible).map_err(|r| malformed(name, r)));
     Ok(Found {

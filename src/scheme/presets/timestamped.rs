@@ -1,6 +1,6 @@
 //! Providers that sign a timestamp with the body: Paddle Billing, Mux,
-//! Calendly, Buildkite (a timestamp entry beside the signature) and Zoom
-//! (a timestamp header).
+//! Calendly, Buildkite (a timestamp entry beside the signature), Zoom (a
+//! timestamp header), Twitch and Zendesk (an RFC 3339 timestamp header).
 
 use std::time::Duration;
 
@@ -8,7 +8,8 @@ use http::HeaderName;
 
 use super::{lenient, preset, timestamp_dot_body, DAY};
 use crate::scheme::{
-    JsonPointer, Method, OnInvalid, Part, ReplayBasis, Scheme, SchemeBuilder, SignatureFormat,
+    Encoding, JsonPointer, Method, OnInvalid, Part, ReplayBasis, Scheme, SchemeBuilder,
+    SignatureFormat, TimestampFormat,
 };
 use crate::time::Tolerance;
 
@@ -26,6 +27,23 @@ pub const BUILDKITE_EVENT: HeaderName = HeaderName::from_static("x-buildkite-eve
 pub const ZOOM_SIGNATURE: HeaderName = HeaderName::from_static("x-zm-signature");
 /// `x-zm-request-timestamp`: unix seconds, signed.
 pub const ZOOM_TIMESTAMP: HeaderName = HeaderName::from_static("x-zm-request-timestamp");
+
+/// `Twitch-Eventsub-Message-Signature`: `sha256=<hex>`.
+pub const TWITCH_SIGNATURE: HeaderName =
+    HeaderName::from_static("twitch-eventsub-message-signature");
+/// `Twitch-Eventsub-Message-Id`: the message id, signed, the same on every resend.
+pub const TWITCH_MESSAGE_ID: HeaderName = HeaderName::from_static("twitch-eventsub-message-id");
+/// `Twitch-Eventsub-Message-Timestamp`: an RFC 3339 date-time, signed.
+pub const TWITCH_TIMESTAMP: HeaderName =
+    HeaderName::from_static("twitch-eventsub-message-timestamp");
+/// `Twitch-Eventsub-Message-Type`: `notification`, `webhook_callback_verification`
+/// or `revocation`, **not** signed.
+pub const TWITCH_MESSAGE_TYPE: HeaderName = HeaderName::from_static("twitch-eventsub-message-type");
+/// `X-Zendesk-Webhook-Signature`: base64 HMAC-SHA256.
+pub const ZENDESK_SIGNATURE: HeaderName = HeaderName::from_static("x-zendesk-webhook-signature");
+/// `X-Zendesk-Webhook-Signature-Timestamp`: an RFC 3339 date-time, signed.
+pub const ZENDESK_TIMESTAMP: HeaderName =
+    HeaderName::from_static("x-zendesk-webhook-signature-timestamp");
 
 /// A scheme named `name` whose `header` holds a timestamp entry labelled
 /// `timestamp` and HMAC-SHA256 entries labelled `label`, split on
@@ -173,6 +191,71 @@ impl Scheme {
                 ])
                 .replay_basis(ReplayBasis::Body)
                 .replay_record_ttl(Duration::from_secs(3 * 3600)),
+        )
+    }
+
+    /// Twitch EventSub: `Twitch-Eventsub-Message-Signature: sha256=<hex>`,
+    /// HMAC-SHA256 over the message id, the timestamp and the body
+    /// concatenated with no separator, with the subscription's secret
+    /// (<https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message>).
+    /// The timestamp `Twitch-Eventsub-Message-Timestamp` is an RFC 3339
+    /// date-time (to the nanosecond), signed as received; older than 10
+    /// minutes is refused, as Twitch asks, and more than 300 s ahead.
+    /// `Twitch-Eventsub-Message-Type` (unsigned) is passed on as the event
+    /// type.
+    ///
+    /// **Retries and replay key**: Twitch resends a notification it is not
+    /// sure was received with the same message id and a fresh timestamp
+    /// and signature, with no documented bound. The key is the signed
+    /// message id; records live a day.
+    pub fn twitch() -> Self {
+        preset(
+            Scheme::builder("twitch")
+                .signature_header(TWITCH_SIGNATURE)
+                .signature_format(lenient(SignatureFormat::labeled(b'=', "")))
+                .method(Method::hmac_sha256("sha256"))
+                .delivery_id_header(TWITCH_MESSAGE_ID)
+                .timestamp_header(TWITCH_TIMESTAMP)
+                .timestamp_format(TimestampFormat::Rfc3339)
+                .event_header(TWITCH_MESSAGE_TYPE)
+                .message([Part::DeliveryId, Part::Timestamp, Part::Body])
+                .tolerance(Tolerance {
+                    past: Some(Duration::from_secs(600)),
+                    future: Some(Duration::from_secs(300)),
+                })
+                .replay_basis(ReplayBasis::DeliveryId)
+                .replay_record_ttl(DAY),
+        )
+    }
+
+    /// Zendesk: `X-Zendesk-Webhook-Signature: <base64>`, HMAC-SHA256 over
+    /// the `X-Zendesk-Webhook-Signature-Timestamp` text followed by the
+    /// body, no separator, keyed with the signing secret **as text** (it
+    /// looks like base64 and is not decoded)
+    /// (<https://developer.zendesk.com/documentation/webhooks/verifying/>).
+    /// The timestamp is an RFC 3339 date-time; Zendesk documents no window,
+    /// hookwarden applies 300 s each way. A "Test webhook" request is
+    /// signed with Zendesk's fixed test secret: add it as a second secret
+    /// while testing. Zendesk's older worked example, signed body first,
+    /// does not verify (the current rule is timestamp first).
+    ///
+    /// **Retries and replay key**: a few retries on some answers (409, and
+    /// 429 or 503 with a short `Retry-After`), each re-signed. Trigger
+    /// bodies are written by their authors and need carry no event id, so
+    /// the key is the signed message; records live the window and a
+    /// second. Key event subscriptions on their `/id` in one line
+    /// (`ReplayBasis::json_pointer("/id")`).
+    pub fn zendesk() -> Self {
+        preset(
+            Scheme::builder("zendesk")
+                .signature_header(ZENDESK_SIGNATURE)
+                .signature_format(lenient(
+                    SignatureFormat::bare("").encoding(Encoding::Base64),
+                ))
+                .method(Method::hmac_sha256("sha256"))
+                .timestamp_header(ZENDESK_TIMESTAMP)
+                .timestamp_format(TimestampFormat::Rfc3339)
+                .message([Part::Timestamp, Part::Body]),
         )
     }
 }

@@ -1,7 +1,68 @@
-//! Reading a timestamp header value: unix seconds in ASCII digits. The
-//! clock and the freshness window are in [`time`](crate::time).
+//! Reading a timestamp header value: unix seconds in ASCII digits, or as a
+//! scheme's [`TimestampFormat`] says. The clock and the freshness window
+//! are in [`time`](crate::time).
 
 use crate::error::Malformed;
+
+mod rfc3339;
+
+/// How a scheme writes its timestamp. Whatever the format, freshness is
+/// checked to the second, and the timestamp is signed as the text received.
+///
+/// ```
+/// use hookwarden::timestamp::TimestampFormat;
+///
+/// assert_eq!(TimestampFormat::UnixMillis.read(b"1764071982123"), Ok(1_764_071_982));
+/// assert_eq!(TimestampFormat::Rfc3339.read(b"2025-11-25T11:59:42Z"), Ok(1_764_071_982));
+/// assert_eq!(TimestampFormat::Rfc3339.write(1_764_071_982), "2025-11-25T11:59:42Z");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TimestampFormat {
+    /// Unix seconds in ASCII digits (most providers): the default.
+    #[default]
+    UnixSeconds,
+    /// Unix milliseconds in ASCII digits (HubSpot, Webflow), compared to
+    /// the clock in whole seconds (rounded down).
+    UnixMillis,
+    /// An RFC 3339 date-time (Twitch, Zendesk): `2026-12-08T10:00:00Z`,
+    /// with an optional fraction of a second (dropped) and `Z` or an
+    /// offset `±hh:mm`.
+    Rfc3339,
+}
+
+impl TimestampFormat {
+    /// Reads a timestamp header value in this format, after trimming spaces
+    /// and tabs: unix seconds.
+    ///
+    /// # Errors
+    /// [`Malformed::Empty`], [`Malformed::NotDigits`],
+    /// [`Malformed::NotRfc3339`] or [`Malformed::OutOfRange`].
+    pub fn read(self, value: &[u8]) -> Result<u64, Malformed> {
+        self.parse(value).map(|(n, _)| n)
+    }
+
+    /// The text a signer writes for unix `seconds` (milliseconds: the
+    /// second's first; RFC 3339: UTC, to the second).
+    pub fn write(self, seconds: u64) -> String {
+        match self {
+            TimestampFormat::UnixSeconds => seconds.to_string(),
+            TimestampFormat::UnixMillis => format!("{seconds}000"),
+            TimestampFormat::Rfc3339 => rfc3339::render(seconds),
+        }
+    }
+
+    /// Unix seconds and the trimmed text (which schemes sign as is).
+    pub(crate) fn parse(self, value: &[u8]) -> Result<(u64, &[u8]), Malformed> {
+        let text = trim(value);
+        let seconds = match self {
+            TimestampFormat::UnixSeconds => digits(text),
+            TimestampFormat::UnixMillis => digits(text).map(|ms| ms / 1000),
+            TimestampFormat::Rfc3339 => rfc3339::seconds(text),
+        };
+        seconds.map(|n| (n, text)).map_err(Malformed::from)
+    }
+}
 
 /// Trims spaces and tabs on both ends, as HTTP does around header values.
 pub(crate) fn trim(value: &[u8]) -> &[u8] {
@@ -34,19 +95,16 @@ pub fn parse_timestamp(value: &[u8]) -> Result<u64, Malformed> {
 /// trimming, nothing else. Returns the number and the trimmed text (which
 /// Mittr signs as is).
 pub(crate) fn parse(value: &[u8]) -> Result<(u64, &[u8]), Malformed> {
-    let text = trim(value);
-    match digits(text) {
-        Ok(n) => Ok((n, text)),
-        Err(reason) => Err(reason.into()),
-    }
+    TimestampFormat::UnixSeconds.parse(value)
 }
 
 /// Why a timestamp is not one, kept to a byte so that the verification
 /// path gets its result in registers.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NotATimestamp {
     Empty,
     NotDigits,
+    NotRfc3339,
     OutOfRange,
 }
 
@@ -55,6 +113,7 @@ impl From<NotATimestamp> for Malformed {
         match reason {
             NotATimestamp::Empty => Malformed::Empty,
             NotATimestamp::NotDigits => Malformed::NotDigits,
+            NotATimestamp::NotRfc3339 => Malformed::NotRfc3339,
             NotATimestamp::OutOfRange => Malformed::OutOfRange,
         }
     }
