@@ -76,6 +76,7 @@ const WIDER: &[(&str, &str, &str)] = &[
     ("pagerduty", "uppercase_hex", UPPER_HEX),
     ("zoom", "uppercase_hex", UPPER_HEX),
     ("twitch", "uppercase_hex", UPPER_HEX),
+    ("sentry", "uppercase_hex", UPPER_HEX),
 ];
 
 const UPPER_HEX: &str = "hookwarden decodes hex in either case and compares the MAC's bytes \
@@ -372,6 +373,11 @@ fn twitch() {
 #[test]
 fn zendesk() {
     run("zendesk");
+}
+
+#[test]
+fn sentry() {
+    run("sentry");
 }
 
 #[test]

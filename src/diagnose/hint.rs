@@ -52,6 +52,7 @@ pub fn provider_name(preset: &str) -> &str {
         "heroku" => "Heroku",
         "twitch" => "Twitch",
         "zendesk" => "Zendesk",
+        "sentry" => "Sentry",
         other => other,
     }
 }

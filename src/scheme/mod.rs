@@ -184,6 +184,7 @@ impl Scheme {
             "heroku" => Scheme::heroku,
             "twitch" => Scheme::twitch,
             "zendesk" => Scheme::zendesk,
+            "sentry" => Scheme::sentry,
             _ => return None,
         };
         Some(build())
@@ -216,6 +217,7 @@ impl Scheme {
         "heroku",
         "twitch",
         "zendesk",
+        "sentry",
     ];
 
     /// Reads the signature from `name` alone instead of the scheme's header(s).

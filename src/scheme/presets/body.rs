@@ -1,6 +1,6 @@
 //! Providers that sign the body alone, with no timestamp: Bitbucket,
 //! Intercom, Coinbase Commerce, Lemon Squeezy, PagerDuty, Typeform,
-//! WooCommerce and Heroku. Nothing bounds a delivery's age, so the replay
+//! WooCommerce, Heroku and Sentry. Nothing bounds a delivery's age, so the replay
 //! records (kept as long as each provider retries) are the only defence
 //! against a captured delivery.
 
@@ -33,6 +33,11 @@ pub const WOOCOMMERCE_SIGNATURE: HeaderName = HeaderName::from_static("x-wc-webh
 pub const WOOCOMMERCE_TOPIC: HeaderName = HeaderName::from_static("x-wc-webhook-topic");
 /// `Heroku-Webhook-Hmac-SHA256`: Heroku's base64 HMAC-SHA256 of the body.
 pub const HEROKU_SIGNATURE: HeaderName = HeaderName::from_static("heroku-webhook-hmac-sha256");
+
+/// `Sentry-Hook-Signature`: Sentry's hex HMAC-SHA256 of the body.
+pub const SENTRY_SIGNATURE: HeaderName = HeaderName::from_static("sentry-hook-signature");
+/// `Sentry-Hook-Resource`: what the event is about, **not** signed.
+pub const SENTRY_RESOURCE: HeaderName = HeaderName::from_static("sentry-hook-resource");
 
 /// A scheme named `name` that signs the body alone, its signature in
 /// `header` written as `format`.
@@ -228,6 +233,31 @@ impl Scheme {
             .method(Method::hmac_sha256("sha256"))
             .replay_basis(field("/webhook_metadata/delivery/id"))
             .replay_record_ttl(3 * DAY),
+        )
+    }
+
+    /// Sentry integration platform: `Sentry-Hook-Signature: <hex>`,
+    /// HMAC-SHA256 of the body as sent, keyed with the integration's client
+    /// secret as text (getsentry/sentry `AppPlatformEvent`; its
+    /// documentation's sample hashes the body re-serialized, which refuses
+    /// real bodies holding `\u` escapes: hookwarden signs the raw bytes, as
+    /// Sentry does). `Sentry-Hook-Timestamp` is **not signed**, so it is not
+    /// read: a check of it would stop nothing. `Sentry-Hook-Resource`
+    /// (unsigned) is passed on as the event type.
+    ///
+    /// **Retries and replay key**: at most 3 retries, 5 minutes apart, with
+    /// the same body and signature. The key is the body; records live a day.
+    pub fn sentry() -> Self {
+        preset(
+            body_only(
+                "sentry",
+                SENTRY_SIGNATURE,
+                lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .event_header(SENTRY_RESOURCE)
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(DAY),
         )
     }
 }
