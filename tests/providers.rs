@@ -77,6 +77,10 @@ const WIDER: &[(&str, &str, &str)] = &[
     ("zoom", "uppercase_hex", UPPER_HEX),
     ("twitch", "uppercase_hex", UPPER_HEX),
     ("sentry", "uppercase_hex", UPPER_HEX),
+    ("vercel", "uppercase_hex", UPPER_HEX),
+    ("dropbox", "uppercase_hex", UPPER_HEX),
+    ("circleci", "uppercase_hex", UPPER_HEX),
+    ("meta", "uppercase_hex", UPPER_HEX),
 ];
 
 const UPPER_HEX: &str = "hookwarden decodes hex in either case and compares the MAC's bytes \
@@ -378,6 +382,36 @@ fn zendesk() {
 #[test]
 fn sentry() {
     run("sentry");
+}
+
+#[test]
+fn vercel() {
+    run("vercel");
+}
+
+#[test]
+fn xero() {
+    run("xero");
+}
+
+#[test]
+fn dropbox() {
+    run("dropbox");
+}
+
+#[test]
+fn circleci() {
+    run("circleci");
+}
+
+#[test]
+fn meta() {
+    run("meta");
+}
+
+#[test]
+fn twitter() {
+    run("twitter");
 }
 
 #[test]

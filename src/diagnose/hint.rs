@@ -53,6 +53,12 @@ pub fn provider_name(preset: &str) -> &str {
         "twitch" => "Twitch",
         "zendesk" => "Zendesk",
         "sentry" => "Sentry",
+        "vercel" => "Vercel",
+        "xero" => "Xero",
+        "dropbox" => "Dropbox",
+        "circleci" => "CircleCI",
+        "meta" => "Meta",
+        "twitter" => "X (Twitter)",
         other => other,
     }
 }

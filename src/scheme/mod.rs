@@ -185,6 +185,12 @@ impl Scheme {
             "twitch" => Scheme::twitch,
             "zendesk" => Scheme::zendesk,
             "sentry" => Scheme::sentry,
+            "vercel" => Scheme::vercel,
+            "xero" => Scheme::xero,
+            "dropbox" => Scheme::dropbox,
+            "circleci" => Scheme::circleci,
+            "meta" => Scheme::meta,
+            "twitter" => Scheme::twitter,
             _ => return None,
         };
         Some(build())
@@ -218,6 +224,12 @@ impl Scheme {
         "twitch",
         "zendesk",
         "sentry",
+        "vercel",
+        "xero",
+        "dropbox",
+        "circleci",
+        "meta",
+        "twitter",
     ];
 
     /// Reads the signature from `name` alone instead of the scheme's header(s).

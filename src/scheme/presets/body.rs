@@ -1,12 +1,13 @@
 //! Providers that sign the body alone, with no timestamp: Bitbucket,
 //! Intercom, Coinbase Commerce, Lemon Squeezy, PagerDuty, Typeform,
-//! WooCommerce, Heroku and Sentry. Nothing bounds a delivery's age, so the replay
+//! WooCommerce, Heroku, Sentry, Vercel, Xero, Dropbox, CircleCI, Meta and
+//! X (Twitter). Nothing bounds a delivery's age, so the replay
 //! records (kept as long as each provider retries) are the only defence
 //! against a captured delivery.
 
 use http::HeaderName;
 
-use super::{lenient, preset, DAY};
+use super::{lenient, preset, DAY, GITHUB_SIGNATURE};
 use crate::scheme::{
     Algorithm, Encoding, JsonPointer, KeyFormat, Method, OnInvalid, Part, ReplayBasis, Scheme,
     SchemeBuilder, SignatureFormat,
@@ -38,6 +39,17 @@ pub const HEROKU_SIGNATURE: HeaderName = HeaderName::from_static("heroku-webhook
 pub const SENTRY_SIGNATURE: HeaderName = HeaderName::from_static("sentry-hook-signature");
 /// `Sentry-Hook-Resource`: what the event is about, **not** signed.
 pub const SENTRY_RESOURCE: HeaderName = HeaderName::from_static("sentry-hook-resource");
+
+/// `x-vercel-signature`: Vercel's hex HMAC-SHA1 of the body.
+pub const VERCEL_SIGNATURE: HeaderName = HeaderName::from_static("x-vercel-signature");
+/// `x-xero-signature`: Xero's base64 HMAC-SHA256 of the body.
+pub const XERO_SIGNATURE: HeaderName = HeaderName::from_static("x-xero-signature");
+/// `X-Dropbox-Signature`: Dropbox's hex HMAC-SHA256 of the body.
+pub const DROPBOX_SIGNATURE: HeaderName = HeaderName::from_static("x-dropbox-signature");
+/// `circleci-signature`: `v1=<hex>` entries.
+pub const CIRCLECI_SIGNATURE: HeaderName = HeaderName::from_static("circleci-signature");
+/// `x-twitter-webhooks-signature`: X's `sha256=<base64>`.
+pub const X_SIGNATURE: HeaderName = HeaderName::from_static("x-twitter-webhooks-signature");
 
 /// A scheme named `name` that signs the body alone, its signature in
 /// `header` written as `format`.
@@ -256,6 +268,142 @@ impl Scheme {
             )
             .method(Method::hmac_sha256("sha256"))
             .event_header(SENTRY_RESOURCE)
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(DAY),
+        )
+    }
+
+    /// Vercel: `x-vercel-signature: <hex>`, **HMAC-SHA1** of the body with
+    /// the webhook's secret (an integration's client secret for integration
+    /// webhooks) (<https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks>).
+    /// No official library; the cases are the documented rule.
+    ///
+    /// **Retries and replay key**: Vercel publishes no schedule. The key is
+    /// the event's `/id`; records live a day.
+    pub fn vercel() -> Self {
+        preset(
+            body_only(
+                "vercel",
+                VERCEL_SIGNATURE,
+                lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::new("sha1", Algorithm::HmacSha1, KeyFormat::Raw))
+            .replay_basis(field("/id"))
+            .replay_record_ttl(DAY),
+        )
+    }
+
+    /// Xero: `x-xero-signature: <base64>`, HMAC-SHA256 of the body with the
+    /// webhook key **as text** (it looks like base64 and is not decoded)
+    /// (<https://developer.xero.com/documentation/guides/webhooks/configuring-your-server>,
+    /// XeroAPI/XeroWebhooksReceiver). Xero's intent-to-receive check sends
+    /// correctly and incorrectly signed deliveries and expects 200 and 401:
+    /// the verifier's answers, as for any delivery.
+    ///
+    /// **Retries and replay key**: retried with decreasing frequency for up
+    /// to 24 hours, the same body. The key is the body; records live 2 days.
+    pub fn xero() -> Self {
+        preset(
+            body_only(
+                "xero",
+                XERO_SIGNATURE,
+                lenient(SignatureFormat::bare("").encoding(Encoding::Base64)),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(2 * DAY),
+        )
+    }
+
+    /// Dropbox: `X-Dropbox-Signature: <hex>`, HMAC-SHA256 of the body with
+    /// the app secret (<https://www.dropbox.com/developers/reference/webhooks>,
+    /// dropbox/mdwebhook). The endpoint's `GET ?challenge=` verification is
+    /// not signed.
+    ///
+    /// **Retries and replay key**: notifications name accounts that
+    /// changed, not changes, and are retried with the same body. The key is
+    /// the body; records live a day.
+    pub fn dropbox() -> Self {
+        preset(
+            body_only(
+                "dropbox",
+                DROPBOX_SIGNATURE,
+                lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(DAY),
+        )
+    }
+
+    /// CircleCI: `circleci-signature: v1=<hex>[,v2=…]`, HMAC-SHA256 of the
+    /// body with the webhook's secret
+    /// (<https://circleci.com/docs/webhooks/#validate-webhooks>). Only `v1`
+    /// entries are read (as CircleCI asks, against downgrades); entries are
+    /// split on commas alone; a `v1` value that does not decode fails to
+    /// match.
+    ///
+    /// **Retries and replay key**: retried later, schedule undocumented;
+    /// CircleCI names the event's `/id` as the key to deduplicate on.
+    /// Records live a day.
+    pub fn circleci() -> Self {
+        preset(
+            body_only(
+                "circleci",
+                CIRCLECI_SIGNATURE,
+                lenient(SignatureFormat::labeled(b'=', ",")),
+            )
+            .method(Method::hmac_sha256("v1"))
+            .replay_basis(field("/id"))
+            .replay_record_ttl(DAY),
+        )
+    }
+
+    /// Meta (Facebook, Instagram, WhatsApp Graph API webhooks):
+    /// `X-Hub-Signature-256: sha256=<hex>`, HMAC-SHA256 of the body (as
+    /// sent, with its Unicode escapes) with the app secret
+    /// (<https://developers.facebook.com/docs/graph-api/webhooks/getting-started>).
+    /// GitHub's header and entry rules; the legacy SHA-1 `X-Hub-Signature`
+    /// is never read (Meta's own sample checks only that one). The `GET`
+    /// subscription check (`hub.verify_token`, `hub.challenge`) is not
+    /// signed.
+    ///
+    /// **Retries and replay key**: a failed batch is retried with
+    /// decreasing frequency for up to 36 hours, the same body. The key is
+    /// the body; records live 2 days.
+    pub fn meta() -> Self {
+        preset(
+            body_only(
+                "meta",
+                GITHUB_SIGNATURE,
+                SignatureFormat::labeled(b'=', "").on_wrong_length(OnInvalid::NoMatch),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(2 * DAY),
+        )
+    }
+
+    /// X (Twitter) Account Activity API: `x-twitter-webhooks-signature:
+    /// sha256=<base64>`, HMAC-SHA256 of the body with the app's consumer
+    /// secret (twitterdev/autohook). **Its CRC `GET` is never answered**:
+    /// it is unsigned and its reply is the same MAC of a token the caller
+    /// chooses, so a receiver that answers it signs any body for anyone
+    /// (answer it yourself only if you must, and know that).
+    ///
+    /// **Retries and replay key**: X's retries are not documented for all
+    /// tiers. The key is the body; records live a day.
+    pub fn twitter() -> Self {
+        preset(
+            body_only(
+                "twitter",
+                X_SIGNATURE,
+                SignatureFormat::labeled(b'=', "")
+                    .encoding(Encoding::Base64)
+                    .on_undecodable(OnInvalid::NoMatch)
+                    .on_wrong_length(OnInvalid::NoMatch),
+            )
+            .method(Method::hmac_sha256("sha256"))
             .replay_basis(ReplayBasis::Body)
             .replay_record_ttl(DAY),
         )
