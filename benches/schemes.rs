@@ -2,12 +2,13 @@
 //! Standard Webhooks publishes (`standardwebhooks`), as ratios from
 //! interleaved rounds (`benches/interleaved`), which hold on a noisy machine.
 //!
-//! - `presets`: each preset's `Verifier::verify_at` on a signed 1 KiB
-//!   delivery, beside a bare HMAC-SHA256 (a pre-keyed state cloned per
-//!   call, fed `<ts>.` and the body, compared with an already decoded tag:
-//!   no header work). Every preset's signed message (at most 48 bytes
-//!   before the body) fits in the same 17 SHA-256 blocks as the bare
-//!   HMAC's, so the ratio is the preset's fixed cost. With
+//! - `presets`: every preset's `Verifier::verify_at` on a signed 1 KiB
+//!   delivery, beside a bare HMAC of the same hash (a pre-keyed state
+//!   cloned per call, fed `<ts>.` and the body for SHA-256, the body for
+//!   SHA-1, compared with an already decoded tag: no header work). Every
+//!   preset's signed message (at most 50 bytes before the body) fits in the
+//!   same 17 SHA-256 blocks as the bare HMAC's, so the ratio is the
+//!   preset's fixed cost. With
 //!   `--features ed25519`, Standard Webhooks `v1a` (a `whpk_` key) too,
 //!   beside a bare `ed25519_dalek::VerifyingKey::verify` of the same
 //!   message (the same check hookwarden streams).
@@ -33,7 +34,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
+use hookwarden::scheme::{Algorithm, KeyFormat};
 use hookwarden::{Scheme, Signer, Verifier};
+use sha1::Sha1;
 use sha2::Sha256;
 
 const TS: u64 = 1_764_071_982;
@@ -107,22 +110,20 @@ fn at(ts: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(ts)
 }
 
-/// A preset, the secret it is signed and verified with.
+/// Every preset (`Scheme::PRESETS`), the secret it is signed and verified
+/// with (raw, or Standard Webhooks' base64 for the presets that decode it).
 fn preset_cases() -> Vec<(&'static str, Scheme, &'static str)> {
-    vec![
-        (
-            "mittr",
-            Scheme::mittr(),
-            "ZKYivBnrRg1y7Jw641RIFXIpeUcfikk6In",
-        ),
-        ("mitpo", Scheme::mitpo(), "whsec_mitpo-shared-secret"),
-        ("stripe", Scheme::stripe(), "whsec_stripe-endpoint-secret"),
-        ("standard-webhooks", Scheme::standard_webhooks(), WHSEC),
-        ("svix", Scheme::svix(), WHSEC),
-        ("github", Scheme::github(), "It's a Secret to Everybody"),
-        ("slack", Scheme::slack(), "8f742231b10e8888abcd99yyyzzz85a5"),
-        ("shopify", Scheme::shopify(), "hush"),
-    ]
+    Scheme::PRESETS
+        .iter()
+        .map(|name| {
+            let scheme = Scheme::preset(name).unwrap();
+            let secret = match scheme.methods()[0].key_format() {
+                KeyFormat::Raw => "ZKYivBnrRg1y7Jw641RIFXIpeUcfikk6In",
+                _ => WHSEC,
+            };
+            (*name, scheme, secret)
+        })
+        .collect()
 }
 
 /// A verifier and one signed delivery of `scheme` at `TS`, checked.
@@ -134,6 +135,12 @@ struct Delivery {
 
 impl Delivery {
     fn new(scheme: Scheme, secret: &str, verify_with: &str, body: Vec<u8>) -> Self {
+        Delivery::with(scheme, secret, verify_with, body, true)
+    }
+
+    /// As [`new`](Self::new); `replay` false opts the verifier out of
+    /// replay protection (no replay digest computed in `verify_at`).
+    fn with(scheme: Scheme, secret: &str, verify_with: &str, body: Vec<u8>, replay: bool) -> Self {
         let signer = Signer::new(scheme.clone(), secret).unwrap();
         let headers = if scheme.signs_delivery_id() {
             signer.sign_with_id(TS, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", &body)
@@ -142,10 +149,13 @@ impl Delivery {
         }
         .unwrap()
         .to_header_map();
-        let verifier = Verifier::builder(scheme)
-            .secret(verify_with)
-            .build()
-            .unwrap();
+        let builder = Verifier::builder(scheme).secret(verify_with);
+        let builder = if replay {
+            builder
+        } else {
+            builder.without_replay_protection()
+        };
+        let verifier = builder.build().unwrap();
         let delivery = Delivery {
             verifier,
             headers,
@@ -157,7 +167,7 @@ impl Delivery {
 
     fn verify(&self) -> bool {
         self.verifier
-            .verify_at(black_box(&self.headers), black_box(&self.body), at(TS + 10))
+            .verify_at(black_box(&self.headers), black_box(&self.body), at(TS + 1))
             .is_ok()
     }
 }
@@ -173,10 +183,28 @@ fn presets(plan: Plan) {
         .unwrap()
         .digest(TS, &body);
     let ts_text = TS.to_string();
-    let deliveries: Vec<(&str, Delivery)> = preset_cases()
-        .into_iter()
-        .map(|(name, scheme, secret)| (name, Delivery::new(scheme, secret, secret, body.clone())))
-        .collect();
+    let prekeyed_sha1 = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).unwrap();
+    let tag_sha1 = {
+        let mut mac = prekeyed_sha1.clone();
+        mac.update(&body);
+        mac.finalize().into_bytes()
+    };
+    // Each preset twice: its default verifier (replay protection on: the
+    // replay digest, and a JSON field's scan, computed in `verify_at`),
+    // then opted out of replay protection (the signature's cost alone).
+    let mut deliveries: Vec<(String, Algorithm, Delivery)> = Vec::new();
+    for (name, scheme, secret) in preset_cases() {
+        let algorithm = scheme.methods()[0].algorithm();
+        for replay in [true, false] {
+            let label = if replay {
+                name.to_owned()
+            } else {
+                format!("{name} (no replay)")
+            };
+            let delivery = Delivery::with(scheme.clone(), secret, secret, body.clone(), replay);
+            deliveries.push((label, algorithm, delivery));
+        }
+    }
 
     #[cfg(feature = "ed25519")]
     let ed = ed25519::Setup::new(&body);
@@ -194,11 +222,26 @@ fn presets(plan: Plan) {
             black_box(mac.verify_slice(black_box(&tag)).is_ok());
         },
     )];
-    for (name, delivery) in &deliveries {
-        cases.push(interleaved::case(name, || {
+    // HMAC-SHA1 presets (Intercom, Vercel) beside a bare HMAC-SHA1 of the body.
+    cases.push(interleaved::case(
+        "bare HMAC-SHA1 (pre-keyed, no headers)",
+        || {
+            let mut mac = prekeyed_sha1.clone();
+            mac.update(black_box(&body));
+            black_box(mac.verify_slice(black_box(&tag_sha1)).is_ok());
+        },
+    ));
+    for (name, _, delivery) in &deliveries {
+        cases.push(interleaved::case(name.as_str(), || {
             black_box(delivery.verify());
         }));
     }
+    let baseline = |name: &str| {
+        let sha1 = deliveries
+            .iter()
+            .any(|(n, a, _)| n == name && *a == Algorithm::HmacSha1);
+        usize::from(sha1)
+    };
     #[cfg(feature = "ed25519")]
     {
         let ed_iters = plan.iters(100);
@@ -228,15 +271,20 @@ fn presets(plan: Plan) {
     );
     println!(
         "  {:<42} {:>11}  {:>24}",
-        "case", "time/call", "x bare HMAC"
+        "case", "time/call", "x bare HMAC (same hash)"
     );
     for (i, name) in m.names.iter().enumerate() {
-        let (lo, hi) = m.spread(i, 0);
+        let base = if name.starts_with("bare") {
+            i
+        } else {
+            baseline(name)
+        };
+        let (lo, hi) = m.spread(i, base);
         print!(
             "  {:<42} {:>11.3?}  {:>8.3}x [{lo:.3}-{hi:.3}]",
             name,
             m.time(i),
-            m.ratio(i, 0)
+            m.ratio(i, base)
         );
         if name.contains("v1a") {
             let floor = i - 1;
