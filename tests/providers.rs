@@ -81,6 +81,16 @@ const WIDER: &[(&str, &str, &str)] = &[
     ("dropbox", "uppercase_hex", UPPER_HEX),
     ("circleci", "uppercase_hex", UPPER_HEX),
     ("meta", "uppercase_hex", UPPER_HEX),
+    ("terraform", "uppercase_hex", UPPER_HEX),
+    ("launchdarkly", "uppercase_hex", UPPER_HEX),
+    ("alchemy", "uppercase_hex", UPPER_HEX),
+    ("tiktok", "uppercase_hex", UPPER_HEX),
+    (
+        "launchdarkly",
+        "hex_with_surrounding_space",
+        "spaces around a field value are not part of it (RFC 9110 section 5.5: servers strip them); \
+         hookwarden trims them as HTTP does",
+    ),
 ];
 
 const UPPER_HEX: &str = "hookwarden decodes hex in either case and compares the MAC's bytes \
@@ -412,6 +422,26 @@ fn meta() {
 #[test]
 fn twitter() {
     run("twitter");
+}
+
+#[test]
+fn terraform() {
+    run("terraform");
+}
+
+#[test]
+fn launchdarkly() {
+    run("launchdarkly");
+}
+
+#[test]
+fn alchemy() {
+    run("alchemy");
+}
+
+#[test]
+fn tiktok() {
+    run("tiktok");
 }
 
 #[test]

@@ -59,6 +59,10 @@ pub fn provider_name(preset: &str) -> &str {
         "circleci" => "CircleCI",
         "meta" => "Meta",
         "twitter" => "X (Twitter)",
+        "terraform" => "Terraform",
+        "launchdarkly" => "LaunchDarkly",
+        "alchemy" => "Alchemy",
+        "tiktok" => "TikTok",
         other => other,
     }
 }

@@ -191,6 +191,10 @@ impl Scheme {
             "circleci" => Scheme::circleci,
             "meta" => Scheme::meta,
             "twitter" => Scheme::twitter,
+            "terraform" => Scheme::terraform,
+            "launchdarkly" => Scheme::launchdarkly,
+            "alchemy" => Scheme::alchemy,
+            "tiktok" => Scheme::tiktok,
             _ => return None,
         };
         Some(build())
@@ -230,6 +234,10 @@ impl Scheme {
         "circleci",
         "meta",
         "twitter",
+        "terraform",
+        "launchdarkly",
+        "alchemy",
+        "tiktok",
     ];
 
     /// Reads the signature from `name` alone instead of the scheme's header(s).

@@ -1,7 +1,7 @@
 //! Providers that sign the body alone, with no timestamp: Bitbucket,
 //! Intercom, Coinbase Commerce, Lemon Squeezy, PagerDuty, Typeform,
-//! WooCommerce, Heroku, Sentry, Vercel, Xero, Dropbox, CircleCI, Meta and
-//! X (Twitter). Nothing bounds a delivery's age, so the replay
+//! WooCommerce, Heroku, Sentry, Vercel, Xero, Dropbox, CircleCI, Meta,
+//! X (Twitter), HCP Terraform, LaunchDarkly and Alchemy. Nothing bounds a delivery's age, so the replay
 //! records (kept as long as each provider retries) are the only defence
 //! against a captured delivery.
 
@@ -50,6 +50,13 @@ pub const DROPBOX_SIGNATURE: HeaderName = HeaderName::from_static("x-dropbox-sig
 pub const CIRCLECI_SIGNATURE: HeaderName = HeaderName::from_static("circleci-signature");
 /// `x-twitter-webhooks-signature`: X's `sha256=<base64>`.
 pub const X_SIGNATURE: HeaderName = HeaderName::from_static("x-twitter-webhooks-signature");
+
+/// `X-TFE-Notification-Signature`: HCP Terraform's hex HMAC-SHA512 of the body.
+pub const TERRAFORM_SIGNATURE: HeaderName = HeaderName::from_static("x-tfe-notification-signature");
+/// `X-LD-Signature`: LaunchDarkly's hex HMAC-SHA256 of the body.
+pub const LAUNCHDARKLY_SIGNATURE: HeaderName = HeaderName::from_static("x-ld-signature");
+/// `X-Alchemy-Signature`: Alchemy's hex HMAC-SHA256 of the body.
+pub const ALCHEMY_SIGNATURE: HeaderName = HeaderName::from_static("x-alchemy-signature");
 
 /// A scheme named `name` that signs the body alone, its signature in
 /// `header` written as `format`.
@@ -405,6 +412,68 @@ impl Scheme {
             )
             .method(Method::hmac_sha256("sha256"))
             .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(DAY),
+        )
+    }
+
+    /// HCP Terraform (Terraform Cloud, Terraform Enterprise) notifications:
+    /// `X-TFE-Notification-Signature: <hex>`, **HMAC-SHA512** of the body
+    /// with the notification's token
+    /// (<https://developer.hashicorp.com/terraform/cloud-docs/api-docs/notification-configurations#notification-authenticity>).
+    /// A configuration without a token sends the header empty: it counts as
+    /// missing.
+    ///
+    /// **Retries and replay key**: none documented (a notification is sent
+    /// once). The key is the body; records live a day.
+    pub fn terraform() -> Self {
+        preset(
+            body_only(
+                "terraform",
+                TERRAFORM_SIGNATURE,
+                lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::new("sha512", Algorithm::HmacSha512, KeyFormat::Raw))
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(DAY),
+        )
+    }
+
+    /// LaunchDarkly: `X-LD-Signature: <hex>`, HMAC-SHA256 of the body with
+    /// the webhook's secret
+    /// (<https://launchdarkly.com/docs/home/infrastructure/webhooks#sign-a-webhook>).
+    ///
+    /// **Retries and replay key**: one retry after a non-2xx answer, the
+    /// same body. The key is the audit-log entry's `/_id`; records live a
+    /// day.
+    pub fn launchdarkly() -> Self {
+        preset(
+            body_only(
+                "launchdarkly",
+                LAUNCHDARKLY_SIGNATURE,
+                lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(field("/_id"))
+            .replay_record_ttl(DAY),
+        )
+    }
+
+    /// Alchemy Notify: `X-Alchemy-Signature: <hex>`, HMAC-SHA256 of the
+    /// body keyed with the webhook's signing key **as text**, its `whsec_`
+    /// prefix included (alchemyplatform/webhook-examples; not decoded as
+    /// Svix's are).
+    ///
+    /// **Retries and replay key**: Alchemy publishes no schedule. The key is
+    /// the event's `/id`; records live a day.
+    pub fn alchemy() -> Self {
+        preset(
+            body_only(
+                "alchemy",
+                ALCHEMY_SIGNATURE,
+                lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(field("/id"))
             .replay_record_ttl(DAY),
         )
     }

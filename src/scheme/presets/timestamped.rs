@@ -1,5 +1,5 @@
 //! Providers that sign a timestamp with the body: Paddle Billing, Mux,
-//! Calendly, Buildkite (a timestamp entry beside the signature), Zoom (a
+//! Calendly, Buildkite, TikTok (a timestamp entry beside the signature), Zoom (a
 //! timestamp header), Twitch and Zendesk (an RFC 3339 timestamp header).
 
 use std::time::Duration;
@@ -44,6 +44,9 @@ pub const ZENDESK_SIGNATURE: HeaderName = HeaderName::from_static("x-zendesk-web
 /// `X-Zendesk-Webhook-Signature-Timestamp`: an RFC 3339 date-time, signed.
 pub const ZENDESK_TIMESTAMP: HeaderName =
     HeaderName::from_static("x-zendesk-webhook-signature-timestamp");
+
+/// `TikTok-Signature`: `t=<unix>,s=<hex>`.
+pub const TIKTOK_SIGNATURE: HeaderName = HeaderName::from_static("tiktok-signature");
 
 /// A scheme named `name` whose `header` holds a timestamp entry labelled
 /// `timestamp` and HMAC-SHA256 entries labelled `label`, split on
@@ -256,6 +259,23 @@ impl Scheme {
                 .timestamp_header(ZENDESK_TIMESTAMP)
                 .timestamp_format(TimestampFormat::Rfc3339)
                 .message([Part::Timestamp, Part::Body]),
+        )
+    }
+
+    /// TikTok (for developers, not TikTok Shop): `TikTok-Signature:
+    /// t=<unix>,s=<hex>`, HMAC-SHA256 over `<t>.<body>` with the app's
+    /// client secret (<https://developers.tiktok.com/doc/webhooks-verification>).
+    /// TikTok sets no window: 300 s each way.
+    ///
+    /// **Retries and replay key**: retried with exponential backoff for up
+    /// to 72 hours, the same event. The key is the body; records live 3
+    /// days.
+    pub fn tiktok() -> Self {
+        preset(
+            entries("tiktok", TIKTOK_SIGNATURE, ",", "t", "s")
+                .message(timestamp_dot_body())
+                .replay_basis(ReplayBasis::Body)
+                .replay_record_ttl(3 * DAY),
         )
     }
 }
