@@ -85,13 +85,14 @@ const WIDER: &[(&str, &str, &str)] = &[
     ("launchdarkly", "uppercase_hex", UPPER_HEX),
     ("alchemy", "uppercase_hex", UPPER_HEX),
     ("tiktok", "uppercase_hex", UPPER_HEX),
-    (
-        "launchdarkly",
-        "hex_with_surrounding_space",
-        "spaces around a field value are not part of it (RFC 9110 section 5.5: servers strip them); \
-         hookwarden trims them as HTTP does",
-    ),
+    ("webflow", "uppercase_hex", UPPER_HEX),
+    ("modern_treasury", "uppercase_hex", UPPER_HEX),
+    ("launchdarkly", "hex_with_surrounding_space", TRIMMED),
+    ("modern_treasury", "signature_with_trailing_space", TRIMMED),
 ];
+
+const TRIMMED: &str = "spaces around a field value are not part of it (RFC 9110 section 5.5: \
+    servers strip them); hookwarden trims them as HTTP does";
 
 const UPPER_HEX: &str = "hookwarden decodes hex in either case and compares the MAC's bytes \
     (as go-github, go-pagerduty and go-buildkite do); the libraries that compare lower-case text \
@@ -442,6 +443,16 @@ fn alchemy() {
 #[test]
 fn tiktok() {
     run("tiktok");
+}
+
+#[test]
+fn modern_treasury() {
+    run("modern_treasury");
+}
+
+#[test]
+fn webflow() {
+    run("webflow");
 }
 
 #[test]

@@ -63,6 +63,8 @@ pub fn provider_name(preset: &str) -> &str {
         "launchdarkly" => "LaunchDarkly",
         "alchemy" => "Alchemy",
         "tiktok" => "TikTok",
+        "modern-treasury" => "Modern Treasury",
+        "webflow" => "Webflow",
         other => other,
     }
 }

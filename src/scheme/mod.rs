@@ -195,6 +195,8 @@ impl Scheme {
             "launchdarkly" => Scheme::launchdarkly,
             "alchemy" => Scheme::alchemy,
             "tiktok" => Scheme::tiktok,
+            "modern-treasury" => Scheme::modern_treasury,
+            "webflow" => Scheme::webflow,
             _ => return None,
         };
         Some(build())
@@ -238,6 +240,8 @@ impl Scheme {
         "launchdarkly",
         "alchemy",
         "tiktok",
+        "modern-treasury",
+        "webflow",
     ];
 
     /// Reads the signature from `name` alone instead of the scheme's header(s).

@@ -1,7 +1,7 @@
 //! Providers that sign the body alone, with no timestamp: Bitbucket,
 //! Intercom, Coinbase Commerce, Lemon Squeezy, PagerDuty, Typeform,
 //! WooCommerce, Heroku, Sentry, Vercel, Xero, Dropbox, CircleCI, Meta,
-//! X (Twitter), HCP Terraform, LaunchDarkly and Alchemy. Nothing bounds a delivery's age, so the replay
+//! X (Twitter), HCP Terraform, LaunchDarkly, Alchemy and Modern Treasury. Nothing bounds a delivery's age, so the replay
 //! records (kept as long as each provider retries) are the only defence
 //! against a captured delivery.
 
@@ -20,7 +20,7 @@ pub const BITBUCKET_EVENT: HeaderName = HeaderName::from_static("x-event-key");
 /// `X-CC-Webhook-Signature`: Coinbase Commerce's hex HMAC-SHA256 of the body.
 pub const COINBASE_COMMERCE_SIGNATURE: HeaderName =
     HeaderName::from_static("x-cc-webhook-signature");
-/// `X-Signature`: Lemon Squeezy's hex HMAC-SHA256 of the body.
+/// `X-Signature`: Lemon Squeezy's and Modern Treasury's hex HMAC-SHA256 of the body.
 pub const LEMON_SQUEEZY_SIGNATURE: HeaderName = HeaderName::from_static("x-signature");
 /// `X-Event-Name`: Lemon Squeezy's event name, **not** signed.
 pub const LEMON_SQUEEZY_EVENT: HeaderName = HeaderName::from_static("x-event-name");
@@ -475,6 +475,26 @@ impl Scheme {
             .method(Method::hmac_sha256("sha256"))
             .replay_basis(field("/id"))
             .replay_record_ttl(DAY),
+        )
+    }
+
+    /// Modern Treasury: `X-Signature: <hex>`, HMAC-SHA256 of the body with
+    /// the webhook key (modern-treasury-node and -python
+    /// `webhooks.validateSignature`). `X-Webhook-ID` repeats on retries
+    /// but is not signed, so it never feeds a key.
+    ///
+    /// **Retries and replay key**: retried, schedule unpublished, the same
+    /// body. The key is the body; records live 3 days.
+    pub fn modern_treasury() -> Self {
+        preset(
+            body_only(
+                "modern-treasury",
+                LEMON_SQUEEZY_SIGNATURE,
+                lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(3 * DAY),
         )
     }
 }

@@ -1,6 +1,7 @@
 //! Providers that sign a timestamp with the body: Paddle Billing, Mux,
 //! Calendly, Buildkite, TikTok (a timestamp entry beside the signature), Zoom (a
-//! timestamp header), Twitch and Zendesk (an RFC 3339 timestamp header).
+//! timestamp header), Webflow (in milliseconds), Twitch and Zendesk (an
+//! RFC 3339 timestamp header).
 
 use std::time::Duration;
 
@@ -47,6 +48,11 @@ pub const ZENDESK_TIMESTAMP: HeaderName =
 
 /// `TikTok-Signature`: `t=<unix>,s=<hex>`.
 pub const TIKTOK_SIGNATURE: HeaderName = HeaderName::from_static("tiktok-signature");
+
+/// `x-webflow-signature`: Webflow's hex HMAC-SHA256.
+pub const WEBFLOW_SIGNATURE: HeaderName = HeaderName::from_static("x-webflow-signature");
+/// `x-webflow-timestamp`: unix **milliseconds**, signed.
+pub const WEBFLOW_TIMESTAMP: HeaderName = HeaderName::from_static("x-webflow-timestamp");
 
 /// A scheme named `name` whose `header` holds a timestamp entry labelled
 /// `timestamp` and HMAC-SHA256 entries labelled `label`, split on
@@ -276,6 +282,29 @@ impl Scheme {
                 .message(timestamp_dot_body())
                 .replay_basis(ReplayBasis::Body)
                 .replay_record_ttl(3 * DAY),
+        )
+    }
+
+    /// Webflow: `x-webflow-signature: <hex>`, HMAC-SHA256 over
+    /// `<x-webflow-timestamp>:<body>` with the webhook's secret (an OAuth
+    /// app's client secret, or the site's webhook secret), the timestamp in
+    /// **milliseconds** (<https://developers.webflow.com/data/docs/working-with-webhooks>,
+    /// webflow/js-webflow-api). 300 s each way (Webflow's SDK checks no
+    /// age at all).
+    ///
+    /// **Retries and replay key**: up to 3 retries, 10 minutes apart, the
+    /// same body. The key is the body; records live a day.
+    pub fn webflow() -> Self {
+        preset(
+            Scheme::builder("webflow")
+                .signature_header(WEBFLOW_SIGNATURE)
+                .signature_format(lenient(SignatureFormat::bare("")))
+                .method(Method::hmac_sha256("sha256"))
+                .timestamp_header(WEBFLOW_TIMESTAMP)
+                .timestamp_format(TimestampFormat::UnixMillis)
+                .message([Part::Timestamp, Part::literal(&b":"[..]), Part::Body])
+                .replay_basis(ReplayBasis::Body)
+                .replay_record_ttl(DAY),
         )
     }
 }
