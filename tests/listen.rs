@@ -362,9 +362,12 @@ async fn stalled_bodies_from_many_peers_hold_at_most_the_budget() {
         "grew by {:.1} MiB, beyond the budget ({BUDGET_MIB} MiB) + {OUTSIDE_THE_BUDGET_MIB} MiB",
         mib(grown)
     );
+    // A leak would add about what the first attack took (100 MiB and
+    // more); what the allocator keeps between two attacks varies with the
+    // machine's load (17.1 MiB seen once under a full parallel test run).
     let again = second.peak.saturating_sub(first.peak);
     assert!(
-        again <= 16 * 1024,
+        again <= 32 * 1024,
         "the second attack grew it by {:.1} MiB more",
         mib(again)
     );

@@ -65,6 +65,12 @@ pub fn provider_name(preset: &str) -> &str {
         "tiktok" => "TikTok",
         "modern-treasury" => "Modern Treasury",
         "webflow" => "Webflow",
+        "aftership" => "AfterShip",
+        "castle" => "Castle",
+        "chargify" => "Chargify",
+        "worldline" => "Worldline",
+        "webex" => "Webex",
+        "bolt" => "Bolt",
         other => other,
     }
 }

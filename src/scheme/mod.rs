@@ -197,6 +197,12 @@ impl Scheme {
             "tiktok" => Scheme::tiktok,
             "modern-treasury" => Scheme::modern_treasury,
             "webflow" => Scheme::webflow,
+            "aftership" => Scheme::aftership,
+            "castle" => Scheme::castle,
+            "chargify" => Scheme::chargify,
+            "worldline" => Scheme::worldline,
+            "webex" => Scheme::webex,
+            "bolt" => Scheme::bolt,
             _ => return None,
         };
         Some(build())
@@ -242,6 +248,12 @@ impl Scheme {
         "tiktok",
         "modern-treasury",
         "webflow",
+        "aftership",
+        "castle",
+        "chargify",
+        "worldline",
+        "webex",
+        "bolt",
     ];
 
     /// Reads the signature from `name` alone instead of the scheme's header(s).

@@ -1,7 +1,8 @@
 //! Providers that sign the body alone, with no timestamp: Bitbucket,
 //! Intercom, Coinbase Commerce, Lemon Squeezy, PagerDuty, Typeform,
 //! WooCommerce, Heroku, Sentry, Vercel, Xero, Dropbox, CircleCI, Meta,
-//! X (Twitter), HCP Terraform, LaunchDarkly, Alchemy and Modern Treasury. Nothing bounds a delivery's age, so the replay
+//! X (Twitter), HCP Terraform, LaunchDarkly, Alchemy, Modern Treasury,
+//! AfterShip, Castle, Chargify, Worldline, Webex and Bolt. Nothing bounds a delivery's age, so the replay
 //! records (kept as long as each provider retries) are the only defence
 //! against a captured delivery.
 
@@ -57,6 +58,20 @@ pub const TERRAFORM_SIGNATURE: HeaderName = HeaderName::from_static("x-tfe-notif
 pub const LAUNCHDARKLY_SIGNATURE: HeaderName = HeaderName::from_static("x-ld-signature");
 /// `X-Alchemy-Signature`: Alchemy's hex HMAC-SHA256 of the body.
 pub const ALCHEMY_SIGNATURE: HeaderName = HeaderName::from_static("x-alchemy-signature");
+
+/// `aftership-hmac-sha256`: AfterShip Tracking's base64 HMAC-SHA256 of the body.
+pub const AFTERSHIP_SIGNATURE: HeaderName = HeaderName::from_static("aftership-hmac-sha256");
+/// `X-Castle-Signature`: Castle's base64 HMAC-SHA256 of the body.
+pub const CASTLE_SIGNATURE: HeaderName = HeaderName::from_static("x-castle-signature");
+/// `X-Chargify-Webhook-Signature-Hmac-Sha-256`: Chargify's hex HMAC-SHA256 of the body.
+pub const CHARGIFY_SIGNATURE: HeaderName =
+    HeaderName::from_static("x-chargify-webhook-signature-hmac-sha-256");
+/// `X-GCS-Signature`: Worldline Connect's base64 HMAC-SHA256 of the body.
+pub const WORLDLINE_SIGNATURE: HeaderName = HeaderName::from_static("x-gcs-signature");
+/// `X-Spark-Signature`: Webex's hex HMAC-SHA1 of the body.
+pub const WEBEX_SIGNATURE: HeaderName = HeaderName::from_static("x-spark-signature");
+/// `X-Bolt-Hmac-Sha256`: Bolt's base64 HMAC-SHA256 of the body.
+pub const BOLT_SIGNATURE: HeaderName = HeaderName::from_static("x-bolt-hmac-sha256");
 
 /// A scheme named `name` that signs the body alone, its signature in
 /// `header` written as `format`.
@@ -491,6 +506,126 @@ impl Scheme {
                 "modern-treasury",
                 LEMON_SQUEEZY_SIGNATURE,
                 lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(3 * DAY),
+        )
+    }
+
+    /// AfterShip Tracking: `aftership-hmac-sha256: <base64>`, HMAC-SHA256
+    /// of the body with the webhook secret
+    /// (<https://www.aftership.com/docs/tracking/webhook/webhook-signature>).
+    /// AfterShip's other products sign under other names
+    /// (`as-signature-hmac-sha256`): describe them with `Scheme::builder`.
+    ///
+    /// **Retries and replay key**: up to 14 attempts over about 68 hours.
+    /// The key is the event's `/event_id`; records live 3 days.
+    pub fn aftership() -> Self {
+        preset(
+            body_only(
+                "aftership",
+                AFTERSHIP_SIGNATURE,
+                lenient(SignatureFormat::bare("").encoding(Encoding::Base64)),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(field("/event_id"))
+            .replay_record_ttl(3 * DAY),
+        )
+    }
+
+    /// Castle: `X-Castle-Signature: <base64>`, HMAC-SHA256 of the body with
+    /// the API secret (castle-python and castle-node webhook verification).
+    ///
+    /// **Retries and replay key**: undocumented; a retry is the same body.
+    /// The key is the body; records live 3 days.
+    pub fn castle() -> Self {
+        preset(
+            body_only(
+                "castle",
+                CASTLE_SIGNATURE,
+                lenient(SignatureFormat::bare("").encoding(Encoding::Base64)),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(3 * DAY),
+        )
+    }
+
+    /// Chargify (Maxio Advanced Billing):
+    /// `X-Chargify-Webhook-Signature-Hmac-Sha-256: <hex>`, HMAC-SHA256 of the
+    /// (form-encoded) body with the site's shared key (Chargify's webhook
+    /// documentation, whose worked example reproduces). The legacy MD5
+    /// `X-Chargify-Webhook-Signature` is never read.
+    ///
+    /// **Retries and replay key**: retried while an endpoint fails, for up
+    /// to about 48 hours; the body starts with the webhook's own `id=`. The
+    /// key is the body; records live 3 days.
+    pub fn chargify() -> Self {
+        preset(
+            body_only(
+                "chargify",
+                CHARGIFY_SIGNATURE,
+                lenient(SignatureFormat::bare("")),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(ReplayBasis::Body)
+            .replay_record_ttl(3 * DAY),
+        )
+    }
+
+    /// Worldline Connect (Ingenico ePayments): `X-GCS-Signature: <base64>`,
+    /// HMAC-SHA256 of the body with the webhook secret
+    /// (connect-sdk-python3 and connect-sdk-nodejs `WebhooksHelper`). The
+    /// SDKs pick the secret `X-GCS-KeyId` names; hookwarden tries each
+    /// configured secret (any of yours may match) and does not read the key
+    /// id.
+    ///
+    /// **Retries and replay key**: undocumented. The key is the event's
+    /// `/id`; records live 3 days.
+    pub fn worldline() -> Self {
+        preset(
+            body_only(
+                "worldline",
+                WORLDLINE_SIGNATURE,
+                lenient(SignatureFormat::bare("").encoding(Encoding::Base64)),
+            )
+            .method(Method::hmac_sha256("sha256"))
+            .replay_basis(field("/id"))
+            .replay_record_ttl(3 * DAY),
+        )
+    }
+
+    /// Webex: `X-Spark-Signature: <hex>`, **HMAC-SHA1** of the body with the
+    /// webhook's secret (<https://developer.webex.com/docs/webhooks>).
+    /// hookwarden signs the raw bytes; the bot framework's check hashes the
+    /// body re-serialized.
+    ///
+    /// **Retries and replay key**: undocumented; no event id. The key is
+    /// the body; records live a day.
+    pub fn webex() -> Self {
+        preset(
+            body_only("webex", WEBEX_SIGNATURE, lenient(SignatureFormat::bare("")))
+                .method(Method::new("sha1", Algorithm::HmacSha1, KeyFormat::Raw))
+                .replay_basis(ReplayBasis::Body)
+                .replay_record_ttl(DAY),
+        )
+    }
+
+    /// Bolt: `X-Bolt-Hmac-Sha256: <base64>`, HMAC-SHA256 of the body with
+    /// the signing secret (BoltApp/bolt-magento2 `Helper/Hook`). hookwarden
+    /// hashes the raw bytes, so Bolt's advice to escape Unicode first does
+    /// not apply.
+    ///
+    /// **Retries and replay key**: retried with back-off, horizon
+    /// undocumented; one transaction sends several hooks. The key is the
+    /// body; records live 3 days.
+    pub fn bolt() -> Self {
+        preset(
+            body_only(
+                "bolt",
+                BOLT_SIGNATURE,
+                lenient(SignatureFormat::bare("").encoding(Encoding::Base64)),
             )
             .method(Method::hmac_sha256("sha256"))
             .replay_basis(ReplayBasis::Body)
