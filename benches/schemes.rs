@@ -5,7 +5,8 @@
 //! - `presets`: every preset's `Verifier::verify_at` on a signed 1 KiB
 //!   delivery, beside a bare HMAC of the same hash (a pre-keyed state
 //!   cloned per call, fed `<ts>.` and the body for SHA-256, the body for
-//!   SHA-1, compared with an already decoded tag: no header work). Every
+//!   SHA-1 and SHA-512, compared with an already decoded tag: no header
+//!   work). Every
 //!   preset's signed message (at most 50 bytes before the body) fits in the
 //!   same 17 SHA-256 blocks as the bare HMAC's, so the ratio is the
 //!   preset's fixed cost. With
@@ -37,7 +38,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use hookwarden::scheme::{Algorithm, KeyFormat};
 use hookwarden::{Scheme, Signer, Verifier};
 use sha1::Sha1;
-use sha2::Sha256;
+use sha2::{Sha256, Sha512};
 
 const TS: u64 = 1_764_071_982;
 /// Standard Webhooks' test secret (its libraries' own tests use it).
@@ -183,6 +184,12 @@ fn presets(plan: Plan) {
         .unwrap()
         .digest(TS, &body);
     let ts_text = TS.to_string();
+    let prekeyed_sha512 = Hmac::<Sha512>::new_from_slice(secret.as_bytes()).unwrap();
+    let tag_sha512 = {
+        let mut mac = prekeyed_sha512.clone();
+        mac.update(&body);
+        mac.finalize().into_bytes()
+    };
     let prekeyed_sha1 = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).unwrap();
     let tag_sha1 = {
         let mut mac = prekeyed_sha1.clone();
@@ -222,7 +229,8 @@ fn presets(plan: Plan) {
             black_box(mac.verify_slice(black_box(&tag)).is_ok());
         },
     )];
-    // HMAC-SHA1 presets (Intercom, Vercel) beside a bare HMAC-SHA1 of the body.
+    // HMAC-SHA1 presets (Intercom, Vercel, Webex) beside a bare HMAC-SHA1 of
+    // the body, HMAC-SHA512 ones (HCP Terraform) beside a bare HMAC-SHA512.
     cases.push(interleaved::case(
         "bare HMAC-SHA1 (pre-keyed, no headers)",
         || {
@@ -231,16 +239,27 @@ fn presets(plan: Plan) {
             black_box(mac.verify_slice(black_box(&tag_sha1)).is_ok());
         },
     ));
+    cases.push(interleaved::case(
+        "bare HMAC-SHA512 (pre-keyed, no headers)",
+        || {
+            let mut mac = prekeyed_sha512.clone();
+            mac.update(black_box(&body));
+            black_box(mac.verify_slice(black_box(&tag_sha512)).is_ok());
+        },
+    ));
     for (name, _, delivery) in &deliveries {
         cases.push(interleaved::case(name.as_str(), || {
             black_box(delivery.verify());
         }));
     }
+    // The bare HMAC of a preset's hash: cases 0 (SHA-256), 1 (SHA-1), 2 (SHA-512).
     let baseline = |name: &str| {
-        let sha1 = deliveries
-            .iter()
-            .any(|(n, a, _)| n == name && *a == Algorithm::HmacSha1);
-        usize::from(sha1)
+        let algorithm = deliveries.iter().find(|(n, _, _)| n == name).map(|d| d.1);
+        match algorithm {
+            Some(Algorithm::HmacSha1) => 1,
+            Some(Algorithm::HmacSha512) => 2,
+            _ => 0,
+        }
     };
     #[cfg(feature = "ed25519")]
     {

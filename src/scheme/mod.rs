@@ -156,105 +156,21 @@ impl Scheme {
 
     /// The preset called `name` (one of [`Scheme::PRESETS`]: `mittr`,
     /// `stripe`, `standard-webhooks`, `github`, …), as the CLI's `--scheme`
-    /// takes it.
+    /// takes it; `standard_webhooks` is read as `standard-webhooks`.
     pub fn preset(name: &str) -> Option<Scheme> {
-        let build = match name {
-            "mittr" => Scheme::mittr,
-            "mitpo" => Scheme::mitpo,
-            "stripe" => Scheme::stripe,
-            "standard-webhooks" | "standard_webhooks" => Scheme::standard_webhooks,
-            "svix" => Scheme::svix,
-            "github" => Scheme::github,
-            "slack" => Scheme::slack,
-            "shopify" => Scheme::shopify,
-            "clerk" => Scheme::clerk,
-            "resend" => Scheme::resend,
-            "paddle" => Scheme::paddle,
-            "mux" => Scheme::mux,
-            "calendly" => Scheme::calendly,
-            "buildkite" => Scheme::buildkite,
-            "zoom" => Scheme::zoom,
-            "bitbucket" => Scheme::bitbucket,
-            "intercom" => Scheme::intercom,
-            "coinbase-commerce" => Scheme::coinbase_commerce,
-            "lemon-squeezy" => Scheme::lemon_squeezy,
-            "pagerduty" => Scheme::pagerduty,
-            "typeform" => Scheme::typeform,
-            "woocommerce" => Scheme::woocommerce,
-            "heroku" => Scheme::heroku,
-            "twitch" => Scheme::twitch,
-            "zendesk" => Scheme::zendesk,
-            "sentry" => Scheme::sentry,
-            "vercel" => Scheme::vercel,
-            "xero" => Scheme::xero,
-            "dropbox" => Scheme::dropbox,
-            "circleci" => Scheme::circleci,
-            "meta" => Scheme::meta,
-            "twitter" => Scheme::twitter,
-            "terraform" => Scheme::terraform,
-            "launchdarkly" => Scheme::launchdarkly,
-            "alchemy" => Scheme::alchemy,
-            "tiktok" => Scheme::tiktok,
-            "modern-treasury" => Scheme::modern_treasury,
-            "webflow" => Scheme::webflow,
-            "aftership" => Scheme::aftership,
-            "castle" => Scheme::castle,
-            "chargify" => Scheme::chargify,
-            "worldline" => Scheme::worldline,
-            "webex" => Scheme::webex,
-            "bolt" => Scheme::bolt,
-            _ => return None,
+        let name = if name == "standard_webhooks" {
+            "standard-webhooks"
+        } else {
+            name
         };
-        Some(build())
+        presets::CATALOGUE
+            .iter()
+            .find(|entry| entry.name == name)
+            .map(|entry| (entry.build)())
     }
 
     /// The names [`Scheme::preset`] knows, in the CLI's order.
-    pub const PRESETS: &'static [&'static str] = &[
-        "mittr",
-        "mitpo",
-        "stripe",
-        "standard-webhooks",
-        "svix",
-        "github",
-        "slack",
-        "shopify",
-        "clerk",
-        "resend",
-        "paddle",
-        "mux",
-        "calendly",
-        "buildkite",
-        "zoom",
-        "bitbucket",
-        "intercom",
-        "coinbase-commerce",
-        "lemon-squeezy",
-        "pagerduty",
-        "typeform",
-        "woocommerce",
-        "heroku",
-        "twitch",
-        "zendesk",
-        "sentry",
-        "vercel",
-        "xero",
-        "dropbox",
-        "circleci",
-        "meta",
-        "twitter",
-        "terraform",
-        "launchdarkly",
-        "alchemy",
-        "tiktok",
-        "modern-treasury",
-        "webflow",
-        "aftership",
-        "castle",
-        "chargify",
-        "worldline",
-        "webex",
-        "bolt",
-    ];
+    pub const PRESETS: &'static [&'static str] = &presets::names(&presets::CATALOGUE);
 
     /// Reads the signature from `name` alone instead of the scheme's header(s).
     #[must_use]

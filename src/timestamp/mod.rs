@@ -22,7 +22,7 @@ pub enum TimestampFormat {
     /// Unix seconds in ASCII digits (most providers): the default.
     #[default]
     UnixSeconds,
-    /// Unix milliseconds in ASCII digits (HubSpot, Webflow), compared to
+    /// Unix milliseconds in ASCII digits (Webflow), compared to
     /// the clock in whole seconds (rounded down).
     UnixMillis,
     /// An RFC 3339 date-time (Twitch, Zendesk): `2026-12-08T10:00:00Z`,
@@ -43,11 +43,13 @@ impl TimestampFormat {
     }
 
     /// The text a signer writes for unix `seconds` (milliseconds: the
-    /// second's first; RFC 3339: UTC, to the second).
+    /// second's first, at most `u64::MAX`; RFC 3339: UTC, to the second, at
+    /// most the last second of 9999).
     pub fn write(self, seconds: u64) -> String {
         match self {
             TimestampFormat::UnixSeconds => seconds.to_string(),
-            TimestampFormat::UnixMillis => format!("{seconds}000"),
+            // Saturated: past u64::MAX milliseconds, the largest one.
+            TimestampFormat::UnixMillis => seconds.saturating_mul(1000).to_string(),
             TimestampFormat::Rfc3339 => rfc3339::render(seconds),
         }
     }

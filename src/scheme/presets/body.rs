@@ -22,7 +22,7 @@ pub const BITBUCKET_EVENT: HeaderName = HeaderName::from_static("x-event-key");
 pub const COINBASE_COMMERCE_SIGNATURE: HeaderName =
     HeaderName::from_static("x-cc-webhook-signature");
 /// `X-Signature`: Lemon Squeezy's and Modern Treasury's hex HMAC-SHA256 of the body.
-pub const LEMON_SQUEEZY_SIGNATURE: HeaderName = HeaderName::from_static("x-signature");
+pub const X_SIGNATURE: HeaderName = HeaderName::from_static("x-signature");
 /// `X-Event-Name`: Lemon Squeezy's event name, **not** signed.
 pub const LEMON_SQUEEZY_EVENT: HeaderName = HeaderName::from_static("x-event-name");
 /// `X-PagerDuty-Signature`: `v1=<hex>` entries, comma-separated.
@@ -50,7 +50,7 @@ pub const DROPBOX_SIGNATURE: HeaderName = HeaderName::from_static("x-dropbox-sig
 /// `circleci-signature`: `v1=<hex>` entries.
 pub const CIRCLECI_SIGNATURE: HeaderName = HeaderName::from_static("circleci-signature");
 /// `x-twitter-webhooks-signature`: X's `sha256=<base64>`.
-pub const X_SIGNATURE: HeaderName = HeaderName::from_static("x-twitter-webhooks-signature");
+pub const TWITTER_SIGNATURE: HeaderName = HeaderName::from_static("x-twitter-webhooks-signature");
 
 /// `X-TFE-Notification-Signature`: HCP Terraform's hex HMAC-SHA512 of the body.
 pub const TERRAFORM_SIGNATURE: HeaderName = HeaderName::from_static("x-tfe-notification-signature");
@@ -169,7 +169,7 @@ impl Scheme {
         preset(
             body_only(
                 "lemon-squeezy",
-                LEMON_SQUEEZY_SIGNATURE,
+                X_SIGNATURE,
                 lenient(SignatureFormat::bare("")),
             )
             .method(Method::hmac_sha256("sha256"))
@@ -419,7 +419,7 @@ impl Scheme {
         preset(
             body_only(
                 "twitter",
-                X_SIGNATURE,
+                TWITTER_SIGNATURE,
                 SignatureFormat::labeled(b'=', "")
                     .encoding(Encoding::Base64)
                     .on_undecodable(OnInvalid::NoMatch)
@@ -504,7 +504,7 @@ impl Scheme {
         preset(
             body_only(
                 "modern-treasury",
-                LEMON_SQUEEZY_SIGNATURE,
+                X_SIGNATURE,
                 lenient(SignatureFormat::bare("")),
             )
             .method(Method::hmac_sha256("sha256"))

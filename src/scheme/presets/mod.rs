@@ -64,6 +64,104 @@ pub const SHOPIFY_WEBHOOK_ID: HeaderName = HeaderName::from_static("x-shopify-we
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
+/// One preset: its name (as `--scheme` takes it), how it is built, and its
+/// provider's name as people write it.
+pub(crate) struct Entry {
+    pub(crate) name: &'static str,
+    pub(crate) build: fn() -> Scheme,
+    pub(crate) provider: &'static str,
+}
+
+impl Entry {
+    const fn new(name: &'static str, build: fn() -> Scheme, provider: &'static str) -> Self {
+        Entry {
+            name,
+            build,
+            provider,
+        }
+    }
+}
+
+/// Every preset, in the CLI's order: the one list [`Scheme::PRESETS`],
+/// [`Scheme::preset`] and the diagnosis's provider names are read from.
+pub(crate) const CATALOGUE: [Entry; 44] = [
+    Entry::new("mittr", Scheme::mittr, "Mittr"),
+    Entry::new("mitpo", Scheme::mitpo, "MITPO"),
+    Entry::new("stripe", Scheme::stripe, "Stripe"),
+    Entry::new(
+        "standard-webhooks",
+        Scheme::standard_webhooks,
+        "Standard Webhooks",
+    ),
+    Entry::new("svix", Scheme::svix, "Svix"),
+    Entry::new("github", Scheme::github, "GitHub"),
+    Entry::new("slack", Scheme::slack, "Slack"),
+    Entry::new("shopify", Scheme::shopify, "Shopify"),
+    Entry::new("clerk", Scheme::clerk, "Clerk"),
+    Entry::new("resend", Scheme::resend, "Resend"),
+    Entry::new("paddle", Scheme::paddle, "Paddle"),
+    Entry::new("mux", Scheme::mux, "Mux"),
+    Entry::new("calendly", Scheme::calendly, "Calendly"),
+    Entry::new("buildkite", Scheme::buildkite, "Buildkite"),
+    Entry::new("zoom", Scheme::zoom, "Zoom"),
+    Entry::new("bitbucket", Scheme::bitbucket, "Bitbucket"),
+    Entry::new("intercom", Scheme::intercom, "Intercom"),
+    Entry::new(
+        "coinbase-commerce",
+        Scheme::coinbase_commerce,
+        "Coinbase Commerce",
+    ),
+    Entry::new("lemon-squeezy", Scheme::lemon_squeezy, "Lemon Squeezy"),
+    Entry::new("pagerduty", Scheme::pagerduty, "PagerDuty"),
+    Entry::new("typeform", Scheme::typeform, "Typeform"),
+    Entry::new("woocommerce", Scheme::woocommerce, "WooCommerce"),
+    Entry::new("heroku", Scheme::heroku, "Heroku"),
+    Entry::new("twitch", Scheme::twitch, "Twitch"),
+    Entry::new("zendesk", Scheme::zendesk, "Zendesk"),
+    Entry::new("sentry", Scheme::sentry, "Sentry"),
+    Entry::new("vercel", Scheme::vercel, "Vercel"),
+    Entry::new("xero", Scheme::xero, "Xero"),
+    Entry::new("dropbox", Scheme::dropbox, "Dropbox"),
+    Entry::new("circleci", Scheme::circleci, "CircleCI"),
+    Entry::new("meta", Scheme::meta, "Meta"),
+    Entry::new("twitter", Scheme::twitter, "X (Twitter)"),
+    Entry::new("terraform", Scheme::terraform, "Terraform"),
+    Entry::new("launchdarkly", Scheme::launchdarkly, "LaunchDarkly"),
+    Entry::new("alchemy", Scheme::alchemy, "Alchemy"),
+    Entry::new("tiktok", Scheme::tiktok, "TikTok"),
+    Entry::new(
+        "modern-treasury",
+        Scheme::modern_treasury,
+        "Modern Treasury",
+    ),
+    Entry::new("webflow", Scheme::webflow, "Webflow"),
+    Entry::new("aftership", Scheme::aftership, "AfterShip"),
+    Entry::new("castle", Scheme::castle, "Castle"),
+    Entry::new("chargify", Scheme::chargify, "Chargify"),
+    Entry::new("worldline", Scheme::worldline, "Worldline"),
+    Entry::new("webex", Scheme::webex, "Webex"),
+    Entry::new("bolt", Scheme::bolt, "Bolt"),
+];
+
+/// The names of `catalogue`, in order (for [`Scheme::PRESETS`]).
+pub(crate) const fn names<const N: usize>(catalogue: &[Entry; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = catalogue[i].name;
+        i += 1;
+    }
+    out
+}
+
+/// The provider's name of the preset called `name`, if there is one.
+pub(crate) fn provider_of(name: &str) -> Option<&'static str> {
+    CATALOGUE
+        .iter()
+        .find(|e| e.name == name)
+        .map(|e| e.provider)
+}
+
 /// Builds a preset; the presets are fixed descriptions, checked by the tests.
 fn preset(builder: SchemeBuilder) -> Scheme {
     match builder.build() {
@@ -230,7 +328,8 @@ impl Scheme {
     /// `verifyWebhook`): Svix delivers its events, so Standard Webhooks
     /// under the `svix-id`, `svix-timestamp` and `svix-signature` names
     /// only (Clerk's library ignores the `webhook-*` names), keyed with the
-    /// `whsec_…` signing secret. 300 s each way; Clerk's own tests send
+    /// `whsec_…` signing secret. Standard Webhooks' Ed25519 `v1a` entries
+    /// are read too (with a `whpk_` key), though Clerk does not send them. 300 s each way; Clerk's own tests send
     /// fractional timestamps its library accepts, which are malformed here
     /// (a timestamp is ASCII digits).
     ///
@@ -250,7 +349,9 @@ impl Scheme {
     /// Resend (<https://resend.com/docs/dashboard/webhooks/verify-webhooks-requests>,
     /// resend/resend-node `webhooks.verify`): Svix delivers its events, so
     /// Standard Webhooks under the `svix-*` names only, keyed with the
-    /// `whsec_…` signing secret; 300 s each way.
+    /// `whsec_…` signing secret; 300 s each way. Standard Webhooks' Ed25519
+    /// `v1a` entries are read too (with a `whpk_` key), though Resend does
+    /// not send them.
     ///
     /// **Retries and replay key**: Svix's schedule (at once, 5 s, 5 min,
     /// 30 min, 2 h, 5 h, 10 h, 10 h, each attempt re-signed with the same
