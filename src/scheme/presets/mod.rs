@@ -69,6 +69,8 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 pub(crate) struct Entry {
     pub(crate) name: &'static str,
     pub(crate) build: fn() -> Scheme,
+    // Read by the diagnosis's hints (feature `diagnose`).
+    #[cfg_attr(not(feature = "diagnose"), allow(dead_code))]
     pub(crate) provider: &'static str,
 }
 
@@ -155,6 +157,7 @@ pub(crate) const fn names<const N: usize>(catalogue: &[Entry; N]) -> [&'static s
 }
 
 /// The provider's name of the preset called `name`, if there is one.
+#[cfg(feature = "diagnose")]
 pub(crate) fn provider_of(name: &str) -> Option<&'static str> {
     CATALOGUE
         .iter()
