@@ -124,6 +124,8 @@ fn preset_cases() -> Vec<(&'static str, Scheme, &'static str)> {
             };
             (*name, scheme, secret)
         })
+        // Discord's Ed25519 is timed beside a bare Ed25519 check (below).
+        .filter(|(_, scheme, _)| scheme.methods()[0].algorithm() != Algorithm::Ed25519)
         .collect()
 }
 
@@ -276,6 +278,12 @@ fn presets(plan: Plan) {
             })
             .iters(ed_iters),
         );
+        cases.push(
+            interleaved::case("discord (ed25519)", || {
+                black_box(ed.discord.verify());
+            })
+            .iters(ed_iters),
+        );
     }
     let m = interleaved::run_on(
         interleaved::Clock::ThreadCpu,
@@ -305,15 +313,19 @@ fn presets(plan: Plan) {
             m.time(i),
             m.ratio(i, base)
         );
-        if name.contains("v1a") {
-            let floor = i - 1;
+        if name.contains("(ed25519)") {
+            let floor = m
+                .names
+                .iter()
+                .position(|n| n.starts_with("bare ed25519"))
+                .unwrap();
             let (lo, hi) = m.spread(i, floor);
             print!("  {:.3}x bare ed25519 [{lo:.3}-{hi:.3}]", m.ratio(i, floor));
         }
         println!();
     }
     #[cfg(not(feature = "ed25519"))]
-    println!("  (no v1a rows: run with `--features ed25519`)");
+    println!("  (no v1a or Discord rows: run with `--features ed25519`)");
     println!();
 }
 
@@ -328,6 +340,8 @@ mod ed25519 {
 
     pub(super) struct Setup {
         pub(super) delivery: Delivery,
+        /// Discord: RFC 8032's first test key pair, in hex.
+        pub(super) discord: Delivery,
         key: ed25519_dalek::VerifyingKey,
         signature: ed25519_dalek::Signature,
         message: Vec<u8>,
@@ -351,6 +365,12 @@ mod ed25519 {
                 signature: ed25519_dalek::Signature::from_slice(&signature).unwrap(),
                 message,
                 delivery,
+                discord: Delivery::new(
+                    Scheme::discord(),
+                    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+                    body.to_vec(),
+                ),
             };
             assert!(setup.bare());
             setup

@@ -200,6 +200,7 @@ pub(crate) fn key_bytes(
                 .map_err(|_| "not base64 after the prefix")?;
             Zeroizing::new(decoded)
         }
+        KeyFormat::Hex => Zeroizing::new(hex::decode(secret).map_err(|_| "not hexadecimal")?),
     };
     if bytes.is_empty() {
         return Err("the key is empty");

@@ -3,7 +3,7 @@
 //! Proves that a webhook delivery really came from its provider and was not
 //! altered or replayed, before your handler sees it.
 //!
-//! A [`Scheme`] describes how a provider signs; 44 presets cover Mittr,
+//! A [`Scheme`] describes how a provider signs; 45 presets cover Mittr,
 //! MITPO, Stripe, Standard Webhooks (and Svix, Clerk, Resend), GitHub, Slack,
 //! Shopify, Paddle, Zoom, PagerDuty and more ([`Scheme::PRESETS`]), and
 //! [`Scheme::builder`] describes any other (the catalogue of every preset,

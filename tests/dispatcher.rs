@@ -543,10 +543,8 @@ async fn other_409s_stay_final_failures() {
 async fn signs_every_preset_and_keeps_the_delivery_id_across_retries() {
     for name in Scheme::PRESETS {
         let scheme = Scheme::preset(name).unwrap();
-        let secret = match scheme.methods()[0].key_format() {
-            hookwarden::scheme::KeyFormat::Raw => SECRET,
-            _ => "whsec_ZGlzcGF0Y2gtc2VjcmV0LWJ5dGVz",
-        };
+        let (signing, secret) =
+            common::keys::keys_for(&scheme, SECRET, "whsec_ZGlzcGF0Y2gtc2VjcmV0LWJ5dGVz");
         let verifier = Verifier::builder(scheme.clone())
             .secret(secret)
             .disable_timestamp_check()
@@ -575,7 +573,7 @@ async fn signs_every_preset_and_keeps_the_delivery_id_across_retries() {
                 hookwarden::dispatcher::Delivery::new(
                     &server.url("/hook"),
                     scheme.clone(),
-                    secret,
+                    signing,
                     PAYLOAD,
                 )
                 .unwrap(),

@@ -8,19 +8,22 @@
 //! true. Through the verifier's own default store (`verify_at`, then
 //! `claim` and `commit`, as every adapter does).
 
+mod common;
+
 use std::time::{Duration, UNIX_EPOCH};
 
-use hookwarden::scheme::{KeyFormat, ReplayBasis, Scheme};
+use hookwarden::scheme::{ReplayBasis, Scheme};
 use hookwarden::{Error, Signer, Verifier};
 use serde_json::{json, Value};
 
 const T0: u64 = 1_764_071_982;
 
-fn secret_for(scheme: &Scheme) -> &'static str {
-    match scheme.methods()[0].key_format() {
-        KeyFormat::Raw => "whsec_preset-keys-secret",
-        _ => "whsec_cHJlc2V0LWtleXMtc2VjcmV0LWJ5dGVz",
-    }
+fn keys(scheme: &Scheme) -> (&'static str, &'static str) {
+    common::keys::keys_for(
+        scheme,
+        "whsec_preset-keys-secret",
+        "whsec_cHJlc2V0LWtleXMtc2VjcmV0LWJ5dGVz",
+    )
 }
 
 /// A JSON body whose field at `pointer` (if any) holds `id`, with `extra`
@@ -68,8 +71,8 @@ async fn deliver(
 async fn every_presets_key_refuses_its_providers_retry() {
     for name in Scheme::PRESETS {
         let scheme = Scheme::preset(name).unwrap();
-        let secret = secret_for(&scheme);
-        let signer = Signer::new(scheme.clone(), secret).unwrap();
+        let (signing, secret) = keys(&scheme);
+        let signer = Signer::new(scheme.clone(), signing).unwrap();
         let verifier = Verifier::builder(scheme.clone())
             .secret(secret)
             .build()

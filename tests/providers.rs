@@ -9,7 +9,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use hookwarden::scheme::{ReplayBasis, TimestampSource};
+use hookwarden::scheme::{Encoding, ReplayBasis, TimestampSource};
 use hookwarden::{ConfigError, Scheme, Signer, Verifier};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -50,6 +50,13 @@ const STRICTER: &[(&str, &str, &str, &str)] = &[
         "signature_mismatch",
         "a `v1` value that does not decode fails to match, as the docs' sample answers; go-pagerduty \
          skips it and calls a header left with no entry malformed",
+    ),
+    (
+        "discord",
+        "non_hex_pair_decoding_to_zero",
+        "signature_mismatch",
+        "a signature that is not hex fails to match, as discord-interactions-js answers (false); \
+         the Python library's `bytes.fromhex` raises instead",
     ),
     (
         "svix",
@@ -194,8 +201,8 @@ fn acceptable_config(file: &str, case: &Value, code: &str) -> bool {
 
 /// Re-signs an `ok` case and checks that the provider's header holds the
 /// entry hookwarden writes (HMAC and Ed25519 are both deterministic).
-/// A `wider` case is compared as its reason allows: trimmed
-/// ([`TRIMMED`]), or without regard to letter case ([`UPPER_HEX`]).
+/// Entries are compared whole; hex without regard to letter case (the same
+/// bytes), and a `wider` [`TRIMMED`] case trimmed.
 fn resign(
     file: &str,
     case: &Value,
@@ -247,9 +254,12 @@ fn resign(
             .next()
             .unwrap(),
     };
+    // Hex is compared without regard to case where the provider's own
+    // library accepts capitals (Discord) or where the difference is listed.
+    let hex = scheme.signature_format().value_encoding() == Encoding::Hex;
     let normal = |v: &str| match wider {
-        Some(why) if why == UPPER_HEX => v.to_ascii_lowercase(),
         Some(why) if why == TRIMMED => v.trim().to_owned(),
+        _ if hex => v.to_ascii_lowercase(),
         _ => v.to_owned(),
     };
     // Every entry the provider's headers hold, split as the scheme splits them.
@@ -428,6 +438,7 @@ providers! {
     worldline,
     webex,
     bolt,
+    discord,
 }
 
 #[test]

@@ -16,7 +16,7 @@ use common::logs::Captured;
 use common::receivers::{self, payload, Adapter, Script, ADAPTERS};
 use common::server;
 use hookwarden::replay::DEFAULT_MITPO_RECORD_TTL;
-use hookwarden::scheme::{KeyFormat, ReplayBasis};
+use hookwarden::scheme::ReplayBasis;
 use hookwarden::{Scheme, Signer, Verifier};
 
 const SECRET: &str = "whsec_default_replay";
@@ -25,12 +25,10 @@ fn now() -> u64 {
     hookwarden::time::unix_seconds(SystemTime::now())
 }
 
-/// A secret every preset takes: raw for most, base64 for Standard Webhooks.
-fn secret_for(scheme: &Scheme) -> &'static str {
-    match scheme.methods()[0].key_format() {
-        KeyFormat::Raw => SECRET,
-        _ => "whsec_ZGVmYXVsdC1yZXBsYXktc2VjcmV0",
-    }
+/// The keys a preset is signed and verified with: one secret (raw for
+/// most, base64 for Standard Webhooks), or Discord's key pair.
+fn keys(scheme: &Scheme) -> (&'static str, &'static str) {
+    common::keys::keys_for(scheme, SECRET, "whsec_ZGVmYXVsdC1yZXBsYXktc2VjcmV0")
 }
 
 /// A MITPO delivery of `body` signed at `at`, as the provider sends it.
@@ -69,7 +67,7 @@ async fn every_preset_refuses_an_exact_replay(adapter: Adapter) {
     let client = server::client();
     for name in Scheme::PRESETS {
         let scheme = Scheme::preset(name).unwrap();
-        let secret = secret_for(&scheme);
+        let (signing, secret) = keys(&scheme);
         let (verifier, log) = logged(|| {
             Verifier::builder(scheme.clone())
                 .secret(secret)
@@ -86,7 +84,7 @@ async fn every_preset_refuses_an_exact_replay(adapter: Adapter) {
         let receiver = receivers::start(adapter, verifier, script.clone()).await;
         let id = format!("{name}-{adapter:?}");
         let body = payload(&id);
-        let headers = Signer::new(scheme, secret)
+        let headers = Signer::new(scheme, signing)
             .unwrap()
             .sign(now(), &body)
             .to_header_map();
@@ -201,7 +199,7 @@ fn a_store_of_ones_own_replaces_the_default() {
 fn records_live_as_long_as_a_copy_could_pass_the_freshness_check() {
     for name in Scheme::PRESETS {
         let scheme = Scheme::preset(name).unwrap();
-        let secret = secret_for(&scheme);
+        let (_, secret) = keys(&scheme);
         let verifier = Verifier::builder(scheme.clone())
             .secret(secret)
             .build()

@@ -29,12 +29,14 @@ fn now() -> u64 {
         .as_secs()
 }
 
-/// A secret every preset takes: raw for most, base64 for Standard Webhooks.
-fn secret_for(scheme: &Scheme) -> &'static str {
-    match scheme.methods()[0].key_format() {
-        hookwarden::scheme::KeyFormat::Raw => "whsec_preset-secret",
-        _ => "whsec_cHJlc2V0LXNlY3JldC1ieXRlcw==",
-    }
+/// The keys a preset is signed and verified with: one secret (raw for
+/// most, base64 for Standard Webhooks), or Discord's key pair.
+fn keys(scheme: &Scheme) -> (&'static str, &'static str) {
+    common::keys::keys_for(
+        scheme,
+        "whsec_preset-secret",
+        "whsec_cHJlc2V0LXNlY3JldC1ieXRlcw==",
+    )
 }
 
 fn protected(scheme: Scheme, secret: &str) -> Verifier {
@@ -50,8 +52,8 @@ async fn every_preset_through_every_adapter() {
     let client = client();
     for name in Scheme::PRESETS {
         let scheme = Scheme::preset(name).unwrap();
-        let secret = secret_for(&scheme);
-        let signer = Signer::new(scheme.clone(), secret).unwrap();
+        let (signing, secret) = keys(&scheme);
+        let signer = Signer::new(scheme.clone(), signing).unwrap();
         for adapter in ADAPTERS {
             let script = Script::default();
             let receiver =
@@ -79,7 +81,7 @@ async fn every_preset_through_every_adapter() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_standard_webhooks_retry_resigned_later_is_the_same_delivery() {
     let scheme = Scheme::standard_webhooks();
-    let secret = secret_for(&scheme);
+    let (_, secret) = keys(&scheme);
     let signer = Signer::new(scheme.clone(), secret).unwrap();
     let client = client();
     for adapter in ADAPTERS {

@@ -108,6 +108,8 @@ pub(super) fn variants(scheme: &Scheme, secret: &[u8]) -> Vec<(LikelyCause, Keye
                 Zeroizing::new(hex::encode(secret).into_bytes()),
             );
         }
+        // Asymmetric keys only (returned above): nothing to try.
+        KeyFormat::Hex => {}
         KeyFormat::Base64 { prefix, .. } => {
             bytes(
                 LikelyCause::SecretNotDecoded,

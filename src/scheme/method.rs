@@ -56,6 +56,10 @@ pub enum KeyFormat {
         /// another method of the scheme).
         prefix_required: bool,
     },
+    /// Hexadecimal, either case, nothing around it: the decoded bytes are
+    /// the key (Discord's Ed25519 public keys, 64 hex digits; a signing key
+    /// is the 32-byte seed, or seed and public key, in hex).
+    Hex,
 }
 
 impl KeyFormat {

@@ -110,12 +110,19 @@ fn rotation_signs_with_every_secret() {
 fn every_preset_round_trips() {
     for name in Scheme::PRESETS {
         let scheme = Scheme::preset(name).unwrap();
-        let secret = if scheme.methods()[0].key_format() == &crate::scheme::KeyFormat::Raw {
-            "whsec_round"
-        } else {
-            "whsec_cm91bmQtdHJpcC1zZWNyZXQ="
+        // RFC 8032's first test key pair (hex) for Discord's Ed25519.
+        let (signing, secret) = match scheme.methods()[0].key_format() {
+            crate::scheme::KeyFormat::Raw => ("whsec_round", "whsec_round"),
+            crate::scheme::KeyFormat::Hex => (
+                "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            ),
+            _ => (
+                "whsec_cm91bmQtdHJpcC1zZWNyZXQ=",
+                "whsec_cm91bmQtdHJpcC1zZWNyZXQ=",
+            ),
         };
-        let signer = Signer::new(scheme.clone(), secret).unwrap();
+        let signer = Signer::new(scheme.clone(), signing).unwrap();
         let verifier = Verifier::builder(scheme).secret(secret).build().unwrap();
         for body in [&b""[..], b"{}", &[0u8, 255, 10, 13][..]] {
             let h = signer.sign(1_000_000, body).to_header_map();

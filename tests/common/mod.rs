@@ -1,5 +1,6 @@
 #[cfg(all(feature = "postgres", feature = "axum", feature = "actix"))]
 pub mod inbox;
+pub mod keys;
 #[cfg(feature = "tracing")]
 pub mod logs;
 pub mod mimic;

@@ -86,7 +86,7 @@ impl Entry {
 
 /// Every preset, in the CLI's order: the one list [`Scheme::PRESETS`],
 /// [`Scheme::preset`] and the diagnosis's provider names are read from.
-pub(crate) const CATALOGUE: [Entry; 44] = [
+pub(crate) const CATALOGUE: [Entry; 45] = [
     Entry::new("mittr", Scheme::mittr, "Mittr"),
     Entry::new("mitpo", Scheme::mitpo, "MITPO"),
     Entry::new("stripe", Scheme::stripe, "Stripe"),
@@ -143,6 +143,7 @@ pub(crate) const CATALOGUE: [Entry; 44] = [
     Entry::new("worldline", Scheme::worldline, "Worldline"),
     Entry::new("webex", Scheme::webex, "Webex"),
     Entry::new("bolt", Scheme::bolt, "Bolt"),
+    Entry::new("discord", Scheme::discord, "Discord"),
 ];
 
 /// The names of `catalogue`, in order (for [`Scheme::PRESETS`]).
