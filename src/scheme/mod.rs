@@ -17,13 +17,13 @@ mod message;
 mod method;
 mod pointer;
 mod presets;
+mod timestamp_format;
 
 use std::borrow::Cow;
 use std::time::Duration;
 
 use http::HeaderName;
 
-pub use crate::timestamp::TimestampFormat;
 pub use builder::SchemeBuilder;
 pub use format::{Encoding, EntryShape, OnInvalid, SignatureFormat};
 pub use message::Part;
@@ -32,6 +32,7 @@ pub use method::{Algorithm, KeyFormat, Method};
 pub(crate) use pointer::token_bytes;
 pub use pointer::JsonPointer;
 pub use presets::*;
+pub use timestamp_format::TimestampFormat;
 
 use crate::time::Tolerance;
 
