@@ -4,7 +4,7 @@
 //
 // Usage: node browser.mjs [path/to/hookwarden]   (default ../../target/debug/hookwarden)
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { mkdirSync } from "node:fs";
@@ -140,7 +140,12 @@ try {
 
   // Every preset is offered.
   const offered = await page.$$eval("#scheme option", (os) => os.map((o) => o.value));
-  const presets = ["mittr", "mitpo", "stripe", "standard-webhooks", "svix", "github", "slack", "shopify"];
+  // The presets the CLI knows (`Scheme::PRESETS`, from its usage error), in order.
+  const usage = spawnSync(bin, ["verify", "--scheme", "no-such-provider", "--secret", "s"], { encoding: "utf8" });
+  const listed = /\[possible values: ([^\]]+)\]/.exec(usage.stderr);
+  if (!listed) fail(`no list of presets in: ${usage.stderr}`);
+  const presets = listed ? listed[1].split(", ") : [];
+  if (presets.length < 40) fail(`only ${presets.length} presets listed by the CLI`);
   if (JSON.stringify(offered) !== JSON.stringify(presets)) fail(`providers offered: ${offered}`);
 
   for (const c of cases) {
